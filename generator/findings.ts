@@ -1,0 +1,45 @@
+// Findings: what an extractor saw, before any rule is applied. Both extractors (static ts-morph reading and
+// `--extract import`) emit these; normalize.ts alone turns them into the model, so the rules (casing, nullable
+// keys, primary key = unique key dedup, identity choice, sorting) live in one place.
+
+export type Casing = 'snake_case' | 'camelCase';
+
+export interface ColumnFinding {
+  /** TypeScript property name. */
+  readonly key: string;
+  /** SQL name as written; undefined for a nameless column (`text()`), which takes the key through casing. */
+  readonly name: string | undefined;
+  readonly notNull: boolean;
+  /** `.primaryKey()` on the column itself. */
+  readonly primaryKey: boolean;
+}
+
+export interface KeyFinding {
+  readonly kind: 'primary' | 'unique';
+  /** Name as declared, undefined when drizzle derives it. */
+  readonly name: string | undefined;
+  /** TypeScript property names in declared order; empty for expression keys. */
+  readonly columns: readonly string[];
+  readonly nullsNotDistinct: boolean;
+  /** An index with `.where(...)`. */
+  readonly partial: boolean;
+  /** An index over an SQL expression rather than plain columns. */
+  readonly expression: boolean;
+  /** 1-based line of the declaration, for diagnostics; 0 when unknown (import extraction). */
+  readonly line: number;
+}
+
+export interface TableFinding {
+  readonly exportName: string;
+  /** Relative to the project root, POSIX separators. */
+  readonly file: string;
+  readonly line: number;
+  /** undefined means the default schema (`public`). */
+  readonly schema: string | undefined;
+  readonly name: string;
+  readonly columns: readonly ColumnFinding[];
+  /** Keys other than column-level `.primaryKey()`, which ColumnFinding carries. */
+  readonly keys: readonly KeyFinding[];
+  /** Casing declared by the table's own form (drizzle 1.0 `snakeCase.table`, `pgTableCreator(fn, casing)`). */
+  readonly casing: Casing | undefined;
+}

@@ -1,0 +1,37 @@
+// Connections to the shared PostgreSQL and Redis. Suites never flush or reconfigure these: each uses its own
+// key prefix and Postgres schema (see `suiteName`), so suites can run side by side.
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A name unique to this suite run, usable as a Postgres schema and a Redis key prefix. */
+export function suiteName(suite: string): string {
+  return `hs_${suite}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
+}
+
+export function connectPostgres(options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
+  return postgres(DATABASE_URL, { max: 4, connect_timeout: 5, onnotice: () => {}, ...options });
+}
+
+export async function connectRedis(): Promise<Redis> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`Redis is not reachable at ${REDIS_URL}: start it (redis-server --daemonize yes) or set REDIS_URL. (${String(error)})`);
+  }
+  return redis;
+}
+
+/** Deletes every key under a prefix on the shared Redis (SCAN + UNLINK; never FLUSHALL). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -1,0 +1,238 @@
+// Finds and validates the configuration: `hotstorage.config.ts`, else the `schema` and `casing` of the user's
+// `drizzle.config.ts`, then command-line flags over either. Every problem is a diagnostic naming the file and
+// the key; nothing here prints or exits.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { Diagnostic } from './diagnostics.js';
+import type { Casing } from './findings.js';
+import { importTypeScript } from './load/import-module.js';
+
+export type ExtractMode = 'static' | 'import';
+
+/** What `hotstorage.config.ts` exports (through `defineConfig` from 'hotstorage/config'). */
+export interface HotstorageConfig {
+  /** Schema files, folders or globs, as drizzle-kit's `schema`; relative to the config file's folder. */
+  readonly schema: string | readonly string[];
+  /** Folder the generated modules go to, relative to the config file's folder (default `./hotstorage`). */
+  readonly out?: string;
+  /** How your `drizzle({ casing })` names columns declared without a name. */
+  readonly casing?: Casing;
+  /** `static` (default) reads the schema files; `import` loads them and asks drizzle-orm. */
+  readonly extract?: ExtractMode;
+  /** Extension of relative imports in generated code: '.js' (default, for nodenext), '.ts' or '' (bundlers). */
+  readonly importExtension?: '.js' | '.ts' | '';
+  /** Module generated code imports the runtime from (default 'hotstorage/runtime'). */
+  readonly runtimeImport?: string;
+}
+
+const CONFIG_KEYS = ['schema', 'out', 'casing', 'extract', 'importExtension', 'runtimeImport'] as const;
+const HOTSTORAGE_CONFIG_NAMES = ['hotstorage.config.ts', 'hotstorage.config.mts', 'hotstorage.config.js', 'hotstorage.config.mjs'];
+const DRIZZLE_CONFIG_NAMES = ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs'];
+export const DEFAULT_OUT = './hotstorage';
+
+/** Command-line flags; paths are relative to `cwd`. */
+export interface ConfigFlags {
+  readonly config?: string | undefined;
+  readonly schema?: readonly string[] | undefined;
+  readonly out?: string | undefined;
+  readonly casing?: Casing | undefined;
+  readonly extract?: ExtractMode | undefined;
+}
+
+/** Where a setting was written, for diagnostics about it (a missing schema file, an empty glob). */
+export interface Origin {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** One `schema` entry: a path or glob, resolved against `base` (the config's folder, or cwd for flags). */
+export interface SchemaEntry {
+  readonly pattern: string;
+  readonly base: string;
+  readonly origin: Origin | undefined;
+}
+
+export interface ResolvedConfig {
+  /** Absolute project root: the config file's folder, or cwd. Every reported path is relative to it. */
+  readonly root: string;
+  /** The config file read, relative to root; undefined when there was none. */
+  readonly configFile: string | undefined;
+  readonly schema: readonly SchemaEntry[];
+  /** Absolute output folder. */
+  readonly out: string;
+  readonly casing: Casing | undefined;
+  readonly extract: ExtractMode;
+  readonly importExtension: string;
+  readonly runtimeImport: string;
+}
+
+export interface ConfigResult {
+  readonly config: ResolvedConfig | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+type ConfigKind = 'hotstorage' | 'drizzle';
+
+function error(file: string, at: { line: number; col: number } | undefined, code: string, message: string, hint?: string): Diagnostic {
+  return { severity: 'error', file, line: at?.line ?? 0, col: at?.col ?? 0, code, message, ...(hint ? { hint } : {}) };
+}
+
+/** Line and column of the first match of `pattern` in `text` (1-based), for pointing at a config key. */
+function locate(text: string, pattern: RegExp): { line: number; col: number } | undefined {
+  const match = pattern.exec(text);
+  if (!match) return undefined;
+  const before = text.slice(0, match.index).split('\n');
+  return { line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const keyPattern = (key: string): RegExp => new RegExp(`(?<![\\w$])['"]?${escapeRegExp(key)}['"]?\\s*:`);
+const stringPattern = (value: string): RegExp => new RegExp(`['"\`]${escapeRegExp(value)}['"\`]`);
+
+const toPosix = (path: string): string => path.split(sep).join('/');
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function findConfigFile(cwd: string): { file: string; kind: ConfigKind } | undefined {
+  for (const name of HOTSTORAGE_CONFIG_NAMES) {
+    if (existsSync(resolve(cwd, name))) return { file: resolve(cwd, name), kind: 'hotstorage' };
+  }
+  for (const name of DRIZZLE_CONFIG_NAMES) {
+    if (existsSync(resolve(cwd, name))) return { file: resolve(cwd, name), kind: 'drizzle' };
+  }
+  return undefined;
+}
+
+async function loadDefaultExport(file: string): Promise<{ value: unknown } | { failure: string }> {
+  try {
+    const loaded = await importTypeScript(file);
+    let value: unknown = loaded.default;
+    // A project without "type": "module" gets CommonJS from tsx: `export default` sits one level deeper.
+    if (isRecord(value) && value.__esModule === true && 'default' in value) value = value.default;
+    return { value };
+  } catch (caught) {
+    const message = caught instanceof Error ? caught.message : String(caught);
+    return { failure: message.split('\n')[0] ?? message };
+  }
+}
+
+const isStringList = (value: unknown): value is readonly string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+interface FileSettings {
+  schema?: readonly string[];
+  out?: string;
+  casing?: Casing;
+  extract?: ExtractMode;
+  importExtension?: string;
+  runtimeImport?: string;
+}
+
+/** Checks the exported object; `text` is the config's source, for line numbers. */
+function readSettings(value: Record<string, unknown>, kind: ConfigKind, file: string, text: string, diagnostics: Diagnostic[]): FileSettings {
+  const settings: FileSettings = {};
+  const bad = (key: string, expected: string): void => {
+    diagnostics.push(error(file, locate(text, keyPattern(key)), 'invalid-config', `Config key "${key}" in ${file} must be ${expected}.`));
+  };
+  if (kind === 'hotstorage') {
+    for (const key of Object.keys(value).sort()) {
+      if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+        diagnostics.push(
+          error(file, locate(text, keyPattern(key)), 'unknown-config-key', `Unknown config key "${key}" in ${file}.`, `known keys: ${CONFIG_KEYS.join(', ')}`),
+        );
+      }
+    }
+  }
+  const { schema, out, casing, extract, importExtension, runtimeImport } = value;
+  if (typeof schema === 'string') settings.schema = [schema];
+  else if (isStringList(schema)) settings.schema = schema;
+  else if (schema !== undefined) bad('schema', 'a path, folder or glob, or a list of them');
+  if (casing === 'snake_case' || casing === 'camelCase') settings.casing = casing;
+  else if (casing !== undefined) bad('casing', '"snake_case" or "camelCase"');
+  // drizzle.config.ts: only `schema` and `casing` are ours; its `out` is the migrations folder.
+  if (kind === 'drizzle') return settings;
+  if (typeof out === 'string' && out !== '') settings.out = out;
+  else if (out !== undefined) bad('out', 'a folder path');
+  if (extract === 'static' || extract === 'import') settings.extract = extract;
+  else if (extract !== undefined) bad('extract', '"static" or "import"');
+  if (importExtension === '.js' || importExtension === '.ts' || importExtension === '') settings.importExtension = importExtension;
+  else if (importExtension !== undefined) bad('importExtension', '".js", ".ts" or ""');
+  if (typeof runtimeImport === 'string' && runtimeImport !== '') settings.runtimeImport = runtimeImport;
+  else if (runtimeImport !== undefined) bad('runtimeImport', 'a module specifier');
+  return settings;
+}
+
+export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): Promise<ConfigResult> {
+  const { cwd, flags } = options;
+  const diagnostics: Diagnostic[] = [];
+  let found: { file: string; kind: ConfigKind } | undefined;
+  if (flags.config !== undefined) {
+    const file = resolve(cwd, flags.config);
+    if (!existsSync(file)) {
+      const shown = toPosix(relative(cwd, file));
+      return { config: undefined, diagnostics: [error(shown, undefined, 'missing-config', `Config file ${shown} does not exist.`)] };
+    }
+    found = { file, kind: basename(file).startsWith('drizzle.config') ? 'drizzle' : 'hotstorage' };
+  } else {
+    found = findConfigFile(cwd);
+  }
+
+  const root = found ? dirname(found.file) : cwd;
+  let settings: FileSettings = {};
+  let configFile: string | undefined;
+  let text = '';
+  if (found) {
+    configFile = toPosix(relative(root, found.file));
+    text = readFileSync(found.file, 'utf8');
+    const loaded = await loadDefaultExport(found.file);
+    if ('failure' in loaded) {
+      diagnostics.push(error(configFile, undefined, 'config-load', `Config file ${configFile} failed to load: ${loaded.failure}`));
+    } else if (!isRecord(loaded.value)) {
+      diagnostics.push(
+        error(configFile, undefined, 'invalid-config', `Config file ${configFile} must export an object as default.`, 'export default defineConfig({ schema, out })'),
+      );
+    } else {
+      settings = readSettings(loaded.value, found.kind, configFile, text, diagnostics);
+    }
+  }
+  if (diagnostics.length > 0) return { config: undefined, diagnostics };
+
+  const fileOrigin = (pattern: string): Origin | undefined => {
+    const at = locate(text, stringPattern(pattern));
+    return configFile && at ? { file: configFile, ...at } : configFile ? { file: configFile, line: 0, col: 0 } : undefined;
+  };
+  const schema: SchemaEntry[] =
+    flags.schema && flags.schema.length > 0
+      ? flags.schema.map((pattern) => ({ pattern, base: cwd, origin: undefined }))
+      : (settings.schema ?? []).map((pattern) => ({ pattern, base: root, origin: fileOrigin(pattern) }));
+  if (schema.length === 0) {
+    const where = configFile ? `${configFile} sets no "schema"` : 'no hotstorage.config.ts or drizzle.config.ts was found';
+    diagnostics.push(
+      error(configFile ?? '', undefined, 'missing-schema', `No schema files to read: ${where}.`, 'pass --schema <file|folder|glob>, or set "schema" in hotstorage.config.ts'),
+    );
+    return { config: undefined, diagnostics };
+  }
+  const out = flags.out !== undefined ? resolve(cwd, flags.out) : resolve(root, settings.out ?? DEFAULT_OUT);
+  return {
+    config: {
+      root,
+      configFile,
+      schema,
+      out,
+      casing: flags.casing ?? settings.casing,
+      extract: flags.extract ?? settings.extract ?? 'static',
+      importExtension: settings.importExtension ?? '.js',
+      runtimeImport: settings.runtimeImport ?? 'hotstorage/runtime',
+    },
+    diagnostics,
+  };
+}
+
+/** `path` (absolute) relative to the project root, POSIX separators. */
+export function rootRelative(root: string, path: string): string {
+  const rel = toPosix(relative(root, path));
+  return rel === '' ? '.' : isAbsolute(rel) ? toPosix(path) : rel;
+}

@@ -1,0 +1,201 @@
+// argv → one command. The only module that prints and picks the exit code: 0 done or up to date, 1 drift
+// (`generate --check`), 2 error. Everything it prints comes from values the pipeline returned.
+import { relative, resolve, sep } from 'node:path';
+import pc from 'picocolors';
+import yargs, { type Argv } from 'yargs';
+import type { ConfigFlags, ExtractMode } from './config.js';
+import { type Diagnostic, formatDiagnostic } from './diagnostics.js';
+import { buildModel, generate, type GenerateResult, type ModelResult } from './generate.js';
+import type { Casing } from './findings.js';
+import type { Model } from './model.js';
+import { diffStale } from './output.js';
+
+export const EXIT_OK = 0;
+export const EXIT_DRIFT = 1;
+export const EXIT_ERROR = 2;
+
+interface Io {
+  readonly cwd: string;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const toPosix = (path: string): string => path.split(sep).join('/');
+
+/** Diagnostics carry root-relative paths; print them relative to where the user stands, so they are clickable. */
+function printDiagnostics(io: Io, root: string, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const file = d.file ? toPosix(relative(io.cwd, resolve(root, d.file))) || d.file : d.file;
+    io.err(`${formatDiagnostic({ ...d, file })}\n`);
+  }
+}
+
+function errorCount(diagnostics: readonly Diagnostic[]): number {
+  return diagnostics.filter((d) => d.severity === 'error').length;
+}
+
+function colorDiff(diff: string): string {
+  return diff
+    .split('\n')
+    .map((line) =>
+      line.startsWith('+') && !line.startsWith('+++') ? pc.green(line) : line.startsWith('-') && !line.startsWith('---') ? pc.red(line) : line,
+    )
+    .join('\n');
+}
+
+function reportGenerate(io: Io, result: GenerateResult): number {
+  const root = result.config?.root ?? io.cwd;
+  printDiagnostics(io, root, result.diagnostics);
+  if (result.status === 'error') {
+    const n = errorCount(result.diagnostics);
+    io.err(`hotstorage: ${n} error${n === 1 ? '' : 's'}; nothing was written.\n`);
+    return EXIT_ERROR;
+  }
+  const { comparison } = result;
+  const outShown = `${toPosix(relative(io.cwd, comparison.outDir)) || '.'}/`;
+  const shown = (path: string): string => `${outShown}${path}`;
+  const total = comparison.unchanged.length + comparison.stale.length + comparison.missing.length;
+  if (result.status === 'up-to-date') {
+    io.out(`hotstorage: ${outShown} is up to date (${total} files).\n`);
+    return EXIT_OK;
+  }
+  if (result.status === 'written') {
+    for (const f of comparison.missing) io.out(`  created  ${shown(f.path)}\n`);
+    for (const f of comparison.stale) io.out(`  updated  ${shown(f.path)}\n`);
+    for (const f of comparison.orphaned) io.out(`  removed  ${shown(f)}\n`);
+    io.out(
+      `hotstorage: wrote ${comparison.missing.length + comparison.stale.length} of ${total} files in ${outShown}` +
+        `${comparison.orphaned.length ? `, removed ${comparison.orphaned.length}` : ''}.\n`,
+    );
+    return EXIT_OK;
+  }
+  for (const f of comparison.stale) io.out(`stale: ${shown(f.path)}\n${colorDiff(diffStale(f, shown(f.path)))}\n`);
+  for (const f of comparison.missing) io.out(`missing: ${shown(f.path)}\n`);
+  for (const f of comparison.orphaned) io.out(`orphaned: ${shown(f)} (generated for a table that no longer exists)\n`);
+  io.out(
+    `hotstorage: ${outShown} is out of date: ${comparison.stale.length} stale, ${comparison.missing.length} missing, ` +
+      `${comparison.orphaned.length} orphaned. Run \`hotstorage generate\` to update it.\n`,
+  );
+  return EXIT_DRIFT;
+}
+
+function summarize(model: Model): string {
+  const keys = (list: readonly (readonly string[])[]): string => list.map((k) => `(${k.join(', ')})`).join(' ');
+  return model.tables
+    .map((t) => {
+      const lines = [`${t.schema}.${t.name}  ${t.exportName} in ${t.file}`];
+      if (t.primaryKey.length) lines.push(`  primary key (${t.primaryKey.join(', ')})`);
+      if (t.uniqueKeys.length) lines.push(`  unique ${keys(t.uniqueKeys)}`);
+      if (t.identity.length && t.primaryKey.length === 0) lines.push(`  identity (${t.identity.join(', ')})`);
+      for (const s of t.skipped) lines.push(`  skipped ${s.name}: ${s.reason}`);
+      return `${lines.join('\n')}\n`;
+    })
+    .join('');
+}
+
+function reportInspect(io: Io, built: ModelResult, json: boolean): number {
+  printDiagnostics(io, built.config?.root ?? io.cwd, built.diagnostics);
+  if (!built.model) {
+    const n = errorCount(built.diagnostics);
+    io.err(`hotstorage: ${n} error${n === 1 ? '' : 's'}.\n`);
+    return EXIT_ERROR;
+  }
+  io.out(json ? `${JSON.stringify(built.model, null, 2)}\n` : summarize(built.model));
+  return EXIT_OK;
+}
+
+interface SelectionArgs {
+  config?: string | undefined;
+  schema?: (string | number)[] | undefined;
+  out?: string | undefined;
+  casing?: string | undefined;
+  extract?: string | undefined;
+}
+
+function flagsOf(args: SelectionArgs): ConfigFlags {
+  return {
+    config: args.config,
+    schema: args.schema?.map(String),
+    out: args.out,
+    // yargs has already checked these against their choices.
+    casing: args.casing as Casing | undefined,
+    extract: args.extract as ExtractMode | undefined,
+  };
+}
+
+function selection<T>(y: Argv<T>) {
+  return y
+    .option('config', { type: 'string', describe: 'Config file (default: ./hotstorage.config.ts, else ./drizzle.config.ts)' })
+    .option('schema', { type: 'array', string: true, describe: 'Schema files, folders or globs (as drizzle-kit); overrides the config' })
+    .option('casing', { choices: ['snake_case', 'camelCase'], describe: 'Casing of columns declared without a name' })
+    .option('extract', { choices: ['static', 'import'], describe: 'Read the schema files (static) or load them and ask drizzle-orm (import)' });
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  // Handlers only pick the action; it runs after parsing, so a flag that fails validation runs nothing.
+  let action: (() => Promise<number>) | undefined;
+  let failure: string | undefined;
+  const parser = yargs([...argv])
+    .scriptName('hotstorage')
+    .usage('$0 <command> [options]\n\nA hot copy of Drizzle (PostgreSQL) rows in Redis, with generated typed accessors.')
+    .command(
+      'generate',
+      'Generate one accessor module per table, plus index.ts, into --out',
+      (y) =>
+        selection(y)
+          .option('out', { type: 'string', describe: 'Output folder (default: the config\'s "out", else ./hotstorage)' })
+          .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 if the output folder differs (CI drift check)' })
+          .example('$0 generate', 'use ./hotstorage.config.ts (or ./drizzle.config.ts)')
+          .example('$0 generate --schema "src/db/*.ts" --out src/hot --casing snake_case', 'no config file')
+          .example('$0 generate --check', 'in CI: exit 1 with a diff when the committed output is out of date'),
+      (args) => {
+        action = async () => reportGenerate(io, await generate({ cwd: io.cwd, flags: flagsOf(args), check: args.check }));
+      },
+    )
+    .command(
+      'inspect',
+      'Print the tables and keys found in the schema (the model generate renders)',
+      (y) =>
+        selection(y)
+          .option('json', { type: 'boolean', default: false, describe: 'Print the model as JSON (a stable, versioned shape)' })
+          .example('$0 inspect --json --schema src/db/schema.ts', 'print the model as JSON')
+          .example('$0 inspect --extract import', 'load the schema modules and ask drizzle-orm instead of reading them'),
+      (args) => {
+        action = async () => reportInspect(io, await buildModel({ cwd: io.cwd, flags: flagsOf(args) }), args.json);
+      },
+    )
+    .demandCommand(1, 'Name a command: generate or inspect.')
+    .strict()
+    .version(false)
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .showHelpOnFail(false)
+    .fail((message, caught) => {
+      if (caught) throw caught;
+      failure = message;
+    });
+  try {
+    await parser.parseAsync();
+    if (failure !== undefined) {
+      io.err(`hotstorage: ${failure}\nRun \`hotstorage --help\` for usage.\n`);
+      return EXIT_ERROR;
+    }
+    // No command chosen and nothing failed: --help was printed.
+    return action ? await action() : EXIT_OK;
+  } catch (caught) {
+    io.err(`hotstorage: internal error: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+/** Entry point for bin/hotstorage.js. */
+export async function run(argv: readonly string[]): Promise<void> {
+  const code = await main(argv, {
+    cwd: process.cwd(),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,97 @@
+// The pipeline: load config → find schema files → extract → normalize → render → write | check. Each step
+// returns values and diagnostics; the first step that reports an error ends the run before anything is
+// written. Printing and exit codes belong to cli.ts.
+import { type ConfigFlags, loadConfig, type ResolvedConfig, rootRelative } from './config.js';
+import { compareDiagnostics, type Diagnostic, hasErrors } from './diagnostics.js';
+import { extractStatic } from './extract/index.js';
+import type { ExtractOutput } from './extract/index.js';
+import { findSchemaFiles } from './find.js';
+import { extractByImport } from './load/extract-import.js';
+import type { Model } from './model.js';
+import { normalize } from './normalize.js';
+import { compareOutput, hasDrift, type OutputComparison, writeOutput } from './output.js';
+import { render } from './render.js';
+
+export interface PipelineOptions {
+  /** Absolute working directory: flags' paths are relative to it, and config files are looked for in it. */
+  readonly cwd: string;
+  readonly flags: ConfigFlags;
+}
+
+export interface ModelResult {
+  readonly config: ResolvedConfig | undefined;
+  readonly model: Model | undefined;
+  /** Sorted. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export type GenerateResult =
+  | { readonly status: 'error'; readonly config: ResolvedConfig | undefined; readonly diagnostics: readonly Diagnostic[] }
+  | {
+      /** `written`: generate changed the folder; `up-to-date`: nothing to change; `drift`: --check found changes. */
+      readonly status: 'written' | 'up-to-date' | 'drift';
+      readonly config: ResolvedConfig;
+      readonly comparison: OutputComparison;
+      readonly diagnostics: readonly Diagnostic[];
+    };
+
+const sorted = (diagnostics: readonly Diagnostic[]): Diagnostic[] => [...diagnostics].sort(compareDiagnostics);
+
+function failure(code: string, caught: unknown): Diagnostic {
+  const message = caught instanceof Error ? caught.message : String(caught);
+  return { severity: 'error', file: '', line: 0, col: 0, code, message: message.split('\n')[0] ?? message };
+}
+
+async function extract(config: ResolvedConfig, files: readonly string[]): Promise<ExtractOutput> {
+  const input = { root: config.root, files };
+  return config.extract === 'import' ? extractByImport(input) : extractStatic(input);
+}
+
+/** Everything up to the model: what `inspect` prints and what `generate` renders. */
+export async function buildModel(options: PipelineOptions): Promise<ModelResult> {
+  const loaded = await loadConfig(options);
+  const config = loaded.config;
+  if (!config || hasErrors(loaded.diagnostics)) return { config, model: undefined, diagnostics: sorted(loaded.diagnostics) };
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+
+  const found = await findSchemaFiles(config.root, config.schema);
+  diagnostics.push(...found.diagnostics);
+  if (hasErrors(diagnostics)) return { config, model: undefined, diagnostics: sorted(diagnostics) };
+
+  let extracted: ExtractOutput;
+  try {
+    extracted = await extract(config, found.files);
+  } catch (caught) {
+    return { config, model: undefined, diagnostics: sorted([...diagnostics, failure('extract-failed', caught)]) };
+  }
+  diagnostics.push(...extracted.diagnostics);
+  const normalized = normalize(extracted.findings, { casing: config.casing });
+  diagnostics.push(...normalized.diagnostics);
+  const model = hasErrors(diagnostics) ? undefined : normalized.model;
+  return { config, model, diagnostics: sorted(diagnostics) };
+}
+
+/** `generate` (check: false) writes the output folder; `generate --check` (check: true) only compares it. */
+export async function generate(options: PipelineOptions & { readonly check: boolean }): Promise<GenerateResult> {
+  const built = await buildModel(options);
+  const { config, model } = built;
+  if (!config || !model) return { status: 'error', config, diagnostics: built.diagnostics };
+
+  const rendered = render(model, {
+    outDir: rootRelative(config.root, config.out),
+    importExtension: config.importExtension,
+    runtimeImport: config.runtimeImport,
+  });
+  const diagnostics = sorted([...built.diagnostics, ...rendered.diagnostics]);
+  if (hasErrors(diagnostics)) return { status: 'error', config, diagnostics };
+
+  try {
+    const comparison = compareOutput(config.out, rendered.files);
+    if (!hasDrift(comparison)) return { status: 'up-to-date', config, comparison, diagnostics };
+    if (options.check) return { status: 'drift', config, comparison, diagnostics };
+    writeOutput(comparison);
+    return { status: 'written', config, comparison, diagnostics };
+  } catch (caught) {
+    return { status: 'error', config, diagnostics: sorted([...diagnostics, failure('output', caught)]) };
+  }
+}

@@ -1,0 +1,239 @@
+// `--extract import`: load the schema modules as drizzle-kit does (TypeScript at run time through tsx, the
+// user's tsconfig paths) and ask the user's own drizzle-orm what each exported table is (getTableConfig).
+// It settles what static reading cannot: factory functions, computed names, getters, destructured exports.
+// The result is findings, like the static extractor's; normalize.ts alone applies the rules.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Diagnostic } from '../diagnostics.js';
+import type { ExtractInput, ExtractOutput } from '../extract/index.js';
+import type { Casing, ColumnFinding, KeyFinding, TableFinding } from '../findings.js';
+import { createModuleImporter, findTsconfig } from './import-module.js';
+import type { LoadedModule, ModuleImporter } from './import-module.js';
+import { loadUserDrizzle } from './user-drizzle.js';
+import type { TableView, UserDrizzle } from './user-drizzle.js';
+
+interface LoadedFile {
+  readonly file: string;
+  readonly absolute: string;
+  readonly module: LoadedModule;
+  readonly drizzle: UserDrizzle | undefined;
+}
+
+export async function extractByImport(input: ExtractInput): Promise<ExtractOutput> {
+  const diagnostics: Diagnostic[] = [];
+  const importers = new Map<string, ModuleImporter>();
+  try {
+    const loaded: LoadedFile[] = [];
+    const drizzles = new Map<string, UserDrizzle>();
+    for (const file of [...input.files].sort(compareText)) {
+      const absolute = resolve(input.root, file);
+      // Files under one tsconfig share one module graph, so a table two files export is one object.
+      const tsconfig = findTsconfig(dirname(absolute));
+      let importer = importers.get(tsconfig ?? '');
+      if (!importer) {
+        importer = createModuleImporter(tsconfig ? { tsconfig } : {});
+        importers.set(tsconfig ?? '', importer);
+      }
+      if (!existsSync(absolute)) {
+        diagnostics.push({
+          severity: 'error',
+          file,
+          line: 0,
+          col: 0,
+          code: 'import-failed',
+          message: `schema file ${file} does not exist`,
+          hint: 'check the schema paths in the config or on the command line',
+        });
+        continue;
+      }
+      let module: LoadedModule;
+      try {
+        module = await importer.importFile(absolute);
+      } catch (error) {
+        diagnostics.push(loadFailure(file, absolute, error));
+        continue;
+      }
+      const drizzleKey = `${tsconfig ?? ''}\0${module.format}\0${dirname(absolute)}`;
+      let drizzle = drizzles.get(drizzleKey);
+      if (!drizzle) {
+        try {
+          drizzle = await loadUserDrizzle(importer, absolute, module.format);
+          drizzles.set(drizzleKey, drizzle);
+        } catch (error) {
+          // A barrel whose folder cannot see drizzle-orm may still re-export tables another copy can read.
+          if (Object.keys(module.exports).length > 0) {
+            diagnostics.push({
+              severity: 'warning',
+              file,
+              line: 0,
+              col: 0,
+              code: 'drizzle-not-found',
+              message: `drizzle-orm cannot be loaded from ${file}: ${firstLine(error)}`,
+              hint: 'install drizzle-orm where the schema files can resolve it',
+            });
+          }
+        }
+      }
+      loaded.push({ file, absolute, module, drizzle });
+    }
+    return { findings: collectTables(loaded, [...new Set(drizzles.values())], diagnostics), diagnostics };
+  } finally {
+    for (const importer of importers.values()) await importer.close();
+  }
+}
+
+function collectTables(files: readonly LoadedFile[], drizzles: readonly UserDrizzle[], diagnostics: Diagnostic[]): TableFinding[] {
+  const findings: TableFinding[] = [];
+  const seen = new Set<unknown>();
+  for (const { file, module, drizzle: own } of files) {
+    // Export names in code-unit order: an ES namespace is ordered so, a CommonJS one by assignment.
+    for (const exportName of Object.keys(module.exports).sort(compareText)) {
+      const value = module.exports[exportName];
+      if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+      // The copy of drizzle-orm that built the table reads it; any copy recognises it (entityKind).
+      const drizzle = drizzles.find((d) => d.owns(value)) ?? own ?? drizzles[0];
+      if (!drizzle?.isTable(value)) continue;
+      seen.add(value);
+      let view: TableView;
+      try {
+        view = drizzle.readTable(value);
+      } catch (error) {
+        diagnostics.push({
+          severity: 'error',
+          file,
+          line: 0,
+          col: 0,
+          code: 'import-failed',
+          message: `drizzle-orm ${drizzle.version} cannot read table ${exportName}: ${firstLine(error)}`,
+          hint: 'fix the table definition so that drizzle-kit accepts it',
+        });
+        continue;
+      }
+      findings.push(tableFinding(view, { exportName, file, drizzle }, diagnostics));
+    }
+  }
+  return findings;
+}
+
+/** What drizzle says about one table, as a finding. Pure apart from the drizzle casing functions it is given. */
+export function tableFinding(
+  view: TableView,
+  where: { exportName: string; file: string; drizzle: Pick<UserDrizzle, 'casingAtBuild' | 'casingOf'> },
+  diagnostics: Diagnostic[],
+): TableFinding {
+  const casing = where.drizzle.casingAtBuild ? casingAtBuild(view, where.drizzle) : { casing: undefined, explicit: false };
+  const columns: ColumnFinding[] = view.columns.map((c) => ({
+    key: c.key,
+    // 0.x: a nameless column's SQL name waits for `drizzle({ casing })`. 1.0 named it when the table was built:
+    // the table's casing says how, unless no casing explains the names, in which case they are given as is.
+    name: c.keyAsName && !casing.explicit ? undefined : c.name,
+    notNull: c.notNull,
+    primaryKey: c.primary,
+  }));
+  const keyOf = new Map(view.columns.map((c) => [c.name, c.key]));
+  const keys: KeyFinding[] = view.columns
+    .filter((c) => c.isUnique)
+    .map((c) => key('unique', c.uniqueName, [c.key], { nullsNotDistinct: c.nullsNotDistinct }));
+
+  for (const constraint of view.constraints) {
+    if (constraint.kind === 'index' && !constraint.unique) continue;
+    const expression = constraint.columns.some((c) => c === undefined);
+    const names = constraint.columns.filter((c): c is string => c !== undefined);
+    const unknown = names.filter((n) => !keyOf.has(n));
+    if (unknown.length > 0) {
+      diagnostics.push({
+        severity: 'error',
+        file: where.file,
+        line: 0,
+        col: 0,
+        code: 'unknown-column',
+        message: `a key of table ${view.name} (export ${where.exportName}) names column ${unknown.join(', ')}, which the table does not have`,
+        hint: 'build the key from the columns of its own table',
+      });
+      continue;
+    }
+    const columnKeys = expression ? [] : names.map((n) => keyOf.get(n) ?? n);
+    keys.push(
+      key(constraint.kind === 'primary' ? 'primary' : 'unique', constraint.name, columnKeys, {
+        nullsNotDistinct: constraint.nullsNotDistinct,
+        partial: constraint.partial,
+        expression,
+      }),
+    );
+  }
+
+  return {
+    exportName: where.exportName,
+    file: where.file,
+    line: 0,
+    schema: view.schema,
+    name: view.name,
+    columns,
+    keys,
+    casing: casing.casing,
+  };
+}
+
+/**
+ * drizzle-orm 1.0 keeps no record of a table's casing, only its effect: infer a casing that gives every nameless
+ * column the name drizzle gave it. With none (a plain `pgTable` and a key no casing reproduces, like `URL`),
+ * the names are reported as drizzle holds them.
+ */
+function casingAtBuild(
+  view: TableView,
+  drizzle: Pick<UserDrizzle, 'casingOf'>,
+): { casing: Casing | undefined; explicit: boolean } {
+  const nameless = view.columns.filter((c) => c.keyAsName);
+  if (nameless.length === 0) return { casing: undefined, explicit: false };
+  const casings: Casing[] = ['snake_case', 'camelCase'];
+  const fits = casings.find((casing) => {
+    const convert = drizzle.casingOf(casing);
+    return nameless.every((c) => convert(c.key) === c.name);
+  });
+  return fits ? { casing: fits, explicit: false } : { casing: undefined, explicit: true };
+}
+
+function key(
+  kind: KeyFinding['kind'],
+  name: string | undefined,
+  columns: readonly string[],
+  flags: { nullsNotDistinct?: boolean; partial?: boolean; expression?: boolean },
+): KeyFinding {
+  return {
+    kind,
+    name,
+    columns,
+    nullsNotDistinct: flags.nullsNotDistinct ?? false,
+    partial: flags.partial ?? false,
+    expression: flags.expression ?? false,
+    line: 0,
+  };
+}
+
+function loadFailure(file: string, absolute: string, error: unknown): Diagnostic {
+  // Point at the schema file's own line when the throw happened there (tsx keeps source maps).
+  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  const at = new RegExp(`${escapeRegExp(absolute)}:(\\d+):(\\d+)`).exec(stack);
+  return {
+    severity: 'error',
+    file,
+    line: at ? Number(at[1]) : 0,
+    col: at ? Number(at[2]) : 0,
+    code: 'import-failed',
+    message: `importing ${file} failed: ${firstLine(error)}`,
+    hint: 'fix the error so that the module loads (drizzle-kit loads it the same way), or run with --extract static',
+  };
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n').find((l) => l.trim() !== '') ?? message).trim();
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

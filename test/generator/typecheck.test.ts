@@ -1,0 +1,171 @@
+// Generated code compiles under strict, against the real runtime contract, and its types reject wrong calls.
+// The compiler runs as the user runs it (the native `tsc` CLI) over: every fixture's expected/ modules, the
+// example's, and a module set rendered here with calls to it, the wrong ones marked `// @ts-expect-error`
+// (an expected error that does not occur is itself a compile error, so each marked line is checked).
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Model, Table } from '../../generator/model.js';
+import { render } from '../../generator/render.js';
+import { fixtureCases } from '../helpers/fixtures.js';
+import { makeProject, removeProject, REPO_ROOT, writeFiles } from '../helpers/project.js';
+import { timed } from '../helpers/timeout.js';
+
+const TSC = join(REPO_ROOT, 'node_modules/.bin/tsc');
+
+const SCHEMA = `import { integer, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
+
+export const users = pgTable(
+  'users',
+  {
+    id: integer('id').primaryKey(),
+    email: text('email').notNull().unique(),
+    name: text('name').notNull(),
+    phone: text('phone').notNull(),
+  },
+  (t) => [unique().on(t.name, t.phone)],
+);
+
+export const memberships = pgTable(
+  'memberships',
+  { tenantId: uuid('tenant_id').notNull(), userId: integer('user_id').notNull(), role: text('role') },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
+);
+
+export const tags = pgTable('tags', { slug: text('slug').notNull().unique(), label: text('label') });
+
+export const table = pgTable('odd', {
+  default: text('default').primaryKey(),
+  ctx: text('ctx').notNull().unique(),
+  'user-id': integer('user_id').notNull().unique(),
+});
+`;
+
+function table(t: Pick<Table, 'exportName' | 'primaryKey' | 'uniqueKeys' | 'identity'>): Table {
+  return { schema: 'public', name: t.exportName, file: 'schema.ts', columns: [], skipped: [], ...t };
+}
+
+const MODEL: Model = {
+  version: 1,
+  tables: [
+    table({ exportName: 'memberships', primaryKey: ['tenantId', 'userId'], uniqueKeys: [], identity: ['tenantId', 'userId'] }),
+    table({ exportName: 'table', primaryKey: ['default'], uniqueKeys: [['ctx'], ['user-id']], identity: ['default'] }),
+    table({ exportName: 'tags', primaryKey: [], uniqueKeys: [['slug']], identity: ['slug'] }),
+    table({ exportName: 'users', primaryKey: ['id'], uniqueKeys: [['email'], ['name', 'phone']], identity: ['id'] }),
+  ],
+};
+
+const CALLS = `import type { Context } from 'hotstorage/runtime';
+import * as hot from './hot/index.js';
+
+export async function calls(ctx: Context): Promise<void> {
+  const user: hot.users.Row | null = await hot.users.getByPk(ctx, 1);
+  // @ts-expect-error the primary key is a number
+  await hot.users.getByPk(ctx, '1');
+  await hot.users.getByEmail(ctx, 'a@example.com');
+  // @ts-expect-error email is text
+  await hot.users.getByEmail(ctx, 42);
+  await hot.users.getByNameAndPhone(ctx, { name: 'Ada', phone: '1' });
+  // @ts-expect-error a composite key needs every one of its columns
+  await hot.users.getByNameAndPhone(ctx, { name: 'Ada' });
+  const many: (hot.users.Row | null)[] = await hot.users.getManyByPk(ctx, [1, 2]);
+  // @ts-expect-error getManyByPk takes primary key values
+  await hot.users.getManyByPk(ctx, ['1']);
+
+  await hot.memberships.getByPk(ctx, { tenantId: 't', userId: 1 });
+  // @ts-expect-error a composite primary key is an object, not a value
+  await hot.memberships.getByPk(ctx, 't');
+  await hot.memberships.getManyByPk(ctx, [{ tenantId: 't', userId: 1 }]);
+  await hot.memberships.remove(ctx, { tenantId: 't', userId: 1 });
+
+  await hot.tags.getBySlug(ctx, 'news');
+  await hot.tags.getManyBySlug(ctx, ['news']);
+  await hot.tags.update(ctx, 'news', { label: 'News' });
+  // @ts-expect-error tags has no primary key, so it has no getByPk
+  await hot.tags.getByPk(ctx, 'news');
+
+  const saved: hot.users.Row = await hot.users.save(ctx, { id: 1, email: 'a@example.com', name: 'Ada', phone: '1' });
+  // @ts-expect-error save needs the NOT NULL columns
+  await hot.users.save(ctx, { id: 1 });
+  await hot.users.update(ctx, 1, { email: 'b@example.com' });
+  // @ts-expect-error update cannot change the primary key
+  await hot.users.update(ctx, 1, { id: 2 });
+  const removed: boolean = await hot.users.remove(ctx, 1);
+
+  await hot.table.getByPk(ctx, 'x');
+  await hot.table.getByCtx(ctx, 'c');
+  await hot.table.getByUserId(ctx, 3);
+  // @ts-expect-error user-id is an integer
+  await hot.table.getByUserId(ctx, '3');
+  void user;
+  void many;
+  void saved;
+  void removed;
+}
+`;
+
+/** Expected modules of every fixture case drizzle-orm 0.x can load (the installed one). */
+function fixtureGoldens(): string[] {
+  return fixtureCases()
+    .filter((c) => !c.mustFail && c.drizzle !== '1.x' && existsSync(join(c.dir, 'expected')))
+    .flatMap((c) => readdirSync(join(c.dir, 'expected')).filter((f) => f.endsWith('.ts')).map((f) => join(c.dir, 'expected', f)));
+}
+
+function tsc(project: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(TSC, ['-p', project], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, output }));
+  });
+}
+
+/** A project holding the schema, its rendered modules, `calls` and a tsconfig over them plus `extra` files. */
+function project(calls: string, extra: readonly string[]): string {
+  const { files, diagnostics } = render(MODEL, { outDir: 'hot' });
+  assert.equal(diagnostics, []);
+  const dir = makeProject({ 'schema.ts': SCHEMA, 'calls.ts': calls });
+  writeFiles(dir, Object.fromEntries([...files].map(([name, text]) => [`hot/${name}`, text])));
+  const tsconfig = {
+    extends: '../../tsconfig.json',
+    compilerOptions: { types: [] },
+    include: [],
+    files: ['schema.ts', 'calls.ts', ...[...files.keys()].map((f) => `hot/${f}`), ...extra],
+  };
+  writeFiles(dir, { 'tsconfig.json': `${JSON.stringify(tsconfig, null, 2)}\n` });
+  return dir;
+}
+
+test(
+  'generated modules of every fixture, of the example and of a rendered schema compile under strict; wrong calls are rejected',
+  timed(120_000, async () => {
+    const example = readdirSync(join(REPO_ROOT, 'example/hot')).map((f) => join(REPO_ROOT, 'example/hot', f));
+    const dir = project(CALLS, [...fixtureGoldens(), ...example]);
+    try {
+      const run = await tsc(join(dir, 'tsconfig.json'));
+      assert.is(run.code, 0, run.output);
+    } finally {
+      removeProject(dir);
+    }
+  }),
+);
+
+test(
+  'the compiler really checks the calls: an unmarked wrong call fails it',
+  timed(120_000, async () => {
+    const dir = project(CALLS.replace('  // @ts-expect-error tags has no primary key, so it has no getByPk\n', ''), []);
+    try {
+      const run = await tsc(join(dir, 'tsconfig.json'));
+      assert.is.not(run.code, 0, run.output);
+      assert.match(run.output, /calls\.ts\(\d+,\d+\): error TS2339: Property 'getByPk' does not exist/);
+    } finally {
+      removeProject(dir);
+    }
+  }),
+);
+
+test.run();

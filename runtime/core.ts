@@ -1,0 +1,120 @@
+// The state one storage shares across its tables: clients, options, counters, repair queue, table runtimes.
+import { randomBytes } from 'node:crypto';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { rowCodecFor, type RowCodec } from './codecs.js';
+import { ServiceUnavailableError } from './errors-protocol.js';
+import { EventSink, type HotStorageEvent, type HotStorageEventType } from './events.js';
+import type { TableSpec } from './index.js';
+import { INVALID } from './markers.js';
+import type { Database, ResolvedOptions } from './options.js';
+import { RedisIo } from './redis-io.js';
+import { RepairQueue } from './repair-queue.js';
+import { buildTableRuntime, type TableRuntime } from './table-runtime.js';
+
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED', 'CONNECTION_ENDED',
+]);
+
+export class StorageCore {
+  readonly events: EventSink;
+  readonly repairs: RepairQueue;
+  private readonly tables = new WeakMap<PgTable, TableRuntime>();
+  private repairTimer: NodeJS.Timeout | undefined;
+  private repairing: Promise<void> | undefined;
+
+  constructor(
+    readonly db: Database,
+    readonly io: RedisIo,
+    readonly options: ResolvedOptions,
+    readonly postgresAddress: string,
+    private readonly codecFor: (table: PgTable) => RowCodec = rowCodecFor,
+    listener?: (event: HotStorageEvent) => void,
+  ) {
+    this.events = new EventSink(listener);
+    this.repairs = new RepairQueue(options.repairQueueLimit, (key) => this.emit('repairDropped', undefined, key));
+  }
+
+  runtimeFor(table: PgTable, spec: TableSpec): TableRuntime {
+    let runtime = this.tables.get(table);
+    if (runtime === undefined) {
+      runtime = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: this.codecFor(table) });
+      this.tables.set(table, runtime);
+    }
+    return runtime;
+  }
+
+  emit(type: HotStorageEventType, table?: string, key?: string, error?: Error): void {
+    this.events.emit({ type, ...(table === undefined ? {} : { table }), ...(key === undefined ? {} : { key }), ...(error === undefined ? {} : { error }) });
+  }
+
+  redisError(error: unknown, table?: string, key?: string): void {
+    this.emit('redisError', table, key, error instanceof Error ? error : new Error(String(error)));
+  }
+
+  token(kind: 'r' | 'w'): string {
+    return `${kind}:${randomBytes(12).toString('base64url')}`;
+  }
+
+  /** Runs one SQL statement, counted; a connection failure becomes one sentence naming Postgres and its address. */
+  async query<T>(run: () => Promise<T>): Promise<T> {
+    this.events.counts.dbQueries += 1;
+    try {
+      return await run();
+    } catch (error) {
+      const code = connectionErrorCode(error);
+      if (code !== undefined) throw new ServiceUnavailableError('Postgres', this.postgresAddress, code);
+      throw error;
+    }
+  }
+
+  /** Queues rows for invalidation after a failed post-commit cache update, and arms the retry timer. */
+  queueRepair(table: string, rowKeys: readonly string[]): void {
+    for (const key of rowKeys) {
+      this.repairs.add(key);
+      this.emit('repairQueued', table, key);
+    }
+    if (this.repairTimer === undefined && this.repairs.size > 0) {
+      this.repairTimer = setInterval(() => void this.flushRepairs(), this.options.repairIntervalMs);
+      this.repairTimer.unref();
+    }
+  }
+
+  /** Invalidates every queued row now, if Redis answers; returns how many are still queued. */
+  async flushRepairs(): Promise<number> {
+    this.repairing ??= this.flushOnce().finally(() => {
+      this.repairing = undefined;
+    });
+    await this.repairing;
+    return this.repairs.size;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const keys = this.repairs.snapshot();
+    if (keys.length > 0) {
+      try {
+        await this.io.commands(keys.map((key) => ['SET', key, INVALID, 'PX', this.options.invalidTtlMs] as const));
+        for (const key of keys) {
+          this.repairs.delete(key);
+          this.emit('repair', undefined, key);
+        }
+      } catch (error) {
+        this.redisError(error);
+      }
+    }
+    if (this.repairs.size === 0) this.stopRepairs();
+  }
+
+  stopRepairs(): void {
+    if (this.repairTimer !== undefined) clearInterval(this.repairTimer);
+    this.repairTimer = undefined;
+  }
+}
+
+function connectionErrorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return code;
+  }
+  return undefined;
+}

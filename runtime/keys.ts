@@ -1,0 +1,83 @@
+// Redis key layout (DESIGN §4). Every part that comes from the user (schema, table and column names, key values)
+// is escaped so that no two distinct inputs can ever produce the same key, and the row, its index set and its lease
+// share one hash tag so every per-row script touches a single Cluster slot.
+import { createHash } from 'node:crypto';
+
+/**
+ * Escapes one key part. Kept raw: `A-Z a-z 0-9 _ -`. Every other UTF-16 code unit becomes `%XX` (below 0x80) or
+ * `%uXXXX`, so the separators `: { } = . @ , %` never appear raw and lone surrogates stay distinct. The empty string
+ * is `%_`: it must not leave an empty `{}` hash tag (Redis would then hash the whole key and split the row's slot).
+ */
+export function escapeKeyPart(text: string): string {
+  if (text === '') return '%_';
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (isRaw(unit)) out += text[i];
+    else if (unit < 0x80) out += `%${unit.toString(16).toUpperCase().padStart(2, '0')}`;
+    else out += `%u${unit.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return out;
+}
+
+function isRaw(unit: number): boolean {
+  return (
+    (unit >= 0x30 && unit <= 0x39) || (unit >= 0x41 && unit <= 0x5a) || (unit >= 0x61 && unit <= 0x7a) ||
+    unit === 0x5f || unit === 0x2d
+  );
+}
+
+/** Short hash of what a cached row looks like: codec signature (columns, types, modes, codec version) and keys. */
+export function shapeHash(input: { signature: string; identity: readonly string[]; uniqueKeys: readonly (readonly string[])[] }): string {
+  const text = [input.signature, `identity=${input.identity.join(',')}`, ...input.uniqueKeys.map((k) => `unique=${k.join(',')}`)].join('\n');
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}
+
+/** Keys of one cached row. */
+export interface RowKeys {
+  /** The escaped identity parts joined by `,`: the hash tag content, the pointer value and the `all` member. */
+  readonly tag: string;
+  readonly row: string;
+  readonly index: string;
+  readonly lease: string;
+}
+
+export interface TableKeyspace {
+  /** `<prefix><schema>.<table>@<shape>` */
+  readonly base: string;
+  /** Row keys are `rowPrefix + tag + '}'`: scripts following a pointer rebuild the row key this way. */
+  readonly rowPrefix: string;
+  readonly all: string;
+  /** `parts` are the identity columns' keyPart texts, in spec order. */
+  rowKeys(parts: readonly string[]): RowKeys;
+  rowKeysForTag(tag: string): RowKeys;
+  /** `columns` are SQL column names, `parts` their keyPart texts. */
+  pointer(columns: readonly string[], parts: readonly string[]): string;
+}
+
+export function tableKeyspace(input: { prefix: string; schema: string; table: string; shape: string }): TableKeyspace {
+  const base = `${input.prefix}${escapeKeyPart(input.schema)}.${escapeKeyPart(input.table)}@${input.shape}`;
+  const rowPrefix = `${base}:{`;
+  const rowKeysForTag = (tag: string): RowKeys => {
+    const row = `${rowPrefix}${tag}}`;
+    return { tag, row, index: `${row}:ix`, lease: `${row}:lease` };
+  };
+  return {
+    base,
+    rowPrefix,
+    all: `${base}:all`,
+    rowKeysForTag,
+    rowKeys: (parts) => rowKeysForTag(parts.map(escapeKeyPart).join(',')),
+    pointer: (columns, parts) => {
+      if (columns.length !== parts.length || columns.length === 0) throw new Error('hotstorage: pointer needs one part per column');
+      return `${base}:${columns.map((c, i) => `${escapeKeyPart(c)}=${escapeKeyPart(parts[i] ?? '')}`).join(':')}`;
+    },
+  };
+}
+
+/** A user prefix must not carry a hash tag of its own: it would pull every key of every table into one slot. */
+export function checkPrefix(prefix: string): void {
+  if (prefix.includes('{') || prefix.includes('}')) {
+    throw new Error(`hotstorage: the key prefix ${JSON.stringify(prefix)} contains '{' or '}'; choose a prefix without braces (option \`prefix\`)`);
+  }
+}

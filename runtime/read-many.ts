@@ -1,0 +1,98 @@
+// getManyByIdentity: one round trip for all hits (one read-row script per row, in one pipeline), the misses read
+// from Postgres in one query and filled under the leases the same round trip took.
+import type { ContextState } from './context.js';
+import type { StorageCore } from './core.js';
+import { fill } from './read.js';
+import type { RowKeys } from './keys.js';
+import { ABSENT, INVALID } from './markers.js';
+import { failLease, readRow, type ReadRowReply } from './scripts/scripts.js';
+import type { TableRuntime, Values } from './table-runtime.js';
+
+type Row = Record<string, unknown>;
+
+interface Slot {
+  readonly keys: RowKeys;
+  readonly values: Values;
+  row: Row | null | undefined; // undefined: still unknown
+  leased: boolean;
+}
+
+export async function getManyByIdentity(state: ContextState, rt: TableRuntime, valuesList: readonly Values[]): Promise<(Row | null)[]> {
+  const { core, tx } = state;
+  const table = rt.info.display;
+  const identity = rt.info.identity;
+  const slots = new Map<string, Slot>();
+  const order = valuesList.map((values) => {
+    const keys = rt.rowKeys(values);
+    if (!slots.has(keys.row)) slots.set(keys.row, { keys, values, row: undefined, leased: false });
+    return keys.row;
+  });
+  const all = [...slots.values()];
+  const token = core.token('r');
+  if (tx === undefined && all.length > 0) {
+    const cached = all.filter((slot) => !core.repairs.has(slot.keys.row));
+    // A corrupt value gets one more read-row that deletes exactly it and leases the row, so the fill repairs it.
+    const corrupt = await readCached(core, rt, cached, token, new Map());
+    if (corrupt.size > 0) await readCached(core, rt, [...corrupt.keys()], token, corrupt);
+  }
+  const missing = all.filter((slot) => slot.row === undefined);
+  if (missing.length > 0) {
+    for (const slot of missing) core.emit('miss', table, slot.keys.row);
+    const db = tx?.db ?? core.db;
+    let rows: Row[];
+    try {
+      rows = await core.query(() => db.select().from(rt.table).where(rt.whereAny(identity, missing.map((s) => s.values))));
+    } catch (error) {
+      const leased = missing.filter((slot) => slot.leased);
+      await core.io.runMany(failLease, leased.map((slot) => ({ keys: [slot.keys.lease], argv: [token] }))).catch((e: unknown) => core.redisError(e, table));
+      throw error;
+    }
+    const byKey = new Map(rows.map((row) => [rt.rowKeys(row).row, row] as const));
+    for (const slot of missing) slot.row = byKey.get(slot.keys.row) ?? null;
+    const fills = missing.filter((slot) => slot.leased).map((slot) => ({ keys: slot.keys, token, row: slot.row ?? null }));
+    for (const f of fills) await core.options.hooks.afterDbRead?.({ table, key: f.keys.row, row: f.row });
+    await fill(core, rt, fills);
+  }
+  return order.map((key) => slots.get(key)?.row ?? null);
+}
+
+/** Reads (or leases) each slot; returns the slots whose cached value could not be decoded, with that value. */
+async function readCached(core: StorageCore, rt: TableRuntime, slots: readonly Slot[], token: string, corrupt: ReadonlyMap<Slot, string>): Promise<Map<Slot, string>> {
+  const table = rt.info.display;
+  const found = new Map<Slot, string>();
+  let replies: (ReadRowReply | Error)[];
+  try {
+    replies = await core.io.runMany(readRow, slots.map((slot) => ({
+      keys: [slot.keys.row, slot.keys.lease],
+      argv: [token, core.options.leaseTtlMs, corrupt.get(slot) ?? ''],
+    })));
+  } catch (error) {
+    core.redisError(error, table);
+    return found;
+  }
+  replies.forEach((reply, i) => {
+    const slot = slots[i];
+    if (slot === undefined) return;
+    if (reply instanceof Error) return core.redisError(reply, table, slot.keys.row);
+    if (reply.kind === 'lease') {
+      slot.leased = true;
+      return;
+    }
+    if (reply.kind === 'wait') return core.emit('leaseWait', table, slot.keys.row); // read from Postgres, no fill
+    if (reply.value === ABSENT) {
+      slot.row = null;
+      core.emit('hit', table, slot.keys.row);
+      return core.emit('tombstoneHit', table, slot.keys.row);
+    }
+    if (reply.value === INVALID) return core.emit('invalidRead', table, slot.keys.row);
+    const row = rt.codec.decode(reply.value);
+    if (row === undefined) {
+      core.emit('corrupt', table, slot.keys.row);
+      if (!corrupt.has(slot)) found.set(slot, reply.value);
+      return;
+    }
+    slot.row = row;
+    core.emit('hit', table, slot.keys.row);
+  });
+  return found;
+}

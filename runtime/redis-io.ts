@@ -1,0 +1,114 @@
+// Every Redis interaction of the protocol goes through here: a bounded wait per round trip (the cache must never
+// block a database write or a read for long), one count per round trip, and scripts sent as EVALSHA, alone or in one
+// pipeline. On a Cluster a batch is sent as concurrent commands, which ioredis auto-pipelining groups per node.
+import type { Cluster, Redis } from 'ioredis';
+import { RedisUnavailableError } from './errors-protocol.js';
+import { registerScripts, type Script, type ScriptHost } from './scripts/scripts.js';
+
+export type RedisClient = Redis | Cluster;
+
+export interface ScriptCall {
+  readonly keys: readonly string[];
+  readonly argv: readonly (string | number)[];
+}
+
+export class RedisIo {
+  readonly cluster: boolean;
+
+  constructor(
+    readonly client: RedisClient,
+    private readonly options: { timeoutMs: number; address: string; onRoundTrip: () => void },
+  ) {
+    this.cluster = client.isCluster;
+    registerScripts(client);
+  }
+
+  /** One script call: one round trip. */
+  async run<R>(script: Script<R>, call: ScriptCall): Promise<R> {
+    const host = this.client as unknown as ScriptHost;
+    const method = host[script.name];
+    if (method === undefined) throw new Error(`hotstorage: script ${script.name} is not registered`);
+    const reply = await this.bounded(method.call(this.client, ...call.keys, ...call.argv));
+    return script.parse(reply);
+  }
+
+  /** Many calls of one script in one round trip; each result is its reply or the error it raised. */
+  async runMany<R>(script: Script<R>, calls: readonly ScriptCall[]): Promise<(R | Error)[]> {
+    if (calls.length === 0) return [];
+    if (this.cluster) {
+      const host = this.client as unknown as ScriptHost;
+      const method = host[script.name];
+      if (method === undefined) throw new Error(`hotstorage: script ${script.name} is not registered`);
+      const settled = await this.bounded(
+        Promise.allSettled(calls.map((call) => method.call(this.client, ...call.keys, ...call.argv))),
+      );
+      return settled.map((s) => (s.status === 'fulfilled' ? parseOrError(script, s.value) : toError(s.reason)));
+    }
+    const pipeline = (this.client as Redis).pipeline();
+    const host = pipeline as unknown as Record<string, (...args: (string | number)[]) => unknown>;
+    const method = host[script.name];
+    if (method === undefined) throw new Error(`hotstorage: script ${script.name} is not registered on pipelines`);
+    for (const call of calls) method.call(pipeline, ...call.keys, ...call.argv);
+    const replies = await this.bounded(pipeline.exec());
+    if (replies === null) throw new RedisUnavailableError(this.options.address, 'the pipeline was discarded');
+    return replies.map(([error, reply]) => (error ? toError(error) : parseOrError(script, reply)));
+  }
+
+  /** Plain commands in one round trip (used on a Cluster for pointers, and for repairs). */
+  async commands(commands: readonly (readonly [string, ...(string | number)[]])[]): Promise<unknown[]> {
+    if (commands.length === 0) return [];
+    if (this.cluster) {
+      return this.bounded(Promise.all(commands.map(([name, ...args]) => this.client.call(name, ...args))));
+    }
+    const pipeline = (this.client as Redis).pipeline(commands.map((c) => [...c]));
+    const replies = await this.bounded(pipeline.exec());
+    if (replies === null) throw new RedisUnavailableError(this.options.address, 'the pipeline was discarded');
+    return replies.map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+  }
+
+  private async bounded<T>(promise: Promise<T>): Promise<T> {
+    this.options.onRoundTrip();
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RedisUnavailableError(this.options.address, `no reply within ${this.options.timeoutMs} ms (option \`commandTimeoutMs\`)`)),
+        this.options.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([promise, limit]);
+    } catch (error) {
+      if (error instanceof RedisUnavailableError) throw error;
+      // A reply error is Redis answering (a script bug, a wrong type): not an outage, so it is not hidden as one.
+      if (error instanceof Error && error.name === 'ReplyError') throw error;
+      throw new RedisUnavailableError(this.options.address, error instanceof Error ? error.message : String(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function parseOrError<R>(script: Script<R>, reply: unknown): R | Error {
+  try {
+    return script.parse(reply);
+  } catch (error) {
+    return toError(error);
+  }
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** `host:port` (or the socket path) of a client, for error messages. */
+export function redisAddress(client: RedisClient): string {
+  if (client.isCluster) {
+    const nodes = (client as Cluster).nodes('all').map((node) => `${node.options.host ?? '127.0.0.1'}:${node.options.port ?? 6379}`);
+    return nodes.length > 0 ? `the cluster ${nodes.join(', ')}` : 'the cluster';
+  }
+  const options = (client as Redis).options;
+  return options.path ?? `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
+}

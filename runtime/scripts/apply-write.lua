@@ -1,0 +1,42 @@
+-- After a database commit: write the committed row (or the absent marker) and its pointers while the writer's
+-- lease stands; otherwise leave the invalid marker, which readers treat as a miss and no fill may overwrite
+-- (a reader granted a lease after ours expired during a slow commit may hold the pre-commit row).
+-- KEYS[1] row, KEYS[2] index set, KEYS[3] lease
+-- ARGV[1] writer lease value, ARGV[2] 'row' | 'absent', ARGV[3] value, ARGV[4] ttl of the value (ms),
+-- ARGV[5] invalid marker, ARGV[6] its ttl (ms), ARGV[7] pk tag, ARGV[8] 'all' set key ('' = Cluster: the caller),
+-- ARGV[9..] pointer keys (single Redis only)
+-- Returns 1 written | 0 invalidated
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[6])
+  return 0
+end
+redis.call('DEL', KEYS[3])
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+local keep = {}
+for i = 9, #ARGV do
+  keep[ARGV[i]] = true
+end
+-- Stale pointers of the old values are removed through the index set, but only while they still name this row:
+-- a value that moved to another row already points there.
+for _, pointer in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if not keep[pointer] and redis.call('GET', pointer) == ARGV[7] then
+    redis.call('DEL', pointer)
+  end
+end
+redis.call('DEL', KEYS[2])
+for i = 9, #ARGV do
+  redis.call('SET', ARGV[i], ARGV[7], 'PX', ARGV[4])
+  redis.call('SADD', KEYS[2], ARGV[i])
+end
+if #ARGV >= 9 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+end
+if ARGV[8] ~= '' then
+  if ARGV[2] == 'row' then
+    redis.call('SADD', ARGV[8], ARGV[7])
+    redis.call('PEXPIRE', ARGV[8], ARGV[4])
+  else
+    redis.call('SREM', ARGV[8], ARGV[7])
+  end
+end
+return 1

@@ -1,0 +1,18 @@
+-- Read a row, or take its lease when it is missing (one round trip for hit and for miss).
+-- KEYS[1] row, KEYS[2] lease
+-- ARGV[1] reader lease value, ARGV[2] lease ttl (ms), ARGV[3] a value the caller could not decode ('' = none)
+-- Returns {'row', value} | {'lease'} (the caller now holds the lease) | {'wait', current lease value}
+local row = redis.call('GET', KEYS[1])
+if row and row ~= ARGV[3] then
+  return {'row', row}
+end
+if row then
+  -- The caller found this exact value corrupt or foreign: drop it so the fill below can repair it.
+  redis.call('DEL', KEYS[1])
+end
+local lease = redis.call('GET', KEYS[2])
+if lease then
+  return {'wait', lease}
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return {'lease'}

@@ -1,0 +1,9 @@
+-- Release a lease we hold (a transaction whose commit failed): nothing else changes.
+-- KEYS[1] lease
+-- ARGV[1] the holder's lease value
+-- Returns 1 released | 0 (not ours any more)
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+return 1

@@ -1,0 +1,108 @@
+// The Lua scripts, each read once from its own .lua file and registered on a client with ioredis defineCommand
+// (fixed numberOfKeys, so Cluster can route it; EVALSHA after the first call on a socket). Lua is never built at
+// run time. Each script has a typed reply parser; callers never see the raw reply.
+import { readFileSync } from 'node:fs';
+
+export interface Script<R> {
+  /** Command name registered on the client. */
+  readonly name: string;
+  readonly lua: string;
+  readonly numberOfKeys: number;
+  parse(reply: unknown): R;
+}
+
+function lua(file: string): string {
+  return readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+}
+
+function toNumber(reply: unknown): number {
+  if (typeof reply !== 'number') throw new Error(`hotstorage: unexpected script reply ${JSON.stringify(reply)}`);
+  return reply;
+}
+
+function toStrings(reply: unknown): string[] {
+  if (!Array.isArray(reply) || !reply.every((item): item is string => typeof item === 'string')) {
+    throw new Error(`hotstorage: unexpected script reply ${JSON.stringify(reply)}`);
+  }
+  return reply;
+}
+
+export type ReadRowReply = { kind: 'row'; value: string } | { kind: 'lease' } | { kind: 'wait'; lease: string };
+
+export const readRow: Script<ReadRowReply> = {
+  name: 'hotstorageReadRow',
+  lua: lua('read-row.lua'),
+  numberOfKeys: 2,
+  parse(reply) {
+    const [kind, value] = toStrings(reply);
+    if (kind === 'row' && value !== undefined) return { kind, value };
+    if (kind === 'wait' && value !== undefined) return { kind, lease: value };
+    if (kind === 'lease') return { kind };
+    throw new Error(`hotstorage: unexpected read-row reply ${JSON.stringify(reply)}`);
+  },
+};
+
+export type ReadPointerReply = { tag: string | undefined; value: string | undefined };
+
+export const readPointer: Script<ReadPointerReply> = {
+  name: 'hotstorageReadPointer',
+  lua: lua('read-pointer.lua'),
+  numberOfKeys: 1,
+  parse(reply) {
+    const [tag, value] = toStrings(reply);
+    return { tag, value };
+  },
+};
+
+export const fillRow: Script<boolean> = {
+  name: 'hotstorageFillRow',
+  lua: lua('fill-row.lua'),
+  numberOfKeys: 3,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
+export const applyWrite: Script<boolean> = {
+  name: 'hotstorageApplyWrite',
+  lua: lua('apply-write.lua'),
+  numberOfKeys: 3,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
+export const takeWriteLease: Script<boolean> = {
+  name: 'hotstorageTakeWriteLease',
+  lua: lua('take-write-lease.lua'),
+  numberOfKeys: 1,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
+export const failLease: Script<boolean> = {
+  name: 'hotstorageFailLease',
+  lua: lua('fail-lease.lua'),
+  numberOfKeys: 1,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
+export const releaseLease: Script<boolean> = {
+  name: 'hotstorageReleaseLease',
+  lua: lua('release-lease.lua'),
+  numberOfKeys: 1,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
+export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease];
+
+/** What defineCommand attaches, seen through a type: one method per registered script. */
+export type ScriptHost = Record<string, (...args: (string | number)[]) => Promise<unknown>>;
+
+interface DefinesCommands {
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+}
+
+const registered = new WeakSet<object>();
+
+/** Registers every script on a client once (idempotent per client). */
+export function registerScripts(client: DefinesCommands): void {
+  if (registered.has(client)) return;
+  for (const script of ALL_SCRIPTS) client.defineCommand(script.name, { lua: script.lua, numberOfKeys: script.numberOfKeys });
+  registered.add(client);
+}

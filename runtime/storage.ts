@@ -1,0 +1,103 @@
+// createHotStorage: checks both services once and returns the storage, the context generated accessors take.
+import type { Redis } from 'ioredis';
+import { sql } from 'drizzle-orm';
+import { bindContext, type ContextState } from './context.js';
+import { StorageCore } from './core.js';
+import { OptionError, RedisUnavailableError, ServiceUnavailableError } from './errors-protocol.js';
+import type { HotStorageStats } from './events.js';
+import type { HotStorageContext } from './index.js';
+import { resolveOptions, type Database, type HotStorageOptions } from './options.js';
+import { RedisIo, redisAddress } from './redis-io.js';
+import { runTransaction } from './transaction.js';
+
+/** A transaction opened by hs.transaction: pass it to accessors; `db` runs your own queries in the same transaction. */
+export interface HotStorageTransaction extends HotStorageContext {
+  readonly kind: 'transaction';
+  readonly db: Database;
+}
+
+export interface HotStorage extends HotStorageContext {
+  readonly kind: 'storage';
+  /**
+   * Runs `body` in one database transaction. Accessors given `tx` write through it and read the transaction's own
+   * view (not the cache); the cache is updated after COMMIT; if `body` throws, Redis is left exactly as it was.
+   */
+  transaction<R>(body: (tx: HotStorageTransaction) => Promise<R>): Promise<R>;
+  /** Counters since creation (see HotStorageEventType for what each counts). */
+  stats(): HotStorageStats;
+  /** Retries queued repairs now (they are also retried on a timer); resolves to how many are still queued. */
+  flushRepairs(): Promise<number>;
+  /** Stops the repair timer. The clients are the application's: close them yourself. */
+  close(): void;
+}
+
+/**
+ * ```ts
+ * const hs = await createHotStorage({ db: drizzle(postgres(url)), redis: new Redis(redisUrl), prefix: 'app:' });
+ * const user = await users.getByEmail(hs, 'a@example.com'); // hit: one EVALSHA; miss: + one SELECT, one fill
+ * ```
+ */
+export async function createHotStorage<TSchema extends Record<string, unknown>>(input: HotStorageOptions<TSchema>): Promise<HotStorage> {
+  const options = resolveOptions(input as unknown as HotStorageOptions<Record<string, unknown>>);
+  const db = input.db as unknown as Database;
+  const redis = input.redis;
+  if (!redis.isCluster && (redis as Redis).options.keyPrefix) {
+    throw new OptionError('redis', 'the client has a `keyPrefix`, which scripts cannot see; remove it and pass it as hotstorage\'s `prefix` option');
+  }
+  if (input.autoPipelining !== false) redis.options.enableAutoPipelining = true;
+  const address = redisAddress(redis);
+  const postgresAddress = postgresAddressOf(db);
+  const core: StorageCore = new StorageCore(
+    db,
+    new RedisIo(redis, { timeoutMs: options.commandTimeoutMs, address, onRoundTrip: () => (core.events.counts.redisRoundTrips += 1) }),
+    options,
+    postgresAddress,
+    input.rowCodecFor,
+    input.onEvent,
+  );
+  await checkServices(core, address, postgresAddress);
+
+  const storage: HotStorage = {
+    kind: 'storage',
+    transaction: (body) => runTransaction(core, (state) => body(transactionContext(state))),
+    stats: () => ({ ...core.events.counts, repairsPending: core.repairs.size }),
+    flushRepairs: () => core.flushRepairs(),
+    close: () => core.stopRepairs(),
+  };
+  bindContext(storage, { core, tx: undefined });
+  return storage;
+}
+
+function transactionContext(state: ContextState): HotStorageTransaction {
+  if (state.tx === undefined) throw new Error('hotstorage: internal: a transaction context without a transaction');
+  const tx: HotStorageTransaction = { kind: 'transaction', db: state.tx.db };
+  bindContext(tx, state);
+  return tx;
+}
+
+async function checkServices(core: StorageCore, redisAt: string, postgresAt: string): Promise<void> {
+  try {
+    await core.io.commands([['PING']]);
+  } catch (error) {
+    const detail = error instanceof RedisUnavailableError ? error.message.replace(/^Redis at .*? failed: /, '') : String(error);
+    throw new ServiceUnavailableError('Redis', redisAt, detail);
+  }
+  try {
+    await core.query(() => core.db.execute(sql`select 1`));
+  } catch (error) {
+    if (error instanceof ServiceUnavailableError) throw error;
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+    throw new ServiceUnavailableError('Postgres', postgresAt, cause);
+  }
+}
+
+/** `host:port` of the postgres.js client under a drizzle database, for messages (best effort). */
+function postgresAddressOf(db: Database): string {
+  const client = (db as unknown as { $client?: { options?: { host?: unknown; port?: unknown } } }).$client;
+  const host = client?.options?.host;
+  const port = client?.options?.port;
+  const first = (value: unknown) => (Array.isArray(value) ? value[0] : value);
+  const h = first(host);
+  const p = first(port);
+  return typeof h === 'string' ? `${h}:${typeof p === 'number' ? p : 5432}` : 'the configured address';
+}

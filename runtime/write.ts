@@ -1,0 +1,185 @@
+// Write path (DESIGN §5): the row's lease is taken before the commit (overriding readers' leases); after the commit
+// one script per row writes the committed row (or the absent marker) and its pointers while the lease stands, else
+// leaves the invalid marker. If Redis fails after the commit the write stands and the row is queued for repair.
+import type { ContextState } from './context.js';
+import type { StorageCore } from './core.js';
+import type { RowKeys } from './keys.js';
+import { ABSENT, INVALID } from './markers.js';
+import type { Database } from './options.js';
+import { applyWrite, releaseLease, takeWriteLease } from './scripts/scripts.js';
+import type { TableRuntime, Values } from './table-runtime.js';
+import { runTransaction } from './transaction.js';
+
+type Row = Record<string, unknown>;
+
+/** What a committed statement did to one cached row: the new row, or null when the row is gone. */
+export interface Effect {
+  readonly rt: TableRuntime;
+  readonly keys: RowKeys;
+  readonly row: Row | null;
+}
+
+interface Outcome<T> {
+  readonly result: T;
+  readonly effects: readonly Effect[];
+}
+
+type Statement<T> = (db: Database) => Promise<Outcome<T>>;
+
+export async function save(state: ContextState, rt: TableRuntime, input: Values): Promise<Row> {
+  const identity = rt.info.identity;
+  const set: Record<string, unknown> = {};
+  for (const [prop, value] of Object.entries(input)) if (value !== undefined && !identity.props.includes(prop)) set[prop] = value;
+  const first = identity.props[0] ?? '';
+  // A row made only of its identity still needs a SET clause for RETURNING to give the existing row back.
+  if (Object.keys(set).length === 0) set[first] = input[first];
+  const statement: Statement<Row> = async (db) => {
+    const rows: Row[] = await state.core.query(() =>
+      db.insert(rt.table).values(input as never).onConflictDoUpdate({ target: [...identity.columns], set: set as never }).returning(),
+    );
+    const row = rows[0];
+    if (row === undefined) throw new Error(`hotstorage: table ${rt.info.display}: the upsert returned no row`);
+    return { result: row, effects: [{ rt, keys: rt.rowKeys(row), row }] };
+  };
+  // Without its identity (a serial left to the database) the row is only known after the insert: a transaction
+  // lets the lease be taken after the insert and still before the commit.
+  return runWrite(state, rt.hasIdentity(input) ? [rt.rowKeys(input)] : undefined, statement);
+}
+
+export async function update(state: ContextState, rt: TableRuntime, identityValues: Values, patch: Values): Promise<Row | null> {
+  const identity = rt.info.identity;
+  const oldKeys = rt.rowKeys(identityValues);
+  const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+  if (Object.keys(changes).length === 0) {
+    return selectByIdentity(state, rt, identityValues);
+  }
+  const moved = identity.props.some((prop) => prop in changes);
+  const newKeys = moved ? rt.rowKeys({ ...identityValues, ...changes }) : undefined;
+  return runWrite(state, newKeys === undefined ? [oldKeys] : [oldKeys, newKeys], async (db) => {
+    const rows: Row[] = await state.core.query(() =>
+      db.update(rt.table).set(changes as never).where(rt.where(identity, identityValues)).returning(),
+    );
+    const row = rows[0] ?? null;
+    const effects: Effect[] = [];
+    if (row === null) effects.push({ rt, keys: oldKeys, row: null });
+    else {
+      const keys = rt.rowKeys(row);
+      if (keys.row !== oldKeys.row) effects.push({ rt, keys: oldKeys, row: null });
+      effects.push({ rt, keys, row });
+    }
+    return { result: row, effects };
+  });
+}
+
+export async function remove(state: ContextState, rt: TableRuntime, identityValues: Values): Promise<boolean> {
+  const keys = rt.rowKeys(identityValues);
+  return runWrite(state, [keys], async (db) => {
+    const rows: Row[] = await state.core.query(() => db.delete(rt.table).where(rt.where(rt.info.identity, identityValues)).returning());
+    return { result: rows.length > 0, effects: [{ rt, keys, row: null }] };
+  });
+}
+
+async function selectByIdentity(state: ContextState, rt: TableRuntime, values: Values): Promise<Row | null> {
+  const db = state.tx?.db ?? state.core.db;
+  const rows: Row[] = await state.core.query(() => db.select().from(rt.table).where(rt.where(rt.info.identity, values)).limit(1));
+  return rows[0] ?? null;
+}
+
+async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | undefined, statement: Statement<T>): Promise<T> {
+  const { core, tx } = state;
+  if (tx !== undefined) {
+    // Leases are taken for everything the transaction wrote just before it commits.
+    const outcome = await statement(tx.db);
+    tx.record(outcome.effects);
+    return outcome.result;
+  }
+  if (knownKeys === undefined) return runTransaction(core, (inner) => runWrite(inner, undefined, statement));
+  const hooks = core.options.hooks;
+  const token = core.token('w');
+  const leaseKeys = knownKeys.map((keys) => keys.lease);
+  await takeWriteLeases(core, knownKeys, token);
+  let outcome: Outcome<T>;
+  try {
+    await hooks.beforeCommit?.({ keys: leaseKeys });
+    outcome = await statement(core.db);
+  } catch (error) {
+    await releaseWriteLeases(core, knownKeys, token);
+    throw error;
+  }
+  await hooks.afterCommit?.({ keys: outcome.effects.map((e) => e.keys.row) });
+  await applyEffects(core, outcome.effects, token);
+  await hooks.afterApply?.({ keys: outcome.effects.map((e) => e.keys.row) });
+  return outcome.result;
+}
+
+/** Overrides readers' leases before the commit. A Redis failure here does not stop the write (invariant 5). */
+export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<void> {
+  try {
+    const results = await core.io.runMany(takeWriteLease, keys.map((k) => ({ keys: [k.lease], argv: [token, core.options.leaseTtlMs] })));
+    for (const result of results) if (result instanceof Error) core.redisError(result);
+  } catch (error) {
+    core.redisError(error);
+  }
+}
+
+export async function releaseWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<void> {
+  try {
+    await core.io.runMany(releaseLease, keys.map((k) => ({ keys: [k.lease], argv: [token] })));
+  } catch (error) {
+    core.redisError(error);
+  }
+}
+
+/** After the commit: one apply-write script per row, all in one round trip. */
+export async function applyEffects(core: StorageCore, effects: readonly Effect[], token: string): Promise<void> {
+  if (effects.length === 0) return;
+  const { io, options } = core;
+  const calls = effects.map(({ rt, keys, row }) => ({
+    keys: [keys.row, keys.index, keys.lease],
+    argv: [
+      token, row === null ? 'absent' : 'row', row === null ? ABSENT : rt.codec.encode(row),
+      row === null ? options.tombstoneTtlMs : options.rowTtlMs, INVALID, options.invalidTtlMs, keys.tag,
+      io.cluster ? '' : rt.keyspace.all, ...(row === null || io.cluster ? [] : rt.pointersOf(row)),
+    ],
+  }));
+  try {
+    if (!options.guard) {
+      // Test-only switch: make every lease ours so the script's check always passes.
+      await io.commands(effects.map((e) => ['SET', e.keys.lease, token, 'PX', options.leaseTtlMs] as const));
+    }
+    const results = await io.runMany(applyWrite, calls);
+    const written: Effect[] = [];
+    results.forEach((result, i) => {
+      const effect = effects[i];
+      if (effect === undefined) return;
+      const table = effect.rt.info.display;
+      if (result instanceof Error) {
+        core.redisError(result, table, effect.keys.row);
+        core.queueRepair(table, [effect.keys.row]);
+      } else if (result) {
+        core.repairs.delete(effect.keys.row);
+        core.emit('write', table, effect.keys.row);
+        written.push(effect);
+      } else core.emit('invalidation', table, effect.keys.row);
+    });
+    if (io.cluster) await writeClusterPointers(core, written);
+  } catch (error) {
+    core.redisError(error);
+    for (const effect of effects) core.queueRepair(effect.rt.info.display, [effect.keys.row]);
+  }
+}
+
+/**
+ * On a Cluster, pointers and the `all` set live in other slots than the row: they are set after the row script, as
+ * hints (a lookup re-checks the row). Stale pointers are not removed there; they cost a miss until they expire.
+ */
+async function writeClusterPointers(core: StorageCore, written: readonly Effect[]): Promise<void> {
+  const ttl = core.options.rowTtlMs;
+  type Command = readonly [string, ...(string | number)[]];
+  const commands = written.flatMap(({ rt, keys, row }): Command[] =>
+    row === null
+      ? [['SREM', rt.keyspace.all, keys.tag]]
+      : [...rt.pointersOf(row).map((p): Command => ['SET', p, keys.tag, 'PX', ttl]), ['SADD', rt.keyspace.all, keys.tag]],
+  );
+  await core.io.commands(commands).catch((error: unknown) => core.redisError(error));
+}

@@ -3,7 +3,7 @@
 // It settles what static reading cannot: factory functions, computed names, getters, destructured exports.
 // The result is findings, like the static extractor's; normalize.ts alone applies the rules.
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { ExtractInput, ExtractOutput } from '../extract/index.js';
 import type { Casing, ColumnFinding, KeyFinding, TableFinding } from '../findings.js';
@@ -31,7 +31,7 @@ export async function extractByImport(input: ExtractInput): Promise<ExtractOutpu
       const tsconfig = findTsconfig(dirname(absolute));
       let importer = importers.get(tsconfig ?? '');
       if (!importer) {
-        importer = createModuleImporter(tsconfig ? { tsconfig } : {});
+        importer = openImporter(tsconfig, input.root, diagnostics);
         importers.set(tsconfig ?? '', importer);
       }
       if (!existsSync(absolute)) {
@@ -79,6 +79,28 @@ export async function extractByImport(input: ExtractInput): Promise<ExtractOutpu
     return { findings: collectTables(loaded, [...new Set(drizzles.values())], diagnostics), diagnostics };
   } finally {
     for (const importer of importers.values()) await importer.close();
+  }
+}
+
+/**
+ * An importer honouring `tsconfig`; when tsx cannot read it (an `extends` naming a workspace package that is not
+ * installed), one without it, and a warning: path aliases from that tsconfig will not resolve.
+ */
+function openImporter(tsconfig: string | undefined, root: string, diagnostics: Diagnostic[]): ModuleImporter {
+  if (!tsconfig) return createModuleImporter({ tsconfig: false });
+  try {
+    return createModuleImporter({ tsconfig });
+  } catch (error) {
+    diagnostics.push({
+      severity: 'warning',
+      file: relative(root, tsconfig).split(sep).join('/'),
+      line: 0,
+      col: 0,
+      code: 'tsconfig-unreadable',
+      message: `tsconfig cannot be read, so its path aliases are not applied: ${firstLine(error)}`,
+      hint: 'install the packages the tsconfig extends',
+    });
+    return createModuleImporter({ tsconfig: false });
   }
 }
 

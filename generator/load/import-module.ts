@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register as registerCjs } from 'tsx/cjs/api';
 import { register as registerEsm, tsImport } from 'tsx/esm/api';
+import type { NamespacedUnregister } from 'tsx/esm/api';
 
 /** The nearest tsconfig.json at or above `from`, or undefined. */
 export function findTsconfig(from: string): string | undefined {
@@ -52,15 +53,25 @@ export interface LoadedModule {
  * loaded in the module system Node gives it (package.json `type`, .mts/.cts), so a CommonJS project's files
  * share one require cache, as they do under drizzle-kit.
  */
-export function createModuleImporter(options: { tsconfig?: string } = {}): ModuleImporter {
+export function createModuleImporter(options: { tsconfig?: string | false } = {}): ModuleImporter {
   const namespace = `hotstorage-${randomUUID()}`;
   // tsx's CommonJS hook reads its tsconfig from the environment when registered; restore it right after.
   const previous = process.env.TSX_TSCONFIG_PATH;
   if (options.tsconfig) process.env.TSX_TSCONFIG_PATH = options.tsconfig;
-  const cjs = registerCjs({ namespace });
-  if (previous === undefined) delete process.env.TSX_TSCONFIG_PATH;
-  else process.env.TSX_TSCONFIG_PATH = previous;
-  const esm = registerEsm({ namespace, ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}) });
+  let cjs: { require(id: string, fromFile: string): unknown; unregister(): void };
+  try {
+    cjs = registerCjs({ namespace });
+  } finally {
+    if (previous === undefined) delete process.env.TSX_TSCONFIG_PATH;
+    else process.env.TSX_TSCONFIG_PATH = previous;
+  }
+  let esm: NamespacedUnregister;
+  try {
+    esm = registerEsm({ namespace, ...(options.tsconfig !== undefined ? { tsconfig: options.tsconfig } : {}) });
+  } catch (error) {
+    cjs.unregister();
+    throw error;
+  }
   return {
     async importFile(file) {
       if (moduleFormat(file) === 'cjs') return commonJsExports(cjs.require(file, file));

@@ -168,6 +168,18 @@ test(
 );
 
 test(
+  'a tsconfig tsx cannot read (extends an uninstalled package) is a warning, and the schema still loads',
+  timed(30_000, async () => {
+    const out = await extract({
+      'tsconfig.json': '{ "extends": "@acme/tsconfig/base.json" }',
+      'schema.ts': USERS,
+    });
+    assert.equal(out.findings.map((f) => f.exportName), ['users']);
+    assert.equal(out.diagnostics.map((d) => [d.severity, d.file, d.code]), [['warning', 'tsconfig.json', 'tsconfig-unreadable']]);
+  }),
+);
+
+test(
   'a project on drizzle-orm 1.0 is read by its own drizzle: table casing inferred, names kept when none fits',
   timed(30_000, async () => {
     assert.ok(existsSync(join(V1_DIR, 'node_modules', 'drizzle-orm')), 'run `npm ci --prefix test/drizzle-v1`');

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { rowCodecFor, type RowCodec } from './codecs.js';
-import { ServiceUnavailableError } from './errors-protocol.js';
+import { ServiceUnavailableError } from './errors.js';
 import { EventSink, type HotStorageEvent, type HotStorageEventType } from './events.js';
 import type { TableSpec } from './index.js';
 import { INVALID } from './markers.js';
@@ -19,7 +19,6 @@ const CONNECTION_ERRORS = new Set([
 export class StorageCore {
   readonly events: EventSink;
   readonly repairs: RepairQueue;
-  private readonly tables = new WeakMap<PgTable, TableRuntime>();
   private repairTimer: NodeJS.Timeout | undefined;
   private repairing: Promise<void> | undefined;
 
@@ -35,13 +34,9 @@ export class StorageCore {
     this.repairs = new RepairQueue(options.repairQueueLimit, (key) => this.emit('repairDropped', undefined, key));
   }
 
-  runtimeFor(table: PgTable, spec: TableSpec): TableRuntime {
-    let runtime = this.tables.get(table);
-    if (runtime === undefined) {
-      runtime = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: this.codecFor(table) });
-      this.tables.set(table, runtime);
-    }
-    return runtime;
+  /** Checks the spec against the live table and builds its runtime; defineTable caches the result per storage. */
+  buildRuntime(table: PgTable, spec: TableSpec): TableRuntime {
+    return buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: this.codecFor(table) });
   }
 
   emit(type: HotStorageEventType, table?: string, key?: string, error?: Error): void {

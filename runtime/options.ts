@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
 import type { RowCodec } from './codecs.js';
 import type { HotStorageEvent } from './events.js';
-import { OptionError } from './errors-protocol.js';
+import { OptionError } from './errors.js';
 import { checkPrefix } from './keys.js';
 
 /** Any drizzle database over Postgres (drizzle-orm/postgres-js in production), or a transaction of one. */

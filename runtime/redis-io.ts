@@ -2,7 +2,7 @@
 // block a database write or a read for long), one count per round trip, and scripts sent as EVALSHA, alone or in one
 // pipeline. On a Cluster a batch is sent as concurrent commands, which ioredis auto-pipelining groups per node.
 import type { Cluster, Redis } from 'ioredis';
-import { RedisUnavailableError } from './errors-protocol.js';
+import { RedisUnavailableError } from './errors.js';
 import { registerScripts, type Script, type ScriptHost } from './scripts/scripts.js';
 
 export type RedisClient = Redis | Cluster;
@@ -60,7 +60,7 @@ export class RedisIo {
     if (this.cluster) {
       return this.bounded(Promise.all(commands.map(([name, ...args]) => this.client.call(name, ...args))));
     }
-    const pipeline = (this.client as Redis).pipeline(commands.map((c) => [...c]));
+    const pipeline = (this.client as Redis).pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]));
     const replies = await this.bounded(pipeline.exec());
     if (replies === null) throw new RedisUnavailableError(this.options.address, 'the pipeline was discarded');
     return replies.map(([error, reply]) => {
@@ -83,7 +83,7 @@ export class RedisIo {
     } catch (error) {
       if (error instanceof RedisUnavailableError) throw error;
       // A reply error is Redis answering (a script bug, a wrong type): not an outage, so it is not hidden as one.
-      if (error instanceof Error && error.name === 'ReplyError') throw error;
+      if (error instanceof TypeError || (error instanceof Error && error.name === 'ReplyError')) throw error;
       throw new RedisUnavailableError(this.options.address, error instanceof Error ? error.message : String(error));
     } finally {
       clearTimeout(timer);

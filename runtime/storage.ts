@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { bindContext, type ContextState } from './context.js';
 import { StorageCore } from './core.js';
-import { OptionError, RedisUnavailableError, ServiceUnavailableError } from './errors-protocol.js';
+import { OptionError, RedisUnavailableError, ServiceUnavailableError } from './errors.js';
 import type { HotStorageStats } from './events.js';
 import type { HotStorageContext } from './index.js';
 import { resolveOptions, type Database, type HotStorageOptions } from './options.js';

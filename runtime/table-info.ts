@@ -4,7 +4,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import { getTableConfig, IndexedColumn, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { TableSpec } from './index.js';
-import { SpecMismatchError } from './errors-protocol.js';
+import { SpecMismatchError } from './errors.js';
 
 export interface KeyColumns {
   /** TypeScript property names, in spec order. */

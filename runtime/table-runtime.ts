@@ -2,7 +2,7 @@
 import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { RowCodec } from './codecs.js';
-import { KeyUsageError } from './errors-protocol.js';
+import { KeyUsageError } from './errors.js';
 import type { TableSpec } from './index.js';
 import { shapeHash, tableKeyspace, type RowKeys, type TableKeyspace } from './keys.js';
 import { readTableInfo, type KeyColumns, type TableInfo } from './table-info.js';
@@ -66,13 +66,10 @@ export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; pref
     keyParts,
     hasIdentity: (values) => info.identity.props.every((prop) => values[prop] !== undefined),
     rowKeys: (values) => keyspace.rowKeys(keyParts(info.identity, values)),
-    // A NULLS NOT DISTINCT key holding a null gets no pointer: lookups by it go to Postgres.
-    pointersOf: (row) =>
-      info.pointerKeys
-        .filter((key) => key.props.every((prop) => row[prop] !== null && row[prop] !== undefined))
-        .map((key) => keyspace.pointer(key.sqlNames, keyParts(key, row))),
+    // A NULLS NOT DISTINCT key holding null has the codec's null key text, so it gets a pointer like any value.
+    pointersOf: (row) => info.pointerKeys.map((key) => keyspace.pointer(key.sqlNames, keyParts(key, row))),
     carries(row, key, parts) {
-      return key.props.every((prop, i) => row[prop] !== undefined && row[prop] !== null && codec.codecFor(prop).keyPart(row[prop]) === parts[i]);
+      return key.props.every((prop, i) => row[prop] !== undefined && codec.codecFor(prop).keyPart(row[prop]) === parts[i]);
     },
     where,
     whereAny(key, valuesList) {

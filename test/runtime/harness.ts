@@ -1,24 +1,11 @@
 // One suite's world: its own Postgres schema and Redis prefix, a storage over them, counters of SQL statements (from
 // postgres.js's own debug hook, not from our code) and a MONITOR-based recorder of the Redis commands a call sends.
 import { drizzle } from 'drizzle-orm/postgres-js';
-import type { PgTable } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { rowCodecFor, type RowCodec } from '../../runtime/codecs.js';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
 import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
-import { temporaryRowCodec } from './temporary-codec.js';
 import { accessorsFor, ddl, tablesIn, type Tables } from './schema.js';
-
-/** rowCodecFor once the codec work has landed; until then a JSON codec for the simple column types used here. */
-export function codecFor(table: PgTable): RowCodec {
-  try {
-    return rowCodecFor(table);
-  } catch (error) {
-    if (error instanceof Error && error.message.includes('not implemented')) return temporaryRowCodec(table);
-    throw error;
-  }
-}
 
 export interface Storage {
   readonly hs: HotStorage;
@@ -59,7 +46,7 @@ export async function openHarness(suite: string): Promise<Harness> {
       const sql = postgres(DATABASE_URL, { max: 4, onnotice: () => {}, debug: (_connection, query) => queries.push(query) });
       const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
       redis.on('error', () => {}); // a test that stops its own server sees failures through hotstorage's counters
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, rowCodecFor: codecFor, ...options });
+      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, ...options });
       const storage: Storage = {
         hs,
         redis,
@@ -103,7 +90,8 @@ export async function dumpPrefix(redis: Redis, prefix: string): Promise<Record<s
 
 /**
  * The Redis commands touching `prefix` sent while `body` runs, seen by MONITOR on a connection of its own. A marker
- * command sent after `body` tells when the monitor has seen everything (no sleeps). EVAL/EVALSHA show as `script`.
+ * command sent after `body` tells when the monitor has seen everything (no sleeps). EVAL/EVALSHA show as
+ * `['script', numkeys, ...keys, ...args]`; commands run inside scripts are left out.
  */
 export async function recordCommands(admin: Redis, prefix: string, body: () => Promise<unknown>): Promise<string[][]> {
   const monitor = await admin.monitor();
@@ -111,8 +99,9 @@ export async function recordCommands(admin: Redis, prefix: string, body: () => P
   const marker = `${prefix}__marker__${Math.random().toString(36).slice(2)}`;
   let markerSeen: () => void = () => {};
   const done = new Promise<void>((resolve) => (markerSeen = resolve));
-  monitor.on('monitor', (_time: string, args: string[]) => {
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
     if (args.includes(marker)) return markerSeen();
+    if (source === 'lua') return; // commands run inside a script are part of that one command
     if (!args.some((arg) => arg.startsWith(prefix))) return;
     const [name = '', ...rest] = args;
     const lower = name.toLowerCase();

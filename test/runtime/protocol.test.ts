@@ -1,0 +1,332 @@
+// The read and write paths on real Redis and Postgres: first the keys and commands each call sends (and what it
+// costs: Redis round trips, SQL statements), then the behaviour.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Redis } from 'ioredis';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { KeyValueError } from '../../runtime/errors.js';
+import { createHotStorage, defineTable, ServiceUnavailableError, SpecMismatchError } from '../../runtime/index.js';
+import { connectPostgres } from '../helpers/services.js';
+import { freePort } from '../helpers/redis-server.js';
+import { timed } from '../helpers/timeout.js';
+import { dumpPrefix, openHarness, recordCommands, type Harness, type Storage } from './harness.js';
+
+let h: Harness;
+let s: Storage;
+let nextId = 1000;
+
+test.before(async () => {
+  h = await openHarness('protocol');
+  s = await h.storage();
+});
+test.after(async () => {
+  await h.close();
+});
+
+function user(id: number, over: Partial<{ email: string; tenantId: number; slug: string; name: string; version: number }> = {}) {
+  return { id, email: `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name: `user ${id}`, version: 0, ...over };
+}
+
+/** Runs `body` and returns what it cost: commands seen by MONITOR, our round-trip count and postgres.js's statements. */
+async function cost<T>(body: () => Promise<T>): Promise<{ result: T; commands: string[][]; roundTrips: number; sql: string[] }> {
+  const before = s.hs.stats().redisRoundTrips;
+  const sqlBefore = s.queries.length;
+  let result: T | undefined;
+  const commands = await recordCommands(h.admin.redis, h.prefix, async () => {
+    result = await body();
+  });
+  return { result: result as T, commands, roundTrips: s.hs.stats().redisRoundTrips - before, sql: s.queries.slice(sqlBefore) };
+}
+
+async function rowKeyOf(id: number): Promise<string> {
+  const keys = Object.keys(await dumpPrefix(h.admin.redis, h.prefix));
+  const key = keys.find((k) => k.includes('.users@') && k.endsWith(`:{${id}}`));
+  assert.ok(key, `no row key for user ${id} in ${keys.join(', ')}`);
+  return key;
+}
+
+test('save writes the row, its pointers, its index set and the all set under the documented keys', timed(10_000, async () => {
+  const id = nextId++;
+  const saved = await h.t.users.save(s.hs, user(id, { email: 'a:b{c}=d%e@x.io' }));
+  assert.equal(saved, user(id, { email: 'a:b{c}=d%e@x.io' }));
+  const dump = await dumpPrefix(h.admin.redis, h.prefix);
+  const row = await rowKeyOf(id);
+  const base = row.slice(0, row.indexOf(':{'));
+  assert.ok(base.startsWith(`${h.prefix}${h.schema}.users@`));
+  assert.match(base, /@[0-9a-f]{10}$/);
+  const email = `${base}:email=a%3Ab%7Bc%7D%3Dd%25e%40x%2Eio`;
+  const tenantSlug = `${base}:tenant_id=1:slug=s${id}`;
+  assert.equal(
+    Object.fromEntries(Object.entries(dump).filter(([k]) => k.includes(`{${id}}`) || dump[k] === String(id))),
+    { [email]: String(id), [tenantSlug]: String(id), [row]: `["hs1",${id},"a:b{c}=d%e@x.io",1,"s${id}","user ${id}",0]`, [`${row}:ix`]: [email, tenantSlug].sort() },
+  );
+  assert.ok((dump[`${base}:all`] as string[]).includes(String(id)));
+  assert.is(await h.admin.redis.exists(`${row}:lease`), 0, 'the writer lease is gone after the write');
+}));
+
+test('a hit by primary key is one round trip (one read-row script on the row and lease keys) and no SQL', timed(10_000, async () => {
+  const id = nextId++;
+  await h.t.users.save(s.hs, user(id));
+  const row = await rowKeyOf(id);
+  const { result, commands, roundTrips, sql } = await cost(() => h.t.users.getBy(s.hs, ['id'], { id }));
+  assert.equal(result, user(id));
+  assert.is(roundTrips, 1);
+  assert.equal(commands.map((c) => c.slice(0, 4)), [['script', '2', row, `${row}:lease`]]);
+  assert.equal(sql, []);
+}));
+
+test('a miss by primary key: read-row takes the lease, one SELECT, one fill script; the next read is a hit', timed(10_000, async () => {
+  const id = nextId++;
+  await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'm${id}@x.io', 1, 'm${id}', 'm')`);
+  const { result, commands, roundTrips, sql } = await cost(() => h.t.users.getBy(s.hs, ['id'], { id }));
+  assert.equal(result, { id, email: `m${id}@x.io`, tenantId: 1, slug: `m${id}`, name: 'm', version: 0 });
+  assert.is(roundTrips, 2);
+  assert.is(commands.length, 2);
+  assert.is(commands[0]?.[1], '2'); // read-row: row + lease
+  assert.is(commands[1]?.[1], '3'); // fill: row + index + lease
+  assert.is(sql.length, 1);
+  assert.match(sql[0] ?? '', /^select .* from "[^"]+"\."users" where "[^"]+"\."users"\."id" = \$1 limit \$2$/);
+  const again = await cost(() => h.t.users.getBy(s.hs, ['id'], { id }));
+  assert.is(again.roundTrips, 1);
+  assert.equal(again.sql, []);
+}));
+
+test('a hit by a unique key is one round trip (the read-pointer script) and no SQL; composite keys too', timed(10_000, async () => {
+  const id = nextId++;
+  await h.t.users.save(s.hs, user(id, { tenantId: 7, slug: 'x:y' }));
+  const byEmail = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: `u${id}@example.com` }));
+  assert.equal(byEmail.result, user(id, { tenantId: 7, slug: 'x:y' }));
+  assert.is(byEmail.roundTrips, 1);
+  assert.is(byEmail.commands.length, 1);
+  assert.equal(byEmail.commands[0]?.slice(0, 2), ['script', '1']);
+  assert.match(byEmail.commands[0]?.[2] ?? '', /:email=u\d+%40example%2Ecom$/);
+  assert.equal(byEmail.sql, []);
+  const composite = await cost(() => h.t.users.getBy(s.hs, ['tenantId', 'slug'], { tenantId: 7, slug: 'x:y' }));
+  assert.is(composite.result?.id, id);
+  assert.is(composite.roundTrips, 1);
+  assert.match(composite.commands[0]?.[2] ?? '', /:tenant_id=7:slug=x%3Ay$/);
+  assert.equal(composite.sql, []);
+}));
+
+test('save costs one SQL statement and two round trips: the writer lease before, the apply-write script after', timed(10_000, async () => {
+  const id = nextId++;
+  const { commands, roundTrips, sql } = await cost(() => h.t.users.save(s.hs, user(id)));
+  const row = await rowKeyOf(id);
+  assert.is(roundTrips, 2);
+  assert.equal(commands.map((c) => c.slice(0, 3)), [['script', '1', `${row}:lease`], ['script', '3', row]]);
+  assert.is(sql.length, 1);
+  assert.match(sql[0] ?? '', /^insert into .* on conflict \("id"\) do update set .* returning/);
+}));
+
+test('getManyByIdentity: all hits in one round trip, input order, null for absent rows, misses from one SELECT', timed(10_000, async () => {
+  const a = nextId++;
+  const b = nextId++;
+  const c = nextId++;
+  const absent = nextId++;
+  await h.t.users.save(s.hs, user(a));
+  await h.t.users.save(s.hs, user(b));
+  await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${c}, 'c${c}@x.io', 1, 'c${c}', 'c')`);
+  const hits = await cost(() => h.t.users.getManyByIdentity(s.hs, [{ id: b }, { id: a }]));
+  assert.equal(hits.result.map((r) => r?.id), [b, a]);
+  assert.is(hits.roundTrips, 1);
+  assert.is(hits.commands.length, 2);
+  assert.equal(hits.sql, []);
+  const mixed = await cost(() => h.t.users.getManyByIdentity(s.hs, [{ id: c }, { id: a }, { id: absent }, { id: c }]));
+  assert.equal(mixed.result.map((r) => r?.id ?? null), [c, a, null, c]);
+  assert.is(mixed.sql.length, 1);
+  assert.match(mixed.sql[0] ?? '', /where "[^"]+"\."users"\."id" in \(\$1, \$2\)$/);
+  assert.is(mixed.roundTrips, 2, 'read-row pipeline, then fill pipeline');
+  const after = await cost(() => h.t.users.getManyByIdentity(s.hs, [{ id: c }, { id: absent }]));
+  assert.equal(after.result.map((r) => r?.id ?? null), [c, null]);
+  assert.equal(after.sql, [], 'the filled row and the cached absence are hits now');
+}));
+
+test('an absent row is cached as a short tombstone: the next read is a hit with no SQL', timed(10_000, async () => {
+  const id = nextId++;
+  const statsBefore = s.hs.stats();
+  assert.is(await h.t.users.getBy(s.hs, ['id'], { id }), null);
+  const row = await rowKeyOf(id);
+  assert.is(await h.admin.redis.get(row), '~hotstorage:absent');
+  const ttl = await h.admin.redis.pttl(row);
+  assert.ok(ttl > 0 && ttl <= 10_000, `tombstone ttl ${ttl}`);
+  const again = await cost(() => h.t.users.getBy(s.hs, ['id'], { id }));
+  assert.is(again.result, null);
+  assert.equal(again.sql, []);
+  assert.is(s.hs.stats().tombstoneHits - statsBefore.tombstoneHits, 1);
+}));
+
+test('read-your-writes: a get after an awaited save, update or remove sees it (invariant 2)', timed(10_000, async () => {
+  const id = nextId++;
+  await h.t.users.save(s.hs, user(id));
+  assert.is((await h.t.users.getBy(s.hs, ['id'], { id }))?.name, `user ${id}`);
+  await h.t.users.save(s.hs, user(id, { name: 'renamed' }));
+  assert.is((await h.t.users.getBy(s.hs, ['id'], { id }))?.name, 'renamed');
+  const updated = await h.t.users.update(s.hs, { id }, { version: 5, email: `new${id}@x.io` });
+  assert.equal(updated, user(id, { name: 'renamed', version: 5, email: `new${id}@x.io` }));
+  assert.is((await h.t.users.getBy(s.hs, ['id'], { id }))?.version, 5);
+  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: `new${id}@x.io` }))?.id, id);
+  assert.is(await h.t.users.getBy(s.hs, ['email'], { email: `u${id}@example.com` }), null);
+  assert.is(await h.t.users.remove(s.hs, { id }), true);
+  assert.is(await h.t.users.getBy(s.hs, ['id'], { id }), null);
+  assert.is(await h.t.users.getBy(s.hs, ['email'], { email: `new${id}@x.io` }), null);
+  assert.is(await h.t.users.remove(s.hs, { id }), false);
+  assert.is(await h.t.users.update(s.hs, { id }, { name: 'ghost' }), null);
+}));
+
+test('update that changes the primary key moves the cached row: the old key reads null, the new one the row', timed(10_000, async () => {
+  const id = nextId++;
+  const moved = nextId++;
+  await h.t.users.save(s.hs, user(id));
+  await h.t.users.getBy(s.hs, ['id'], { id });
+  assert.is((await h.t.users.update(s.hs, { id }, { id: moved }))?.id, moved);
+  assert.is(await h.t.users.getBy(s.hs, ['id'], { id }), null);
+  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: moved }))?.email, `u${id}@example.com`);
+  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: `u${id}@example.com` }))?.id, moved);
+}));
+
+test('a unique value moving between rows, and a swap in a transaction, leads every lookup to the right row (invariant 5)', timed(10_000, async () => {
+  const a = nextId++;
+  const b = nextId++;
+  await h.t.users.save(s.hs, user(a, { email: `x${a}@x.io` }));
+  await h.t.users.save(s.hs, user(b, { email: `y${a}@x.io` }));
+  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: `x${a}@x.io` }))?.id, a);
+  // x moves from a to b: a first gives it up
+  await h.t.users.update(s.hs, { id: a }, { email: `z${a}@x.io` });
+  await h.t.users.update(s.hs, { id: b }, { email: `x${a}@x.io` });
+  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: `x${a}@x.io` }))?.id, b);
+  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: `z${a}@x.io` }))?.id, a);
+  assert.is(await h.t.users.getBy(s.hs, ['email'], { email: `y${a}@x.io` }), null);
+  // swap x and z between b and a in one transaction
+  await s.hs.transaction(async (tx) => {
+    await h.t.users.update(tx, { id: b }, { email: `tmp${a}@x.io` });
+    await h.t.users.update(tx, { id: a }, { email: `x${a}@x.io` });
+    await h.t.users.update(tx, { id: b }, { email: `z${a}@x.io` });
+  });
+  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: `x${a}@x.io` }))?.id, a);
+  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: `z${a}@x.io` }))?.id, b);
+  assert.is(await h.t.users.getBy(s.hs, ['email'], { email: `tmp${a}@x.io` }), null);
+}));
+
+test('a stale pointer is a miss, never the row it names (invariant 3)', timed(10_000, async () => {
+  const a = nextId++;
+  const b = nextId++;
+  await h.t.users.save(s.hs, user(a, { email: `p${a}@x.io` }));
+  await h.t.users.save(s.hs, user(b, { email: `q${a}@x.io` }));
+  const base = (await rowKeyOf(a)).replace(/:\{\d+\}$/, '');
+  // Point q's pointer at row a (as an old pointer left behind would): the lookup must not return a.
+  await h.admin.redis.set(`${base}:email=q${a}%40x%2Eio`, String(a));
+  const found = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: `q${a}@x.io` }));
+  assert.is(found.result?.id, b);
+  assert.is(found.sql.length, 1);
+}));
+
+test('keys with separators, unicode and empty strings never collide: each composite key reads its own row', timed(10_000, async () => {
+  const values = ['', ' ', ':', '{', '}', '=', '%', ',', 'a,b', '%_', '😀', 'é', '{x}', 'a:b=c'];
+  const pairs = values.flatMap((org) => values.map((userId) => ({ orgId: org, userId })));
+  for (const [i, pair] of pairs.entries()) await h.t.memberships.save(s.hs, { ...pair, role: `r${i}` });
+  const read = await h.t.memberships.getManyByIdentity(s.hs, pairs);
+  assert.equal(read.map((r) => r?.role), pairs.map((_, i) => `r${i}`));
+  for (const [i, pair] of pairs.entries()) assert.is((await h.t.memberships.getBy(s.hs, ['orgId', 'userId'], pair))?.role, `r${i}`);
+  const rowKeys = Object.keys(await dumpPrefix(h.admin.redis, h.prefix)).filter((k) => k.includes('member%3Aships') && k.endsWith('}'));
+  assert.is(rowKeys.length, pairs.length);
+}));
+
+test('a table without primary key uses its NOT NULL unique key as identity, in a schema.table name with a dot', timed(10_000, async () => {
+  await h.t.tags.save(s.hs, { label: 'a.b', weight: 1 });
+  await h.t.tags.save(s.hs, { label: 'a.b', weight: 2 });
+  assert.is((await h.t.tags.getBy(s.hs, ['label'], { label: 'a.b' }))?.weight, 2);
+  const keys = Object.keys(await dumpPrefix(h.admin.redis, h.prefix)).filter((k) => k.includes('auth%2Etags'));
+  assert.ok(keys.some((k) => k.endsWith(':{a%2Eb}')), keys.join(', '));
+}));
+
+test('save without its serial identity inserts, then caches the row under the id Postgres gave it', timed(10_000, async () => {
+  const saved = await h.t.accounts.save(s.hs, { handle: `h${nextId++}` });
+  assert.type(saved.id, 'number');
+  const hit = await cost(() => h.t.accounts.getBy(s.hs, ['id'], { id: saved.id }));
+  assert.equal(hit.result, saved);
+  assert.equal(hit.sql, []);
+  assert.equal((await h.t.accounts.getBy(s.hs, ['handle'], { handle: saved.handle })), saved);
+}));
+
+test('100 concurrent misses on one key cause exactly one Postgres query; the others wait for the lease', timed(20_000, async () => {
+  const id = nextId++;
+  await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'st${id}@x.io', 1, 'st${id}', 'st')`);
+  let release: () => void = () => {};
+  const filled = new Promise<void>((resolve) => (release = resolve));
+  // The holder pauses after its read until every other reader has seen the lease at least once.
+  let waiting = 0;
+  const storm = await h.storage({
+    hooks: { afterDbRead: () => filled },
+    wait: async () => {
+      waiting += 1;
+      if (waiting === 99) release();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    leaseWaitTries: 1000,
+  });
+  const rows = await Promise.all(Array.from({ length: 100 }, () => h.t.users.getBy(storm.hs, ['id'], { id })));
+  assert.ok(rows.every((r) => r?.id === id));
+  assert.is(storm.queries.filter((q) => q.startsWith('select')).length - 1, 1, 'one SELECT besides the startup check');
+  const stats = storm.hs.stats();
+  assert.is(stats.misses, 1);
+  assert.is(stats.fills, 1);
+  assert.is(stats.hits, 99);
+  assert.ok(stats.leaseWaits >= 99);
+}));
+
+test('a corrupt or foreign value in Redis is a miss, is repaired by the fill, and is counted', timed(10_000, async () => {
+  const id = nextId++;
+  await h.t.users.save(s.hs, user(id));
+  const row = await rowKeyOf(id);
+  await h.admin.redis.set(row, '{"not":"a row"}');
+  const before = s.hs.stats();
+  assert.equal(await h.t.users.getBy(s.hs, ['id'], { id }), user(id));
+  const after = s.hs.stats();
+  assert.is(after.corrupt - before.corrupt, 1);
+  assert.is(after.fills - before.fills, 1);
+  assert.is(await h.admin.redis.get(row), `["hs1",${id},"u${id}@example.com",1,"s${id}","user ${id}",0]`);
+  await h.admin.redis.set(row, 'garbage');
+  assert.equal((await h.t.users.getManyByIdentity(s.hs, [{ id }]))[0], user(id));
+  assert.is(await h.admin.redis.get(row), `["hs1",${id},"u${id}@example.com",1,"s${id}","user ${id}",0]`);
+}));
+
+test('a bad key value fails before any I/O', timed(10_000, async () => {
+  const before = s.hs.stats();
+  const sqlBefore = s.queries.length;
+  await h.t.users.getBy(s.hs, ['id'], { id: Number.NaN }).then(
+    () => assert.unreachable('NaN is not an id'),
+    (error: unknown) => assert.instance(error, KeyValueError),
+  );
+  assert.is(s.hs.stats().redisRoundTrips, before.redisRoundTrips);
+  assert.is(s.queries.length, sqlBefore);
+}));
+
+test('keys that do not match the live table fail on first use with one error naming the table and `hotstorage generate`', timed(10_000, async () => {
+  const stale = defineTable(h.tables.users, { primaryKey: ['id'], uniqueKeys: [['email']], identity: ['id'] });
+  const error = await stale.getBy(s.hs, ['id'], { id: 1 }).then(() => undefined, (e: unknown) => e);
+  assert.instance(error, SpecMismatchError);
+  assert.match(String((error as Error).message), /users.*\(tenantId, slug\).*hotstorage generate/);
+  const wrongPk = defineTable(h.tables.users, { primaryKey: ['email'], uniqueKeys: [['email'], ['tenantId', 'slug']], identity: ['email'] });
+  const pkError = await wrongPk.getBy(s.hs, ['email'], { email: 'x' }).then(() => undefined, (e: unknown) => e);
+  assert.instance(pkError, SpecMismatchError);
+}));
+
+test('an unreachable Redis or Postgres is one sentence naming the service and its address', timed(15_000, async () => {
+  const port = await freePort();
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {});
+  const sql = connectPostgres();
+  const noRedis = await createHotStorage({ db: drizzle(sql), redis, commandTimeoutMs: 500 }).then(() => undefined, (e: unknown) => e);
+  assert.instance(noRedis, ServiceUnavailableError);
+  assert.match((noRedis as Error).message, new RegExp(`^Redis is not reachable at 127\\.0\\.0\\.1:${port} \\(.*\\): start it, or pass a client for the right address\\.$`));
+  redis.disconnect();
+  const deadPort = await freePort();
+  const deadSql = connectPostgres({ port: deadPort, host: '127.0.0.1', connect_timeout: 2 });
+  const noPostgres = await createHotStorage({ db: drizzle(deadSql), redis: s.redis }).then(() => undefined, (e: unknown) => e);
+  assert.instance(noPostgres, ServiceUnavailableError);
+  assert.match((noPostgres as Error).message, new RegExp(`^Postgres is not reachable at 127\\.0\\.0\\.1:${deadPort} \\(ECONNREFUSED\\)`));
+  await sql.end();
+  await deadSql.end();
+}));
+
+test.run();

@@ -233,10 +233,11 @@ test.after(async () => {
 async function roundTrip(name: string, sqlType: string, table: PgTable, literals: readonly (string | null)[]): Promise<void> {
   const redis = await redisReady;
   await sql.unsafe(`create table "${schemaName}"."${name}" (id integer primary key, v ${sqlType})`);
-  for (const [id, literal] of literals.entries()) {
-    // text then cast: Postgres parses the literal exactly as a client would send it in text form
-    await sql.unsafe(`insert into "${schemaName}"."${name}" (id, v) values ($1, $2::text::${sqlType.replace(/serial/, 'int')})`, [id, literal]);
-  }
+  // Sent as text and cast by Postgres: each literal is parsed exactly as a client's text-form value would be.
+  await sql.unsafe(
+    `insert into "${schemaName}"."${name}" (id, v) select n - 1, x::${sqlType.replace(/serial/, 'int')} from unnest($1::text[]) with ordinality as u(x, n)`,
+    [literals as string[]],
+  );
   const codec = rowCodecFor(table);
   const rows = (await db.select().from(table)) as Record<string, unknown>[];
   assert.is(rows.length, literals.length);

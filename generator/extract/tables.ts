@@ -1,0 +1,130 @@
+// A table-building call (pgTable, schema.table, a pgTableCreator result, snakeCase.table) replayed statically:
+// its SQL name, its columns in declared order and the keys of its extra config.
+import type { Node } from 'ts-morph';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Casing, ColumnFinding, KeyFinding } from '../findings.js';
+import { applyCasing, defaultUniqueName } from '../normalize.js';
+import { position, short } from './evaluate.js';
+import type { Evaluator } from './evaluate.js';
+import { collectExtraConfig } from './extra-config.js';
+import type { ModuleFile } from './modules.js';
+import { LITERAL } from './values.js';
+import type { KeyBuilder, Scope, TableFactory, TableValue, Unknown, Value } from './values.js';
+
+export interface TableDraft {
+  readonly file: ModuleFile;
+  readonly node: Node;
+  readonly line: number;
+  readonly schema: string | undefined;
+  readonly name: string;
+  readonly casing: Casing | undefined;
+  readonly columns: ColumnFinding[];
+  readonly keys: KeyFinding[];
+  /** Whatever stops this table from being read statically; the table is reported, not emitted. */
+  readonly problems: Unknown[];
+  readonly warnings: Diagnostic[];
+}
+
+export function buildTable(ev: Evaluator, factory: TableFactory, args: readonly Node[], node: Node, scope: Scope): Value {
+  if (scope.depth > 0) {
+    return ev.unknown(node, scope.file, 'unresolved-table', 'a table is built inside a function, so its name, columns and keys depend on the call', { tableLike: true });
+  }
+  const name = tableName(ev, factory, args[0], node, scope);
+  if (typeof name !== 'string') return name;
+  const draft: TableDraft = {
+    file: scope.file,
+    node,
+    line: position(node).line,
+    schema: factory.schema,
+    name,
+    casing: factory.casing,
+    columns: [],
+    keys: [],
+    problems: [],
+    warnings: [],
+  };
+  const table: TableValue = { kind: 'table', table: draft };
+  readColumns(ev, draft, args[1], node, scope);
+  const extra = args[2];
+  if (extra) {
+    const builder = ev.evaluate(extra, scope);
+    if (builder.kind === 'function') {
+      const config = ev.invoke(builder, [{ kind: 'column-refs', table: draft }], extra, scope, false);
+      collectExtraConfig(ev, draft, config, extra, scope);
+    } else if (builder.kind === 'unknown') draft.problems.push(builder);
+    else if (builder.kind !== 'literal') {
+      draft.problems.push(ev.unknown(extra, scope.file, 'unresolved-key', `the third argument of table ${name} is not a function`));
+    }
+  }
+  return table;
+}
+
+function tableName(ev: Evaluator, factory: TableFactory, arg: Node | undefined, node: Node, scope: Scope): string | Unknown {
+  const value = arg ? ev.evaluate(arg, scope) : LITERAL;
+  if (value.kind !== 'string') {
+    const why = value.kind === 'unknown' ? `: ${value.message}` : '';
+    return ev.unknown(arg ?? node, scope.file, 'unresolved-table', `cannot compute the table name \`${arg ? short(arg) : ''}\`${why}`, { tableLike: true });
+  }
+  if (!factory.prefix) return value.value;
+  const prefixed = ev.invoke(factory.prefix, [value], node, scope, false);
+  if (prefixed.kind === 'string') return prefixed.value;
+  return ev.unknown(node, scope.file, 'unresolved-table', `cannot compute what the pgTableCreator function makes of the name '${value.value}'`, { tableLike: true });
+}
+
+function readColumns(ev: Evaluator, draft: TableDraft, arg: Node | undefined, node: Node, scope: Scope): void {
+  let columns = arg ? ev.evaluate(arg, scope) : LITERAL;
+  if (columns.kind === 'function') columns = ev.invoke(columns, [{ kind: 'builders' }], arg ?? node, scope, false);
+  if (columns.kind !== 'object') {
+    draft.problems.push(columns.kind === 'unknown' ? columns : ev.unknown(arg ?? node, scope.file, 'unresolved-column', `cannot read the columns of table ${draft.name}`));
+    return;
+  }
+  if (columns.opaque) draft.problems.push(columns.opaque);
+  for (const entry of columns.entries) {
+    const value = entry.get();
+    if (value.kind !== 'column') {
+      draft.problems.push(
+        value.kind === 'unknown'
+          ? value
+          : ev.unknown(entry.node, scope.file, 'unresolved-column', `property \`${entry.name}\` of table ${draft.name} is not a drizzle column builder`),
+      );
+      continue;
+    }
+    const { column } = value;
+    draft.columns.push({ key: entry.name, name: column.name, notNull: column.notNull, primaryKey: column.primaryKey });
+    if (column.unique) {
+      draft.keys.push({
+        kind: 'unique',
+        name: column.unique.name ?? defaultUniqueName(draft.name, [drizzleColumnName(draft, entry.name)]),
+        columns: [entry.name],
+        nullsNotDistinct: column.unique.nullsNotDistinct,
+        partial: false,
+        expression: false,
+        line: position(entry.node).line,
+      });
+    }
+  }
+}
+
+/** The column name drizzle itself uses for default constraint names: as written, else the key (cased by a table casing). */
+export function drizzleColumnName(draft: TableDraft, key: string): string {
+  const column = draft.columns.find((c) => c.key === key);
+  if (column?.name !== undefined) return column.name;
+  return draft.casing ? applyCasing(key, draft.casing) : key;
+}
+
+export function keyFinding(draft: TableDraft, key: KeyBuilder): KeyFinding {
+  const columns = key.expression ? [] : key.refs.map((r) => r.key);
+  let name = key.name;
+  if (name === undefined && key.kind === 'unique-constraint') {
+    name = defaultUniqueName(draft.name, key.refs.map((r) => drizzleColumnName(draft, r.key)));
+  }
+  return {
+    kind: key.kind === 'primary' ? 'primary' : 'unique',
+    name,
+    columns,
+    nullsNotDistinct: key.nullsNotDistinct,
+    partial: key.partial,
+    expression: key.expression,
+    line: position(key.node).line,
+  };
+}

@@ -1,0 +1,197 @@
+// Static extraction, case by case: every fixture's schema files read by ts-morph and normalised must give exactly
+// its model.json (the `inspect --json` output drizzle's own getTableConfig leads to), a case static reading cannot
+// settle must say so and name `--extract import`, and a case that must fail must print exactly its stderr.txt.
+// Then the normalisation rules on hand-built findings. UPDATE_GOLDEN=1 rewrites model.json / stderr.txt.
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { globSync } from 'tinyglobby';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compareDiagnostics, formatDiagnostic } from '../../generator/diagnostics.js';
+import type { Diagnostic } from '../../generator/diagnostics.js';
+import { extractStatic } from '../../generator/extract/index.js';
+import type { ColumnFinding, KeyFinding, TableFinding } from '../../generator/findings.js';
+import { normalize, toCamelCase, toSnakeCase } from '../../generator/normalize.js';
+import { toCamelCase as drizzleCamel, toSnakeCase as drizzleSnake } from 'drizzle-orm/casing';
+import { fixtureCases, UPDATE_GOLDEN } from '../helpers/fixtures.js';
+import type { FixtureCase } from '../helpers/fixtures.js';
+
+function runStatic(c: FixtureCase) {
+  const files = globSync([...c.schema], { cwd: c.dir }).sort();
+  const extracted = extractStatic({ root: c.dir, files });
+  const normalized = normalize(extracted.findings, { casing: c.casing });
+  const diagnostics = [...extracted.diagnostics, ...normalized.diagnostics].sort(compareDiagnostics);
+  return { model: normalized.model, diagnostics };
+}
+
+function compareGolden(path: string, actual: string): void {
+  if (UPDATE_GOLDEN) {
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== actual) writeFileSync(path, actual);
+    return;
+  }
+  assert.ok(existsSync(path), `${path} is missing (UPDATE_GOLDEN=1 writes it)`);
+  assert.fixture(actual, readFileSync(path, 'utf8'));
+}
+
+const errors = (ds: readonly Diagnostic[]) => ds.filter((d) => d.severity === 'error');
+
+for (const c of fixtureCases()) {
+  if (c.mustFail) {
+    test(`${c.name}: static extraction fails with exactly the diagnostics of stderr.txt`, () => {
+      const { diagnostics } = runStatic(c);
+      assert.ok(errors(diagnostics).length > 0, 'a case with stderr.txt must produce an error');
+      compareGolden(join(c.dir, 'stderr.txt'), `${diagnostics.map(formatDiagnostic).join('\n')}\n`);
+    });
+  } else if (c.extract === 'import') {
+    test(`${c.name}: static extraction says it cannot settle the case and names --extract import`, () => {
+      const { diagnostics } = runStatic(c);
+      const found = errors(diagnostics);
+      assert.ok(found.length > 0, 'expected an error diagnostic');
+      for (const d of found) {
+        assert.ok(d.line > 0 && d.file !== '', `diagnostic without a place: ${formatDiagnostic(d)}`);
+        assert.match(d.hint ?? '', '--extract import');
+      }
+    });
+  } else {
+    test(`${c.name}: static extraction gives model.json`, () => {
+      const { model, diagnostics } = runStatic(c);
+      assert.equal(errors(diagnostics).map(formatDiagnostic), []);
+      compareGolden(join(c.dir, 'model.json'), `${JSON.stringify({ version: 1, tables: model.tables }, null, 2)}\n`);
+    });
+  }
+}
+
+// ---- normalisation rules on hand-built findings ----
+
+const col = (key: string, over: Partial<ColumnFinding> = {}): ColumnFinding => ({ key, name: key, notNull: true, primaryKey: false, ...over });
+const uniq = (columns: string[], over: Partial<KeyFinding> = {}): KeyFinding => ({
+  kind: 'unique',
+  name: `k_${columns.join('_')}`,
+  columns,
+  nullsNotDistinct: false,
+  partial: false,
+  expression: false,
+  line: 3,
+  ...over,
+});
+const table = (over: Partial<TableFinding> = {}): TableFinding => ({
+  exportName: 't',
+  file: 'db/schema.ts',
+  line: 7,
+  schema: undefined,
+  name: 't',
+  columns: [col('id', { primaryKey: true }), col('a'), col('b')],
+  keys: [],
+  casing: undefined,
+  ...over,
+});
+const one = (finding: TableFinding, casing?: 'snake_case' | 'camelCase') => {
+  const { model, diagnostics } = normalize([finding], { casing });
+  const t = model.tables[0];
+  if (!t) throw new Error('no table');
+  return { t, diagnostics };
+};
+
+test('casing: the same words as drizzle-orm\'s own toSnakeCase / toCamelCase', () => {
+  for (const word of ['isHTMLEnabled', 'legacyID2', 'created_at', 'UserID', 'a1B2c3', "o'neilName", 'X']) {
+    assert.is(toSnakeCase(word), drizzleSnake(word), word);
+    assert.is(toCamelCase(word), drizzleCamel(word), word);
+  }
+});
+
+test('a nameless column takes the table casing first, then the configured one', () => {
+  const nameless = [col('id', { primaryKey: true }), col('createdAt', { name: undefined })];
+  assert.is(one(table({ columns: nameless }), 'camelCase').t.columns[1]?.name, 'createdAt');
+  assert.is(one(table({ columns: nameless }), 'snake_case').t.columns[1]?.name, 'created_at');
+  assert.is(one(table({ columns: nameless, casing: 'snake_case' }), 'camelCase').t.columns[1]?.name, 'created_at');
+});
+
+test('nameless columns with no known casing are an unknown-casing error at the table', () => {
+  const { diagnostics } = one(table({ columns: [col('id', { primaryKey: true, name: undefined })] }));
+  assert.equal(diagnostics.map((d) => [d.severity, d.code, d.file, d.line]), [['error', 'unknown-casing', 'db/schema.ts', 7]]);
+  assert.match(diagnostics[0]?.hint ?? '', '--casing');
+});
+
+test('schema defaults to public; tables sort by schema, then name', () => {
+  const { model } = normalize(
+    [table({ name: 'b' }), table({ name: 'a', schema: 'z' }), table({ name: 'c', schema: 'auth' }), table({ name: 'a' })],
+    { casing: undefined },
+  );
+  assert.equal(model.tables.map((t) => `${t.schema}.${t.name}`), ['auth.c', 'public.a', 'public.b', 'z.a']);
+});
+
+test('two primary keys on one table are an error', () => {
+  const { diagnostics } = one(table({ keys: [{ ...uniq(['a', 'b']), kind: 'primary' }] }));
+  assert.equal(diagnostics.map((d) => d.code), ['multiple-primary-keys']);
+});
+
+test('primary key columns count as NOT NULL, and a primaryKey() key is the primary key', () => {
+  const { t } = one(table({ columns: [col('a', { notNull: false }), col('b', { notNull: false })], keys: [{ ...uniq(['b', 'a']), kind: 'primary' }, uniq(['a', 'b'])] }));
+  assert.equal(t.primaryKey, ['b', 'a']);
+  assert.equal(t.columns.map((c) => c.notNull), [true, true]);
+  assert.equal(t.uniqueKeys, [], 'a unique key equal to the primary key as a set is merged away');
+});
+
+test('expression, partial and nullable unique keys are skipped with their reason; NULLS NOT DISTINCT is usable', () => {
+  const { t } = one(
+    table({
+      columns: [col('id', { primaryKey: true }), col('a'), col('n', { notNull: false })],
+      keys: [
+        uniq([], { name: 'x_expr', expression: true }),
+        uniq(['a'], { name: 'x_partial', partial: true }),
+        uniq(['a', 'n'], { name: 'x_nullable' }),
+        uniq(['n'], { name: 'x_nnd', nullsNotDistinct: true }),
+      ],
+    }),
+  );
+  assert.equal(t.skipped, [
+    { name: 'x_expr', columns: [], reason: 'expression' },
+    { name: 'x_nullable', columns: ['a', 'n'], reason: 'nullable' },
+    { name: 'x_partial', columns: ['a'], reason: 'partial' },
+  ]);
+  assert.equal(t.uniqueKeys, [['n']]);
+});
+
+test('an unnamed index is skipped under the name drizzle-kit would give it', () => {
+  const { t } = one(table({ columns: [col('id', { primaryKey: true }), col('ownerId', { name: 'owner_id', notNull: false })], keys: [uniq(['ownerId'], { name: undefined })] }));
+  assert.equal(t.skipped, [{ name: 't_owner_id_index', columns: ['ownerId'], reason: 'nullable' }]);
+});
+
+test('unique keys sort by column positions (a prefix first) and duplicates as sets are kept once', () => {
+  const { t } = one(
+    table({
+      columns: [col('id', { primaryKey: true }), col('a'), col('b'), col('c')],
+      keys: [uniq(['c']), uniq(['b', 'a']), uniq(['a', 'b', 'c']), uniq(['a', 'b']), uniq(['b']), uniq(['id'])],
+    }),
+  );
+  assert.equal(t.uniqueKeys, [['a', 'b'], ['a', 'b', 'c'], ['b'], ['c']]);
+});
+
+test('without a primary key the first unique key over NOT NULL columns is the identity', () => {
+  const { t } = one(
+    table({
+      columns: [col('n', { notNull: false }), col('a'), col('b')],
+      keys: [uniq(['b']), uniq(['n'], { nullsNotDistinct: true }), uniq(['a', 'b'])],
+    }),
+  );
+  assert.equal(t.primaryKey, []);
+  assert.equal(t.uniqueKeys, [['n'], ['a', 'b'], ['b']]);
+  assert.equal(t.identity, ['a', 'b'], 'a NULLS NOT DISTINCT key over a nullable column is usable but not an identity');
+});
+
+test('a table without a usable key stays in the model with a no-key skip and a warning', () => {
+  const { t, diagnostics } = one(table({ name: 'log', columns: [col('a', { notNull: false })], keys: [uniq(['a'], { name: 'log_a_key' })] }));
+  assert.equal(t.identity, []);
+  assert.equal(t.skipped, [
+    { name: 'log', columns: [], reason: 'no-key' },
+    { name: 'log_a_key', columns: ['a'], reason: 'nullable' },
+  ]);
+  assert.equal(diagnostics.map((d) => [d.severity, d.code]), [['warning', 'no-key']]);
+});
+
+test('two exports naming the same SQL table are an error', () => {
+  const { diagnostics } = normalize([table({ exportName: 'a' }), table({ exportName: 'b' })], { casing: undefined });
+  assert.equal(diagnostics.map((d) => d.code), ['duplicate-table']);
+});
+
+test.run();

@@ -99,8 +99,13 @@ export async function recordCommands(admin: Redis, prefix: string, body: () => P
   const marker = `${prefix}__marker__${Math.random().toString(36).slice(2)}`;
   let markerSeen: () => void = () => {};
   const done = new Promise<void>((resolve) => (markerSeen = resolve));
+  let open = true;
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (args.includes(marker)) return markerSeen();
+    if (!open) return;
+    if (args.includes(marker)) {
+      open = false;
+      return markerSeen();
+    }
     if (source === 'lua') return; // commands run inside a script are part of that one command
     if (!args.some((arg) => arg.startsWith(prefix))) return;
     const [name = '', ...rest] = args;

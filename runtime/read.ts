@@ -21,6 +21,7 @@ export async function getBy(state: ContextState, rt: TableRuntime, columns: read
   const key = rt.keyNamed(columns);
   const parts = rt.keyParts(key, values);
   // Inside a transaction the cache holds committed rows only: read the transaction's own view.
+  tx?.assertOpen();
   if (tx !== undefined) return selectOne(core, tx.db, rt, key, values);
   if (rt.isIdentity(key)) return getByIdentity(core, rt, rt.keyspace.rowKeys(parts), values);
   return getByUnique(core, rt, key, parts, values);

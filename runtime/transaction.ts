@@ -9,6 +9,8 @@ import { applyEffects, releaseWriteLeases, takeWriteLeases, type Effect } from '
 
 export interface TransactionState {
   readonly db: Database;
+  /** Throws when the transaction has ended (a `tx` kept past hs.transaction). */
+  assertOpen(): void;
   record(effects: readonly Effect[]): void;
 }
 
@@ -23,8 +25,11 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
       let open = true;
       const state: TransactionState = {
         db: dtx,
-        record(effects) {
+        assertOpen() {
           if (!open) throw new Error('hotstorage: this transaction has ended; use the storage, not `tx`, after hs.transaction returns');
+        },
+        record(effects) {
+          state.assertOpen();
           for (const effect of effects) pending.set(effect.keys.row, effect); // the last write of a row wins
         },
       };

@@ -89,6 +89,7 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
   const { core, tx } = state;
   if (tx !== undefined) {
     // Leases are taken for everything the transaction wrote just before it commits.
+    tx.assertOpen();
     const outcome = await statement(tx.db);
     tx.record(outcome.effects);
     return outcome.result;

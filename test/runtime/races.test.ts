@@ -1,0 +1,195 @@
+// Deterministic race tests, one per protocol branch. Seams in our own code (hooks between protocol steps, the
+// injectable wait) place a rival client at the exact interleaving; each scenario also runs with the lease guard
+// switched off to show that the same test detects the stale row the guard prevents.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { timed } from '../helpers/timeout.js';
+import { openHarness, type Harness } from './harness.js';
+
+let h: Harness;
+let nextId = 1;
+
+test.before(async () => {
+  h = await openHarness('races');
+});
+test.after(async () => {
+  await h.close();
+});
+
+function deferred<T = void>() {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function user(id: number, name: string) {
+  return { id, email: `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name, version: 0 };
+}
+
+async function cachedName(id: number): Promise<string | null | undefined> {
+  const keys = await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`);
+  if (keys.length === 0 || keys[0] === undefined) return undefined;
+  const value = await h.admin.redis.get(keys[0]);
+  if (value === null) return undefined;
+  if (value.startsWith('~hotstorage:')) return value;
+  const parsed: unknown = JSON.parse(value);
+  return Array.isArray(parsed) ? String(parsed[5]) : null;
+}
+
+/** (1) A reader reads Postgres, then a writer commits and updates the cache, then the reader tries to fill. */
+async function readerBeforeCommit(guard: boolean) {
+  const id = nextId++;
+  const writer = await h.storage({ unsafeDisableLeaseGuard: !guard });
+  await h.t.users.save(writer.hs, user(id, 'old'));
+  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`)));
+  let armed = true;
+  const reader = await h.storage({
+    unsafeDisableLeaseGuard: !guard,
+    hooks: {
+      afterDbRead: async () => {
+        if (!armed) return;
+        armed = false;
+        await h.t.users.save(writer.hs, user(id, 'new')); // commits and writes the cache while the reader holds 'old'
+      },
+    },
+  });
+  const read = await h.t.users.getBy(reader.hs, ['id'], { id });
+  return { read: read?.name, cached: await cachedName(id), afterwards: (await h.t.users.getBy(reader.hs, ['id'], { id }))?.name, stats: reader.hs.stats() };
+}
+
+test('a reader that read Postgres before a concurrent commit cannot fill the old row', timed(15_000, async () => {
+  const outcome = await readerBeforeCommit(true);
+  assert.is(outcome.read, 'old', 'its own answer was right when it read');
+  assert.is(outcome.cached, 'new');
+  assert.is(outcome.afterwards, 'new');
+  assert.is(outcome.stats.fillsRefused, 1);
+  const unguarded = await readerBeforeCommit(false);
+  assert.is(unguarded.cached, 'old', 'without the lease guard the same interleaving leaves the old row cached');
+  assert.is(unguarded.afterwards, 'old');
+}));
+
+/**
+ * (2) The writer's lease expires during a slow commit; a reader is granted a new lease and reads the pre-commit
+ * row; the writer commits and finds its lease gone; the reader then tries to fill.
+ */
+async function writerLeaseExpired(guard: boolean) {
+  const id = nextId++;
+  const setup = await h.storage();
+  await h.t.users.save(setup.hs, user(id, 'old'));
+  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`)));
+  const readerRead = deferred();
+  const writerApplied = deferred();
+  let armed = true;
+  const reader = await h.storage({
+    unsafeDisableLeaseGuard: !guard,
+    hooks: {
+      afterDbRead: async () => {
+        if (!armed) return;
+        armed = false;
+        readerRead.resolve();
+        await writerApplied.promise;
+      },
+    },
+  });
+  let readerCall: Promise<unknown> = Promise.resolve();
+  const writer = await h.storage({
+    unsafeDisableLeaseGuard: !guard,
+    leaseTtlMs: 30,
+    hooks: {
+      beforeCommit: async ({ keys }) => {
+        // The commit is slower than the lease: wait (bounded) until Redis has expired it.
+        const deadline = Date.now() + 5000;
+        while ((await h.admin.redis.exists(...keys)) > 0) {
+          if (Date.now() > deadline) throw new Error('the writer lease did not expire');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        readerCall = h.t.users.getBy(reader.hs, ['id'], { id });
+        await readerRead.promise;
+      },
+      afterApply: () => writerApplied.resolve(),
+    },
+  });
+  await h.t.users.save(writer.hs, user(id, 'new'));
+  const read = (await readerCall) as { name: string } | null;
+  const check = await h.storage();
+  return { read: read?.name, cached: await cachedName(id), afterwards: (await h.t.users.getBy(check.hs, ['id'], { id }))?.name, writer: writer.hs.stats() };
+}
+
+test('a writer whose lease expired during a slow commit leaves the invalid marker: the late reader cannot fill the pre-commit row', timed(20_000, async () => {
+  const outcome = await writerLeaseExpired(true);
+  assert.is(outcome.read, 'old');
+  assert.is(outcome.cached, '~hotstorage:invalid');
+  assert.is(outcome.afterwards, 'new');
+  assert.is(outcome.writer.invalidations, 1);
+  const unguarded = await writerLeaseExpired(false);
+  assert.is(unguarded.cached, 'old', 'without the lease guard the reader fills the pre-commit row over the committed one');
+  assert.is(unguarded.afterwards, 'old');
+}));
+
+test('a lease holder whose query fails marks the lease failed: the waiter stops waiting at once and reads Postgres', timed(15_000, async () => {
+  const id = nextId++;
+  const setup = await h.storage();
+  await h.t.users.save(setup.hs, user(id, 'there'));
+  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`)));
+  const holderLeased = deferred();
+  const waiterWaiting = deferred();
+  const holderFailed = deferred();
+  const holder = await h.storage({
+    hooks: {
+      afterLease: async () => {
+        holderLeased.resolve();
+        await waiterWaiting.promise;
+        await holder.sql.end(); // the holder's own query now fails for real
+      },
+    },
+  });
+  let waits = 0;
+  const waiter = await h.storage({
+    leaseWaitTries: 50,
+    wait: async () => {
+      waits += 1;
+      waiterWaiting.resolve();
+      await holderFailed.promise;
+    },
+  });
+  const holderCall = h.t.users.getBy(holder.hs, ['id'], { id }).then(
+    () => assert.unreachable('the holder query should fail'),
+    (error: unknown) => {
+      holderFailed.resolve();
+      return error;
+    },
+  );
+  await holderLeased.promise;
+  const row = await h.t.users.getBy(waiter.hs, ['id'], { id });
+  assert.instance(await holderCall, Error);
+  assert.is(row?.name, 'there');
+  assert.is(waits, 1, 'one wait, then the failed lease sent it to Postgres');
+  const lease = await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}:lease`);
+  assert.is(await h.admin.redis.get(lease[0] ?? ''), 'f');
+  assert.is(await cachedName(id), undefined, 'nobody filled');
+  assert.is(waiter.hs.stats().fills, 0);
+}));
+
+test('two writers in flight on one row cannot know which commits last: both end in the invalid marker', timed(15_000, async () => {
+  const id = nextId++;
+  const first = deferred();
+  const second = await h.storage();
+  let armed = true;
+  const one = await h.storage({
+    hooks: {
+      beforeCommit: async () => {
+        if (!armed) return;
+        armed = false;
+        // the second writer takes its lease, commits and updates the cache while the first is before its commit
+        await h.t.users.save(second.hs, user(id, 'second'));
+        first.resolve();
+      },
+    },
+  });
+  await h.t.users.save(one.hs, user(id, 'first')); // commits last: the database holds 'first'
+  await first.promise;
+  assert.is(await cachedName(id), '~hotstorage:invalid');
+  assert.is((await h.t.users.getBy(second.hs, ['id'], { id }))?.name, 'first');
+}));
+
+test.run();

@@ -1,11 +1,12 @@
 // argv → one command. The only module that prints and picks the exit code: 0 done or up to date, 1 drift
-// (`generate --check`), 2 error. Everything it prints comes from values the pipeline returned.
+// (`generate --check`), 2 error. Everything it prints comes from values the pipeline returned. The pipeline
+// is imported only once a command is chosen, so --help and usage errors start fast.
 import { relative, resolve, sep } from 'node:path';
 import pc from 'picocolors';
 import yargs, { type Argv } from 'yargs';
 import type { ConfigFlags, ExtractMode } from './config.js';
 import { type Diagnostic, formatDiagnostic } from './diagnostics.js';
-import { buildModel, generate, type GenerateResult, type ModelResult } from './generate.js';
+import type { GenerateResult, ModelResult } from './generate.js';
 import type { Casing } from './findings.js';
 import type { Model } from './model.js';
 import { diffStale } from './output.js';
@@ -149,7 +150,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .example('$0 generate --schema "src/db/*.ts" --out src/hot --casing snake_case', 'no config file')
           .example('$0 generate --check', 'in CI: exit 1 with a diff when the committed output is out of date'),
       (args) => {
-        action = async () => reportGenerate(io, await generate({ cwd: io.cwd, flags: flagsOf(args), check: args.check }));
+        action = async () => {
+          const { generate } = await import('./generate.js');
+          return reportGenerate(io, await generate({ cwd: io.cwd, flags: flagsOf(args), check: args.check }));
+        };
       },
     )
     .command(
@@ -161,7 +165,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .example('$0 inspect --json --schema src/db/schema.ts', 'print the model as JSON')
           .example('$0 inspect --extract import', 'load the schema modules and ask drizzle-orm instead of reading them'),
       (args) => {
-        action = async () => reportInspect(io, await buildModel({ cwd: io.cwd, flags: flagsOf(args) }), args.json);
+        action = async () => {
+          const { buildModel } = await import('./generate.js');
+          return reportInspect(io, await buildModel({ cwd: io.cwd, flags: flagsOf(args) }), args.json);
+        };
       },
     )
     .demandCommand(1, 'Name a command: generate or inspect.')

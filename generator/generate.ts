@@ -3,10 +3,8 @@
 // written. Printing and exit codes belong to cli.ts.
 import { type ConfigFlags, loadConfig, type ResolvedConfig, rootRelative } from './config.js';
 import { compareDiagnostics, type Diagnostic, hasErrors } from './diagnostics.js';
-import { extractStatic } from './extract/index.js';
 import type { ExtractOutput } from './extract/index.js';
 import { findSchemaFiles } from './find.js';
-import { extractByImport } from './load/extract-import.js';
 import type { Model } from './model.js';
 import { normalize } from './normalize.js';
 import { compareOutput, hasDrift, type OutputComparison, writeOutput } from './output.js';
@@ -42,9 +40,11 @@ function failure(code: string, caught: unknown): Diagnostic {
   return { severity: 'error', file: '', line: 0, col: 0, code, message: message.split('\n')[0] ?? message };
 }
 
+// Each extractor is loaded only when chosen: ts-morph alone costs about half a second of start-up.
 async function extract(config: ResolvedConfig, files: readonly string[]): Promise<ExtractOutput> {
   const input = { root: config.root, files };
-  return config.extract === 'import' ? extractByImport(input) : extractStatic(input);
+  if (config.extract === 'import') return (await import('./load/extract-import.js')).extractByImport(input);
+  return (await import('./extract/index.js')).extractStatic(input);
 }
 
 /** Everything up to the model: what `inspect` prints and what `generate` renders. */

@@ -28,7 +28,7 @@ function renderOk(m: Model, options: RenderOptions = { outDir: 'hot' }): Readonl
 
 function file(files: ReadonlyMap<string, string>, path: string): string {
   const text = files.get(path);
-  if (text === undefined) throw new assert.Assertion({ message: `${path} was not rendered`, operator: 'has', actual: [...files.keys()] });
+  if (text === undefined) throw new Error(`${path} was not rendered; got ${[...files.keys()].join(', ')}`);
   return text;
 }
 

@@ -4,7 +4,7 @@
 // (an expected error that does not occur is itself a compile error, so each marked line is checked).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Model, Table } from '../../generator/model.js';
@@ -131,8 +131,19 @@ function project(calls: string, extra: readonly string[]): string {
   const dir = makeProject({ 'schema.ts': SCHEMA, 'calls.ts': calls });
   writeFiles(dir, Object.fromEntries([...files].map(([name, text]) => [`hot/${name}`, text])));
   const tsconfig = {
-    extends: '../../tsconfig.json',
-    compilerOptions: { types: [] },
+    // Users' schemas import each other with or without extensions, as their bundler allows; `bundler`
+    // resolution takes both (the example is also compiled under nodenext by the project's own tsconfig).
+    compilerOptions: {
+      target: 'es2022',
+      module: 'preserve',
+      moduleResolution: 'bundler',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      isolatedModules: true,
+      verbatimModuleSyntax: true,
+      types: [],
+    },
     include: [],
     files: ['schema.ts', 'calls.ts', ...[...files.keys()].map((f) => `hot/${f}`), ...extra],
   };
@@ -140,17 +151,44 @@ function project(calls: string, extra: readonly string[]): string {
   return dir;
 }
 
-test(
-  'generated modules of every fixture, of the example and of a rendered schema compile under strict; wrong calls are rejected',
-  timed(120_000, async () => {
+/** tsc's error lines, grouped: those in generated code (or the calls to it) and those in users' schema files. */
+function classify(output: string, dir: string): { generated: string[]; schemas: string[] } {
+  const errors = output.split('\n').filter((line) => /\(\d+,\d+\): error TS/.test(line));
+  const isGenerated = (line: string): boolean =>
+    /(^|\/)expected\/[^/]+\.ts\(/.test(line) || line.includes('example/hot/') || line.startsWith(relative(REPO_ROOT, dir));
+  return { generated: errors.filter(isGenerated), schemas: errors.filter((line) => !isGenerated(line)) };
+}
+
+let checked: Promise<{ code: number | null; output: string; generated: string[]; schemas: string[] }> | undefined;
+/** One compiler run over everything, shared by the tests that read it. */
+function checkAll() {
+  checked ??= (async () => {
     const example = readdirSync(join(REPO_ROOT, 'example/hot')).map((f) => join(REPO_ROOT, 'example/hot', f));
     const dir = project(CALLS, [...fixtureGoldens(), ...example]);
     try {
       const run = await tsc(join(dir, 'tsconfig.json'));
-      assert.is(run.code, 0, run.output);
+      return { ...run, ...classify(run.output, dir) };
     } finally {
       removeProject(dir);
     }
+  })();
+  return checked;
+}
+
+test(
+  'generated modules of every fixture, of the example and of a rendered schema compile under strict; wrong calls are rejected',
+  timed(120_000, async () => {
+    const run = await checkAll();
+    assert.equal(run.generated, [], run.output);
+  }),
+);
+
+test(
+  'the fixture schemas behind the goldens compile too, so the goldens are checked against real table types',
+  timed(120_000, async () => {
+    const run = await checkAll();
+    assert.equal(run.schemas, [], run.output);
+    assert.is(run.code, 0, run.output);
   }),
 );
 
@@ -161,7 +199,10 @@ test(
     try {
       const run = await tsc(join(dir, 'tsconfig.json'));
       assert.is.not(run.code, 0, run.output);
-      assert.match(run.output, /calls\.ts\(\d+,\d+\): error TS2339: Property 'getByPk' does not exist/);
+      assert.equal(
+        classify(run.output, dir).generated.map((line) => line.replace(/^.*calls\.ts/, 'calls.ts')),
+        ["calls.ts(27,18): error TS2339: Property 'getByPk' does not exist on type 'typeof import(\"" + dir + "/hot/tags\")'."],
+      );
     } finally {
       removeProject(dir);
     }

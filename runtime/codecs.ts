@@ -131,21 +131,26 @@ function decodeRow(columns: readonly BoundColumn[], text: string): Record<string
     return undefined;
   }
   if (!Array.isArray(stored) || stored.length !== columns.length + 1 || stored[0] !== MARKER) return undefined;
-  // Filled only after every column decoded: a corrupt column anywhere yields undefined, never half a row.
-  const row: Record<string, unknown> = {};
-  for (let i = 0; i < columns.length; i++) {
-    const column = columns[i] as BoundColumn;
-    const value: unknown = stored[i + 1];
-    if (value === null) {
-      if (!column.nullAllowed) return undefined;
-      row[column.key] = null;
-      continue;
+  // A corrupt column anywhere yields undefined, never half a row. The try only guards against what no codec
+  // expects (a stack overflow on absurdly nested arrays): decode must never throw.
+  try {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as BoundColumn;
+      const value: unknown = stored[i + 1];
+      if (value === null) {
+        if (!column.nullAllowed) return undefined;
+        row[column.key] = null;
+        continue;
+      }
+      const decoded = column.codec.fromJson(value);
+      if (decoded === INVALID) return undefined;
+      row[column.key] = decoded;
     }
-    const decoded = column.codec.fromJson(value);
-    if (decoded === INVALID) return undefined;
-    row[column.key] = decoded;
+    return row;
+  } catch {
+    return undefined;
   }
-  return row;
 }
 
 function bindColumn(place: { table: string; column: string }, codec: ValueCodec, nullAllowed: boolean): ColumnCodec {

@@ -7,6 +7,7 @@ import { arrayCodec, customValueCodec, isCarriableCustomValue } from './composit
 import { jsonCodec } from './json-codec.js';
 import {
   dateText,
+  int8Text,
   lowerText,
   macText,
   numericText,
@@ -58,6 +59,7 @@ const BY_COLUMN_TYPE: Readonly<Record<string, CodecFactory>> = {
   PgBigSerial53: () => INT8_NUMBER,
   PgBigInt64: () => INT8_BIGINT,
   PgBigSerial64: () => INT8_BIGINT,
+  PgBigIntString: () => stringCodec('int8-text', int8Text),
   PgNumeric: () => stringCodec('numeric', numericText),
   PgNumericNumber: () => floatCodec,
   PgNumericBigInt: () => NUMERIC_BIGINT,

@@ -24,6 +24,15 @@ export function uuidText(value: string): string | undefined {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const INTEGER = /^\s*[+-]?\d+\s*$/;
+
+/** bigint in drizzle 1.0's string mode: `+7`, `007` and `7` are one int8; out of range is refused. */
+export function int8Text(value: string): string | undefined {
+  if (!INTEGER.test(value)) return undefined;
+  const n = BigInt(value.trim());
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? n.toString() : undefined;
+}
+
 const NUMERIC = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
 const PLAIN_EXPONENT_LIMIT = 1000;
 

@@ -83,6 +83,7 @@ const GARBAGE: readonly [string, string][] = [
   ['a boolean as a number', GOLDEN.replace(',true]', ',1]')],
   ['a malformed json escape', GOLDEN.replace('{"theme":"dark","n":[1,2.5,null],"é😀":{}}', '{"~":[{},[["a","Infinity"]]]}')],
   ['the marker as a prefix of other text', '["hs1"'],
+  ['arrays nested deeper than the stack', GOLDEN.replace('["a",null,""]', `${'['.repeat(200_000)}${']'.repeat(200_000)}`)],
 ];
 
 for (const [what, text] of GARBAGE) {

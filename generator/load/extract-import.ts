@@ -21,64 +21,94 @@ interface LoadedFile {
 
 export async function extractByImport(input: ExtractInput): Promise<ExtractOutput> {
   const diagnostics: Diagnostic[] = [];
-  const importers = new Map<string, ModuleImporter>();
+  const session = new LoadSession(input.root, diagnostics);
   try {
     const loaded: LoadedFile[] = [];
-    const drizzles = new Map<string, UserDrizzle>();
     for (const file of [...input.files].sort(compareText)) {
-      const absolute = resolve(input.root, file);
-      // Files under one tsconfig share one module graph, so a table two files export is one object.
-      const tsconfig = findTsconfig(dirname(absolute));
-      let importer = importers.get(tsconfig ?? '');
-      if (!importer) {
-        importer = openImporter(tsconfig, input.root, diagnostics);
-        importers.set(tsconfig ?? '', importer);
-      }
-      if (!existsSync(absolute)) {
-        diagnostics.push({
-          severity: 'error',
-          file,
-          line: 0,
-          col: 0,
-          code: 'import-failed',
-          message: `schema file ${file} does not exist`,
-          hint: 'check the schema paths in the config or on the command line',
-        });
-        continue;
-      }
-      let module: LoadedModule;
+      const result = await session.load(file);
+      if (result) loaded.push(result);
+    }
+    return { findings: collectTables(loaded, session.drizzles(), diagnostics), diagnostics };
+  } finally {
+    await session.close();
+  }
+}
+
+/** Loads schema files and the drizzle-orm each resolves; keeps one importer per tsconfig. */
+class LoadSession {
+  private readonly importers = new Map<string, ModuleImporter>();
+  private readonly byFolder = new Map<string, UserDrizzle>();
+  private readonly unresolved: Diagnostic[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
+
+  async load(file: string): Promise<LoadedFile | undefined> {
+    const absolute = resolve(this.root, file);
+    if (!existsSync(absolute)) {
+      this.diagnostics.push({
+        severity: 'error',
+        file,
+        line: 0,
+        col: 0,
+        code: 'import-failed',
+        message: `schema file ${file} does not exist`,
+        hint: 'check the schema paths in the config or on the command line',
+      });
+      return undefined;
+    }
+    // Files under one tsconfig share one module graph, so a table two files export is one object.
+    const tsconfig = findTsconfig(dirname(absolute));
+    let importer = this.importers.get(tsconfig ?? '');
+    if (!importer) {
+      importer = openImporter(tsconfig, this.root, this.diagnostics);
+      this.importers.set(tsconfig ?? '', importer);
+    }
+    let module: LoadedModule;
+    try {
+      module = await importer.importFile(absolute);
+    } catch (error) {
+      this.diagnostics.push(loadFailure(file, absolute, error));
+      return undefined;
+    }
+    const folderKey = `${tsconfig ?? ''}\0${module.format}\0${dirname(absolute)}`;
+    let drizzle = this.byFolder.get(folderKey);
+    if (!drizzle) {
       try {
-        module = await importer.importFile(absolute);
+        drizzle = await loadUserDrizzle(importer, absolute, module.format);
+        this.byFolder.set(folderKey, drizzle);
       } catch (error) {
-        diagnostics.push(loadFailure(file, absolute, error));
-        continue;
-      }
-      const drizzleKey = `${tsconfig ?? ''}\0${module.format}\0${dirname(absolute)}`;
-      let drizzle = drizzles.get(drizzleKey);
-      if (!drizzle) {
-        try {
-          drizzle = await loadUserDrizzle(importer, absolute, module.format);
-          drizzles.set(drizzleKey, drizzle);
-        } catch (error) {
-          // A barrel whose folder cannot see drizzle-orm may still re-export tables another copy can read.
-          if (Object.keys(module.exports).length > 0) {
-            diagnostics.push({
-              severity: 'warning',
-              file,
-              line: 0,
-              col: 0,
-              code: 'drizzle-not-found',
-              message: `drizzle-orm cannot be loaded from ${file}: ${firstLine(error)}`,
-              hint: 'install drizzle-orm where the schema files can resolve it',
-            });
-          }
+        if (Object.keys(module.exports).length > 0) {
+          this.unresolved.push({
+            severity: 'error',
+            file,
+            line: 0,
+            col: 0,
+            code: 'drizzle-not-found',
+            message: `drizzle-orm cannot be loaded from ${file}: ${firstLine(error)}`,
+            hint: 'install drizzle-orm where the schema files can resolve it',
+          });
         }
       }
-      loaded.push({ file, absolute, module, drizzle });
     }
-    return { findings: collectTables(loaded, [...new Set(drizzles.values())], diagnostics), diagnostics };
-  } finally {
-    for (const importer of importers.values()) await importer.close();
+    return { file, absolute, module, drizzle };
+  }
+
+  /**
+   * Every drizzle-orm copy loaded. Reports the files that could not resolve one: a warning when another copy
+   * was found (a barrel in a folder without drizzle-orm re-exporting tables still gets read), else an error.
+   */
+  drizzles(): UserDrizzle[] {
+    const found = [...new Set(this.byFolder.values())];
+    this.diagnostics.push(...this.unresolved.map((d): Diagnostic => (found.length > 0 ? { ...d, severity: 'warning' } : d)));
+    this.unresolved.length = 0;
+    return found;
+  }
+
+  async close(): Promise<void> {
+    for (const importer of this.importers.values()) await importer.close();
   }
 }
 

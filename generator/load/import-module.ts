@@ -2,6 +2,7 @@
 // the way drizzle-kit does: compiled on the fly by tsx, honouring the user's tsconfig (path aliases).
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register as registerCjs } from 'tsx/cjs/api';
@@ -79,8 +80,12 @@ export function createModuleImporter(options: { tsconfig?: string | false } = {}
       return moduleExports(loaded);
     },
     async importFrom(specifier, fromFile, format) {
+      // tsx's scoped require resolves a bare specifier from tsx's own folder, so resolve it from the user's file
+      // first: a CommonJS project gets its own drizzle-orm, the very module its schema required.
       const loaded: unknown =
-        format === 'cjs' ? cjs.require(specifier, fromFile) : await esm.import(specifier, pathToFileURL(fromFile).href);
+        format === 'cjs'
+          ? cjs.require(createRequire(fromFile).resolve(specifier), fromFile)
+          : await esm.import(specifier, pathToFileURL(fromFile).href);
       return typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>) : {};
     },
     async close() {

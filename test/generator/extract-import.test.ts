@@ -1,6 +1,7 @@
 // `--extract import` on its own: which exports count, which file a table belongs to, how load failures read,
 // and that the user's drizzle-orm (0.x here, the 1.0 RC under test/drizzle-v1) is the one asked.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -180,6 +181,15 @@ test(
 );
 
 test(
+  'schema files that cannot resolve drizzle-orm at all are an error, not an empty model',
+  timed(30_000, async () => {
+    const out = await extract({ 'schema.ts': 'export const users = { id: 1 };\n' }, { under: tmpdir() });
+    assert.equal(out.findings, []);
+    assert.equal(out.diagnostics.map((d) => [d.severity, d.file, d.code]), [['error', 'schema.ts', 'drizzle-not-found']]);
+  }),
+);
+
+test(
   'a project on drizzle-orm 1.0 is read by its own drizzle: table casing inferred, names kept when none fits',
   timed(30_000, async () => {
     assert.ok(existsSync(join(V1_DIR, 'node_modules', 'drizzle-orm')), 'run `npm ci --prefix test/drizzle-v1`');
@@ -202,6 +212,24 @@ export const prefs = appTable('prefs', { user_id: integer().primaryKey() });
     assert.is(byName.get('links')?.casing, undefined);
     assert.equal(byName.get('links')?.columns.map((c) => c.name), ['id', 'URL']);
     assert.is(byName.get('app_prefs')?.casing, 'camelCase');
+  }),
+);
+
+test(
+  'a CommonJS project is read by the drizzle-orm its own folder resolves, not by hotstorage\'s',
+  timed(30_000, async () => {
+    assert.ok(existsSync(join(V1_DIR, 'node_modules', 'drizzle-orm')), 'run `npm ci --prefix test/drizzle-v1`');
+    const out = await extract(
+      {
+        'package.json': '{ "type": "commonjs" }',
+        'schema.ts': `import { snakeCase, integer } from 'drizzle-orm/pg-core';
+export const accounts = snakeCase.table('accounts', { accountId: integer().primaryKey() });
+`,
+      },
+      { under: join(V1_DIR, '.tmp-cases') },
+    );
+    assert.equal(out.diagnostics, []);
+    assert.is(out.findings[0]?.casing, 'snake_case', 'drizzle-orm 1.0 (casing at build time) read the table');
   }),
 );
 

@@ -7,8 +7,9 @@ import { arrayCodec, customValueCodec, isCarriableCustomValue } from './composit
 import { jsonCodec } from './json-codec.js';
 import {
   dateText,
+  inetText,
   int8Text,
-  lowerText,
+  intervalText,
   macText,
   numericText,
   paddedText,
@@ -46,7 +47,6 @@ const INT8_NUMBER = integerCodec(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGE
 const INT8_BIGINT = bigintCodec(-(2n ** 63n), 2n ** 63n - 1n);
 const NUMERIC_BIGINT = bigintCodec(undefined, undefined);
 const TEXT = stringCodec('text', plainText);
-const LOWER_TEXT = stringCodec('text-lower', lowerText);
 
 type CodecFactory = (column: PgColumn, place: ColumnPlace) => ValueCodec;
 
@@ -78,11 +78,11 @@ const BY_COLUMN_TYPE: Readonly<Record<string, CodecFactory>> = {
   PgTimestampString: (column) =>
     withTimezone(column) ? stringCodec('timestamptz', timestampTzText) : stringCodec('timestamp', timestampText),
   PgTime: (column) => (withTimezone(column) ? stringCodec('timetz', timeTzText) : stringCodec('time', timeText)),
-  PgInterval: () => LOWER_TEXT,
+  PgInterval: () => stringCodec('interval', intervalText),
   PgJson: () => jsonCodec,
   PgJsonb: () => jsonCodec,
-  PgInet: () => LOWER_TEXT,
-  PgCidr: () => LOWER_TEXT,
+  PgInet: () => stringCodec('inet', inetText),
+  PgCidr: () => stringCodec('cidr', inetText),
   PgMacaddr: () => stringCodec('macaddr', (value) => macText(value, 6)),
   PgMacaddr8: () => stringCodec('macaddr8', (value) => macText(value, 8)),
   PgPointTuple: () => floatTupleCodec(2),

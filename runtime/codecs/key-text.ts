@@ -161,16 +161,91 @@ function offsetText(seconds: number): string {
   return `${sign}${parts[0]}`;
 }
 
-/** macaddr: Postgres accepts `08:00:2b:…`, `08-00-2B-…`, `0800.2b01.0203`, `08002b010203`; prints lowercase colons. */
+/**
+ * macaddr: Postgres accepts `08:00:2b:…`, `08-00-2B-…`, `0800.2b01.0203`, `08002b010203`; prints lowercase colons.
+ * macaddr8 also takes a 6-byte address, stored with `ff:fe` in the middle.
+ */
 export function macText(value: string, bytes: 6 | 8): string | undefined {
-  const hex = value.toLowerCase().replace(/[:.-]/g, '');
-  if (!new RegExp(`^[0-9a-f]{${bytes * 2}}$`).test(hex)) return undefined;
+  let hex = value.toLowerCase().replace(/[:.-]/g, '');
+  if (bytes === 8 && /^[0-9a-f]{12}$/.test(hex)) hex = `${hex.slice(0, 6)}fffe${hex.slice(6)}`;
+  if (hex.length !== bytes * 2 || !/^[0-9a-f]*$/.test(hex)) return undefined;
   return hex.match(/../g)?.join(':');
 }
 
-/** inet/cidr/interval and unknown text types: Postgres's output form, lowercased where Postgres ignores case. */
-export function lowerText(value: string): string | undefined {
-  return plainText(value.toLowerCase());
+/**
+ * inet/cidr: one network, many spellings (`::1` = `0:0:0:0:0:0:0:1`, `10.0.0.1` = `10.0.0.1/32`), so the text is
+ * the address in full (IPv4 dotted, IPv6 as eight lowercase 4-digit groups) with its prefix length always written.
+ */
+export function inetText(value: string): string | undefined {
+  const slash = value.indexOf('/');
+  const address = slash < 0 ? value : value.slice(0, slash);
+  const v4 = ipv4Bytes(address);
+  const bytes = v4 ?? ipv6Bytes(address);
+  if (bytes === undefined) return undefined;
+  const maxBits = bytes.length * 8;
+  const bitsText = slash < 0 ? String(maxBits) : value.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bitsText) || Number(bitsText) > maxBits) return undefined;
+  const text =
+    v4 !== undefined
+      ? bytes.join('.')
+      : Array.from({ length: 8 }, (_, i) => (((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0)).toString(16).padStart(4, '0')).join(':');
+  return `${text}/${Number(bitsText)}`;
+}
+
+function ipv4Bytes(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
+  return parts.map(Number);
+}
+
+function ipv6Bytes(text: string): number[] | undefined {
+  const lower = text.toLowerCase();
+  const halves = lower.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (half: string): number[] | undefined => {
+    if (half === '') return [];
+    const out: number[] = [];
+    const pieces = half.split(':');
+    for (const [i, piece] of pieces.entries()) {
+      if (i === pieces.length - 1 && piece.includes('.')) {
+        const v4 = ipv4Bytes(piece);
+        if (v4 === undefined) return undefined;
+        out.push(...v4);
+      } else if (/^[0-9a-f]{1,4}$/.test(piece)) {
+        const n = parseInt(piece, 16);
+        out.push(n >> 8, n & 0xff);
+      } else {
+        return undefined;
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0] ?? '');
+  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
+  if (head === undefined || tail === undefined) return undefined;
+  const missing = 16 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 2) return undefined;
+  return [...head, ...new Array<number>(missing).fill(0), ...tail];
+}
+
+const INTERVAL =
+  /^(?:([+-]?\d+) years? ?)?(?:([+-]?\d+) mons? ?)?(?:([+-]?\d+) days? ?)?(?:([+-])?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?$/;
+
+/**
+ * interval: Postgres compares intervals as one length (a month is 30 days, a day 24 hours: `1 mon` = `30 days`,
+ * `1 day` = `24:00:00`), so the text is that length in microseconds (`us` suffix). Input is Postgres's default
+ * output form (`1 year 2 mons 3 days 04:05:06.5`); other spellings are refused.
+ */
+export function intervalText(value: string): string | undefined {
+  const match = INTERVAL.exec(value.trim());
+  if (match === null || value.trim() === '') return undefined;
+  const [, years, months, days, sign, hours, minutes, seconds, fraction] = match;
+  const totalMonths = BigInt(years ?? 0) * 12n + BigInt(months ?? 0);
+  const totalDays = totalMonths * 30n + BigInt(days ?? 0);
+  let micros = BigInt(hours ?? 0) * 3_600_000_000n + BigInt(minutes ?? 0) * 60_000_000n + BigInt(seconds ?? 0) * 1_000_000n;
+  micros += BigInt((fraction ?? '').padEnd(6, '0'));
+  if (sign === '-') micros = -micros;
+  return `${totalDays * 86_400_000_000n + micros}us`;
 }
 
 /** jsonb equality ignores key order and whitespace: keys sorted, no whitespace. */

@@ -1,7 +1,7 @@
 // keyPart agrees with Postgres equality: for random pairs of spellings, equal key text exactly when Postgres says
 // the values are equal (what a unique index would say), so a lookup by any spelling reaches the one cached row
 // and two rows never share a key. Seeded (printed; rerun with HS_SEED=<seed>).
-import { char, integer, jsonb, macaddr, numeric, pgTable, time, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { char, cidr, inet, integer, interval, jsonb, macaddr, macaddr8, numeric, pgTable, time, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rowCodecFor } from '../../runtime/codecs.js';
@@ -34,6 +34,10 @@ const table = pgTable('k', {
   local: timestamp({ mode: 'string', precision: 6 }),
   clock: time({ precision: 6 }),
   mac: macaddr(),
+  mac8: macaddr8(),
+  net: inet(),
+  block: cidr(),
+  span: interval(),
   doc: jsonb(),
 });
 const codec = rowCodecFor(table);
@@ -160,6 +164,88 @@ test('macaddr key text equals exactly when Postgres macaddr equality holds (any 
     pairs.push([spell(a), spell(random() < 0.5 ? a : hex())]);
   }
   await agree('mac', 'macaddr', pairs);
+}));
+
+test('macaddr8 key text equals exactly when Postgres says so, 6-byte spellings included', timed(20_000, async () => {
+  const bytes = (n: number) => Array.from({ length: n }, () => pick(['00', 'ff', 'fe', 'A1', '2b']));
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const six = bytes(6);
+    const eight = [...six.slice(0, 3), pick(['ff', 'FF', '00']), pick(['fe', 'FE', '00']), ...six.slice(3)];
+    pairs.push([pick([six.join(':'), six.join('')]), pick([eight.join(':'), eight.join('-'), bytes(8).join(':')])]);
+  }
+  await agree('mac8', 'macaddr8', pairs);
+}));
+
+test('inet and cidr key text equals exactly when Postgres says so (IPv6 compression, implicit /32 and /128)', timed(20_000, async () => {
+  const v6Spelling = (groups: number[]) => {
+    const hex = groups.map((g) => g.toString(16));
+    const full = pick([hex.join(':'), hex.map((h) => h.padStart(4, '0')).join(':').toUpperCase()]);
+    const zeroRun = hex.findIndex((h, i) => h === '0' && hex[i + 1] === '0');
+    if (zeroRun < 0 || random() < 0.3) return full;
+    let end = zeroRun;
+    while (hex[end] === '0') end++;
+    return `${hex.slice(0, zeroRun).join(':')}::${hex.slice(end).join(':')}`;
+  };
+  const hosts: [string, string][] = [];
+  const blocks: [string, string][] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    if (random() < 0.5) {
+      const quad = Array.from({ length: 4 }, () => pick([0, 1, 10, 255, between(0, 255)]));
+      const other = random() < 0.5 ? quad : quad.map((q, j) => (j === 3 ? (q + 1) % 256 : q));
+      const mask = pick(['', '/32', '/24', '/8']);
+      hosts.push([`${quad.join('.')}${mask}`, `${other.join('.')}${random() < 0.5 ? mask : pick(['', '/32', '/24'])}`]);
+      blocks.push([`${quad[0]}.0.0.0/8`, `${other[0]}.0.0.0${pick(['/8', '/16'])}`]);
+    } else {
+      const groups = Array.from({ length: 8 }, () => pick([0, 0, 0, 1, 0xfe80, between(0, 0xffff)]));
+      const other = random() < 0.5 ? groups : groups.map((g, j) => (j === 7 ? (g + 1) % 0x10000 : g));
+      const mask = pick(['', '/128', '/64']);
+      hosts.push([`${v6Spelling(groups)}${mask}`, `${v6Spelling(other)}${random() < 0.5 ? mask : pick(['', '/128'])}`]);
+      const net = [...groups.slice(0, 4), 0, 0, 0, 0];
+      blocks.push([`${v6Spelling(net)}/64`, `${v6Spelling(random() < 0.5 ? net : [...other.slice(0, 4), 0, 0, 0, 0])}/64`]);
+    }
+  }
+  await agree('net', 'inet', hosts);
+  await agree('block', 'cidr', blocks);
+}));
+
+test('interval key text equals exactly when Postgres interval equality holds (1 mon = 30 days, 1 day = 24:00:00)', timed(20_000, async () => {
+  const spell = (years: number, months: number, days: number, micros: bigint) => {
+    const parts: string[] = [];
+    if (years !== 0) parts.push(`${years} year${Math.abs(years) === 1 ? '' : 's'}`);
+    if (months !== 0) parts.push(`${months} mon${Math.abs(months) === 1 ? '' : 's'}`);
+    if (days !== 0) parts.push(`${days} day${Math.abs(days) === 1 ? '' : 's'}`);
+    if (micros !== 0n || parts.length === 0) {
+      const abs = micros < 0n ? -micros : micros;
+      const seconds = abs / 1_000_000n;
+      const fraction = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+      const clock = `${pad(Number(seconds / 3600n))}:${pad(Number((seconds / 60n) % 60n))}:${pad(Number(seconds % 60n))}${fraction === '' ? '' : `.${fraction}`}`;
+      parts.push(`${micros < 0n ? '-' : ''}${clock}`);
+    }
+    return parts.join(' ');
+  };
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const [y, m, d] = [between(-3, 3), between(-11, 11), between(-40, 40)];
+    const micros = BigInt(between(-100_000, 100_000)) * 1_000_000n + BigInt(between(0, 999_999));
+    const a = spell(y, m, d, micros);
+    let b: string;
+    switch (between(0, 3)) {
+      case 0: // a month as 30 days
+        b = spell(y, m - 1, d + 30, micros);
+        break;
+      case 1: // a day as 24 hours
+        b = spell(y, m, d - 1, micros + 86_400_000_000n);
+        break;
+      case 2: // a year as 12 months
+        b = spell(0, m + 12 * y, d, micros);
+        break;
+      default:
+        b = spell(y, m, d, micros + BigInt(pick([1, 1_000_000, -60_000_000])));
+    }
+    pairs.push([a, b]);
+  }
+  await agree('span', 'interval', pairs);
 }));
 
 test('jsonb key text ignores key order exactly as jsonb equality does', timed(20_000, async () => {

@@ -23,7 +23,7 @@ function exec(command: string, args: readonly string[], cwd: string): Promise<{ 
 
 test(
   'npx hotstorage in this checkout runs the package’s own bin',
-  timed(60_000, async () => {
+  timed(120_000, async () => {
     const run = await exec('npx', ['--no-install', 'hotstorage', 'generate', '--help'], REPO_ROOT);
     assert.is(run.code, 0, run.stderr);
     assert.match(run.stdout, 'hotstorage generate');
@@ -32,7 +32,7 @@ test(
 
 test(
   'an installed copy of the package generates for a CommonJS project whose config imports hotstorage/config',
-  timed(60_000, async () => {
+  timed(120_000, async () => {
     // The project sits under this checkout's .tmp/, so the package's own dependencies resolve from the
     // checkout's node_modules, as they would from a real install's.
     const dir = makeProject({

@@ -47,7 +47,7 @@ async function check(dir: string) {
 
 test(
   'a clean output folder passes the check with exit 0',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = await generated();
     const run = await check(dir);
     assert.is(run.code, 0, run.stderr);
@@ -57,7 +57,7 @@ test(
 
 test(
   'an edited schema makes the check fail with exit 1 and a diff of the stale module',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = await generated();
     const schema = join(dir, 'db/schema.ts');
     writeFileSync(schema, readFileSync(schema, 'utf8').replace("slug: text('slug').notNull()", "slug: text('slug').notNull().unique()"));
@@ -73,7 +73,7 @@ test(
 
 test(
   'a hand-edited generated file fails the check, and the diff shows the edit being undone',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = await generated();
     const users = join(dir, 'hot/users.ts');
     writeFileSync(users, readFileSync(users, 'utf8').replace('return table.save(ctx, row);', 'return table.save(ctx, { ...row });'));
@@ -86,7 +86,7 @@ test(
 
 test(
   'a generated file whose table no longer exists is reported as orphaned, and generate removes it',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = await generated();
     const schema = join(dir, 'db/schema.ts');
     writeFileSync(schema, readFileSync(schema, 'utf8').replace(/export const tags[^;]*;\n/, ''));
@@ -106,7 +106,7 @@ test(
 
 test(
   'a missing generated file fails the check, and generate restores it',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = await generated();
     const before = snapshotFolder(join(dir, 'hot'));
     rmSync(join(dir, 'hot/users.ts'));
@@ -121,7 +121,7 @@ test(
 
 test(
   'generate on an up-to-date folder rewrites nothing',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = await generated();
     const run = await runCli(dir, ['generate']);
     assert.is(run.code, 0);

@@ -29,7 +29,7 @@ function project(files: Record<string, string>): string {
 
 test(
   '--help on each command lists its flags and an example, and exits 0',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = project({});
     const top = await runCli(dir, ['--help']);
     assert.is(top.code, 0);
@@ -46,7 +46,7 @@ test(
 
 test(
   'usage errors exit 2 with one line saying what is wrong',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = project({});
     const noCommand = await runCli(dir, []);
     assert.is(noCommand.code, 2);
@@ -63,7 +63,7 @@ test(
 
 test(
   'inspect --json prints the versioned model, keyed by TypeScript property names',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = project({ 'db/schema.ts': SCHEMA });
     const run = await runCli(dir, ['inspect', '--json', '--schema', 'db/schema.ts', '--casing', 'snake_case']);
     assert.is(run.code, 0, run.stderr);
@@ -94,7 +94,7 @@ test(
 
 test(
   'without hotstorage.config.ts, generate takes schema and casing from drizzle.config.ts and writes ./hotstorage',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = project({
       'db/schema.ts': SCHEMA,
       'drizzle.config.ts': "export default { dialect: 'postgresql', schema: './db/schema.ts', out: './drizzle', casing: 'snake_case' };\n",
@@ -109,7 +109,7 @@ test(
 
 test(
   'flags override the config: --out and --schema are taken relative to the working folder',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = project({
       'db/schema.ts': SCHEMA,
       'db/other.ts': "import { pgTable, text } from 'drizzle-orm/pg-core';\nexport const notes = pgTable('notes', { slug: text('slug').notNull().unique() });\n",
@@ -125,7 +125,7 @@ test(
 
 test(
   'diagnostics are printed relative to the working folder, so they point at the file from where you stand',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = project({ 'app/hotstorage.config.ts': "export default {\n  schema: './db/missing.ts',\n};\n" });
     const run = await runCli(dir, ['generate', '--config', 'app/hotstorage.config.ts']);
     assert.is(run.code, 2);

@@ -47,7 +47,7 @@ async function failsCleanly(breakage: Record<string, string>, expected: { file: 
 
 test(
   'a schema file with a syntax error',
-  timed(30_000, () =>
+  timed(120_000, () =>
     failsCleanly({ 'db/schema.ts': `${GOOD_SCHEMA}\nexport const broken = pgTable('broken', {\n  id: serial('id').primaryKey(\n});\n` }, {
       file: 'db/schema.ts',
       message: /./,
@@ -57,7 +57,7 @@ test(
 
 test(
   'nameless columns with no known casing',
-  timed(30_000, () =>
+  timed(120_000, () =>
     failsCleanly(
       {
         'db/schema.ts': `import { pgTable, serial, text } from 'drizzle-orm/pg-core';
@@ -75,7 +75,7 @@ export const users = pgTable('users', {
 
 test(
   'a schema file that does not exist',
-  timed(30_000, () =>
+  timed(120_000, () =>
     failsCleanly(
       { 'hotstorage.config.ts': config("  schema: ['./db/schema.ts', './db/gone.ts'],\n  out: './hot',") },
       { file: 'hotstorage.config.ts', line: 4, message: /^hotstorage\.config\.ts:4:\d+: error: Schema file \.\/db\/gone\.ts does not exist\. \[missing-schema-file\]$/ },
@@ -85,7 +85,7 @@ test(
 
 test(
   'an unknown config key',
-  timed(30_000, () =>
+  timed(120_000, () =>
     failsCleanly(
       { 'hotstorage.config.ts': config("  schema: './db/schema.ts',\n  out: './hot',\n  output: './elsewhere',") },
       { file: 'hotstorage.config.ts', line: 6, message: /error: Unknown config key "output" in hotstorage\.config\.ts\. \[unknown-config-key\]$/ },
@@ -95,7 +95,7 @@ test(
 
 test(
   'a glob that matches no schema file',
-  timed(30_000, () =>
+  timed(120_000, () =>
     failsCleanly(
       { 'hotstorage.config.ts': config("  schema: './db/*.schema.ts',\n  out: './hot',") },
       { file: 'hotstorage.config.ts', line: 4, message: /error: The schema glob \.\/db\/\*\.schema\.ts matches no schema files\. \[empty-glob\]$/ },
@@ -105,7 +105,7 @@ test(
 
 test(
   'a column helper imported from a file that cannot be resolved',
-  timed(30_000, () =>
+  timed(120_000, () =>
     failsCleanly(
       {
         'db/schema.ts': `import { pgTable, serial, text } from 'drizzle-orm/pg-core';
@@ -125,7 +125,7 @@ export const users = pgTable('users', {
 
 test(
   'a --schema flag naming a missing file fails before anything is read',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const dir = makeProject({});
     projects.push(dir);
     const run = await runCli(dir, ['generate', '--schema', 'db/schema.ts']);

@@ -6,7 +6,7 @@ import { timed } from '../helpers/timeout.js';
 
 test(
   'generate --check on the bundled example exits 0',
-  timed(30_000, async () => {
+  timed(120_000, async () => {
     const run = await runCli(REPO_ROOT, ['generate', '--check', '--config', 'example/hotstorage.config.ts']);
     assert.is(run.code, 0, `${run.stdout}${run.stderr}\nRun \`npm run example\` and commit example/hot/.`);
     assert.is(run.stdout, 'hotstorage: example/hot/ is up to date (5 files).\n');

@@ -18,6 +18,7 @@ const PENDING = Symbol('pending');
 export class Evaluator {
   private readonly declarations = new Map<Node, Value | typeof PENDING>();
   private readonly fileScopes = new Map<ModuleFile, Scope>();
+  private readonly names = new Map<ModuleFile, ReadonlySet<string>>();
 
   constructor(readonly modules: Modules) {}
 
@@ -143,7 +144,7 @@ export class Evaluator {
         entries.set(name, { name, node: property, get: lazy(() => this.invoke({ kind: 'function', node: property, scope }, [], property, scope, true)) });
       }
     }
-    return { kind: 'object', entries: [...entries.values()], opaque };
+    return { kind: 'object', entries: [...entries.values()], opaque, node };
   }
 
   private propertyName(name: Node, scope: Scope): string | Unknown {
@@ -273,7 +274,10 @@ export class Evaluator {
   }
 
   /** Every name a module exports (for `export *`, the names of the followed modules). */
-  exportNames(file: ModuleFile, visited: Set<ModuleFile> = new Set()): Set<string> {
+  exportNames(file: ModuleFile, visited: Set<ModuleFile> = new Set()): ReadonlySet<string> {
+    const top = visited.size === 0;
+    const cached = this.names.get(file);
+    if (cached) return cached;
     const names = new Set<string>();
     if (visited.has(file)) return names;
     visited.add(file);
@@ -285,6 +289,8 @@ export class Evaluator {
       if (!target) continue;
       for (const name of this.exportNames(target, visited)) if (name !== 'default') names.add(name);
     }
+    // Only a walk that started here saw every star target (a cycle cuts the others short).
+    if (top) this.names.set(file, names);
     return names;
   }
 

@@ -58,7 +58,7 @@ function addItem(ev: Evaluator, draft: TableDraft, item: Value, node: Node, scop
       return;
     }
     case 'object':
-      if (holdsKey(item)) warn(ev, draft, node, 'ignored-key', `table ${draft.name}: drizzle ignores a key wrapped in an object inside the array form`, 'put the key in the array itself');
+      if (holdsKey(item)) warn(ev, draft, item.node ?? node, 'ignored-key', `table ${draft.name}: drizzle ignores a key wrapped in an object inside the array form`, 'put the key in the array itself');
       return;
     case 'unknown':
       draft.problems.push(item);

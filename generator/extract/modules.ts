@@ -91,12 +91,19 @@ export class Modules {
   resolveAlias(from: ModuleFile, specifier: string): ModuleFile | undefined {
     const config = this.tsconfigFor(dirname(from.absolute));
     if (!config) return undefined;
-    for (const target of aliasTargets(config, specifier)) {
+    const id = `${config.base}\0${specifier}`;
+    if (this.resolved.has(id)) return this.resolved.get(id);
+    let found: ModuleFile | undefined;
+    search: for (const target of aliasTargets(config, specifier)) {
       for (const candidate of candidates(target)) {
-        if (isFile(candidate)) return this.load(candidate);
+        if (isFile(candidate)) {
+          found = this.load(candidate);
+          break search;
+        }
       }
     }
-    return undefined;
+    this.resolved.set(id, found);
+    return found;
   }
 
   /** A specifier that names the project's own files (a tsconfig path alias), not a package. */
@@ -124,11 +131,19 @@ export class Modules {
   /** The file a relative import names, as Node's and TypeScript's resolvers would find it. */
   resolveRelative(from: ModuleFile, specifier: string): ModuleFile | undefined {
     const base = resolve(dirname(from.absolute), specifier);
+    if (this.resolved.has(base)) return this.resolved.get(base);
+    let found: ModuleFile | undefined;
     for (const candidate of candidates(base)) {
-      if (isFile(candidate)) return this.load(candidate);
+      if (isFile(candidate)) {
+        found = this.load(candidate);
+        break;
+      }
     }
-    return undefined;
+    this.resolved.set(base, found);
+    return found;
   }
+
+  private readonly resolved = new Map<string, ModuleFile | undefined>();
 }
 
 interface PathsConfig {

@@ -96,7 +96,7 @@ export type Value =
   | { readonly kind: 'key'; readonly key: KeyBuilder }
   /** A method looked up on a value, waiting for its call. */
   | { readonly kind: 'method'; readonly self: Value; readonly name: string }
-  | { readonly kind: 'object'; readonly entries: readonly ObjectEntry[]; readonly opaque: Unknown | undefined }
+  | { readonly kind: 'object'; readonly entries: readonly ObjectEntry[]; readonly opaque: Unknown | undefined; readonly node: Node | undefined }
   | { readonly kind: 'array'; readonly items: readonly Value[]; readonly opaque: Unknown | undefined; readonly node: Node | undefined }
   /** `import * as helpers from './helpers'`. */
   | { readonly kind: 'module'; readonly file: ModuleFile }

@@ -40,6 +40,9 @@ export interface RowKeys {
   readonly row: string;
   readonly index: string;
   readonly lease: string;
+  /** Writers in flight (zset of tokens by lease deadline) and those whose flights overlapped (set). */
+  readonly writers: string;
+  readonly contended: string;
 }
 
 export interface TableKeyspace {
@@ -60,7 +63,7 @@ export function tableKeyspace(input: { prefix: string; schema: string; table: st
   const rowPrefix = `${base}:{`;
   const rowKeysForTag = (tag: string): RowKeys => {
     const row = `${rowPrefix}${tag}}`;
-    return { tag, row, index: `${row}:ix`, lease: `${row}:lease` };
+    return { tag, row, index: `${row}:ix`, lease: `${row}:lease`, writers: `${row}:writers`, contended: `${row}:contended` };
   };
   return {
     base,

@@ -65,7 +65,7 @@ async function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys,
     }
     if (reply.kind === 'lease') return fillFromDb(core, rt, keys, token, values);
     core.emit('leaseWait', table, keys.row);
-    // Only another reader's lease is worth waiting for: a writer's ('w:', 'x') will not fill, a failed one ('f')
+    // Only another reader's lease is worth waiting for: a writer's ('w') will not fill, a failed one ('f')
     // means its holder's query failed, and after the last try we stop waiting.
     if (!reply.lease.startsWith('r:') || attempt + 1 >= core.options.leaseWaitTries) {
       return readWithoutFill(core, rt, identity, values);

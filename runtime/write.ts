@@ -116,7 +116,7 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
 /** Overrides readers' leases before the commit. A Redis failure here does not stop the write (invariant 5). */
 export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<void> {
   try {
-    const results = await core.io.runMany(takeWriteLease, keys.map((k) => ({ keys: [k.lease], argv: [token, core.options.leaseTtlMs] })));
+    const results = await core.io.runMany(takeWriteLease, keys.map((k) => ({ keys: [k.lease, k.writers, k.contended], argv: [token, core.options.leaseTtlMs] })));
     for (const result of results) if (result instanceof Error) core.redisError(result);
   } catch (error) {
     core.redisError(error);
@@ -125,7 +125,7 @@ export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[
 
 export async function releaseWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<void> {
   try {
-    await core.io.runMany(releaseLease, keys.map((k) => ({ keys: [k.lease], argv: [token] })));
+    await core.io.runMany(releaseLease, keys.map((k) => ({ keys: [k.lease, k.writers, k.contended], argv: [token] })));
   } catch (error) {
     core.redisError(error);
   }
@@ -136,7 +136,7 @@ export async function applyEffects(core: StorageCore, effects: readonly Effect[]
   if (effects.length === 0) return;
   const { io, options } = core;
   const calls = effects.map(({ rt, keys, row }) => ({
-    keys: [keys.row, keys.index, keys.lease],
+    keys: [keys.row, keys.index, keys.lease, keys.writers, keys.contended],
     argv: [
       token, row === null ? 'absent' : 'row', row === null ? ABSENT : rt.codec.encode(row),
       row === null ? options.tombstoneTtlMs : options.rowTtlMs, INVALID, options.invalidTtlMs, keys.tag,
@@ -145,8 +145,8 @@ export async function applyEffects(core: StorageCore, effects: readonly Effect[]
   }));
   try {
     if (!options.guard) {
-      // Test-only switch: make every lease ours so the script's check always passes.
-      await io.commands(effects.map((e) => ['SET', e.keys.lease, token, 'PX', options.leaseTtlMs] as const));
+      // Test-only switch: make every writer uncontended and in flight so the script's checks always pass.
+      await io.commands(effects.flatMap((e) => [['ZADD', e.keys.writers, '+inf', token] as const, ['DEL', e.keys.contended] as const]));
     }
     const results = await io.runMany(applyWrite, calls);
     const written: Effect[] = [];

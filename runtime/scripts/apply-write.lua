@@ -1,16 +1,25 @@
--- After a database commit: write the committed row (or the absent marker) and its pointers while the writer's
--- lease stands; otherwise leave the invalid marker, which readers treat as a miss and no fill may overwrite
--- (a reader granted a lease after ours expired during a slow commit may hold the pre-commit row).
--- KEYS[1] row, KEYS[2] index set, KEYS[3] lease
--- ARGV[1] writer lease value, ARGV[2] 'row' | 'absent', ARGV[3] value, ARGV[4] ttl of the value (ms),
+-- After a database commit: write the committed row (or the absent marker) and its pointers if this writer is still
+-- in flight (its lease did not expire) and no other writer overlapped it; otherwise leave the invalid marker, which
+-- readers treat as a miss and no fill may overwrite (a reader granted a lease after ours expired during a slow commit
+-- may hold the pre-commit row; an overlapping writer may have committed after us).
+-- KEYS[1] row, KEYS[2] index set, KEYS[3] lease, KEYS[4] writers, KEYS[5] contended
+-- ARGV[1] writer token, ARGV[2] 'row' | 'absent', ARGV[3] value, ARGV[4] ttl of the value (ms),
 -- ARGV[5] invalid marker, ARGV[6] its ttl (ms), ARGV[7] pk tag, ARGV[8] 'all' set key ('' = Cluster: the caller),
 -- ARGV[9..] pointer keys (single Redis only)
 -- Returns 1 written | 0 invalidated
-if redis.call('GET', KEYS[3]) ~= ARGV[1] then
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local deadline = redis.call('ZSCORE', KEYS[4], ARGV[1])
+local contended = redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 1
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('SREM', KEYS[5], ARGV[1])
+if redis.call('ZCARD', KEYS[4]) == 0 and redis.call('GET', KEYS[3]) == 'w' then
+  redis.call('DEL', KEYS[3])
+end
+if not deadline or tonumber(deadline) <= now or contended then
   redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[6])
   return 0
 end
-redis.call('DEL', KEYS[3])
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 local keep = {}
 for i = 9, #ARGV do

@@ -64,14 +64,14 @@ export const fillRow: Script<boolean> = {
 export const applyWrite: Script<boolean> = {
   name: 'hotstorageApplyWrite',
   lua: lua('apply-write.lua'),
-  numberOfKeys: 3,
+  numberOfKeys: 5,
   parse: (reply) => toNumber(reply) === 1,
 };
 
 export const takeWriteLease: Script<boolean> = {
   name: 'hotstorageTakeWriteLease',
   lua: lua('take-write-lease.lua'),
-  numberOfKeys: 1,
+  numberOfKeys: 3,
   parse: (reply) => toNumber(reply) === 1,
 };
 
@@ -85,7 +85,7 @@ export const failLease: Script<boolean> = {
 export const releaseLease: Script<boolean> = {
   name: 'hotstorageReleaseLease',
   lua: lua('release-lease.lua'),
-  numberOfKeys: 1,
+  numberOfKeys: 3,
   parse: (reply) => toNumber(reply) === 1,
 };
 

@@ -1,13 +1,27 @@
--- Take a row's lease for a writer before its database commit, overriding any reader's lease so that a read that
--- may predate the commit can no longer fill. Two writers in flight on one row cannot know which commits last:
--- the lease becomes 'x' (owned by nobody) and both end in the invalid marker.
--- KEYS[1] lease
--- ARGV[1] writer lease value (starts with 'w:'), ARGV[2] lease ttl (ms)
--- Returns 1 taken | 0 contended
-local current = redis.call('GET', KEYS[1])
-if current and (string.sub(current, 1, 2) == 'w:' or current == 'x') then
-  redis.call('SET', KEYS[1], 'x', 'PX', ARGV[2])
-  return 0
+-- Take a row's lease for a writer before its database commit, overriding any reader's lease (so a read that may
+-- predate the commit can no longer fill). Writers in flight are kept in a sorted set (score = lease deadline):
+-- a writer whose flight overlaps another's cannot know which commits last, so both are marked contended and will
+-- leave the invalid marker instead of their row. A writer that finds no other writer in flight is not affected by
+-- earlier contention, so steady overlapping writes never lock a row out of the cache for good.
+-- KEYS[1] lease, KEYS[2] writers (zset), KEYS[3] contended (set)
+-- ARGV[1] writer token, ARGV[2] lease ttl (ms)
+-- Returns 1 clean | 0 contended
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+-- Writers whose lease expired are no longer in flight for us; their own apply will find them gone.
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local others = redis.call('ZRANGE', KEYS[2], 0, -1)
+local clean = 1
+if #others > 0 then
+  clean = 0
+  for _, token in ipairs(others) do
+    redis.call('SADD', KEYS[3], token)
+  end
+  redis.call('SADD', KEYS[3], ARGV[1])
+  redis.call('PEXPIRE', KEYS[3], ttl)
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('SET', KEYS[1], 'w', 'PX', ttl)
+return clean

@@ -30,10 +30,17 @@ test('no two distinct strings escape to the same text, and no escaped text carri
   }
 });
 
-test('row keys: row, index set and lease share one non-empty hash tag; composite parts cannot run together', () => {
+test('row keys: row, index set, lease and writer sets share one non-empty hash tag; composite parts cannot run together', () => {
   const ks = tableKeyspace({ prefix: 'app:', schema: 'public', table: 'users', shape: 'abc' });
   const keys = ks.rowKeys(['42']);
-  assert.equal(keys, { tag: '42', row: 'app:public.users@abc:{42}', index: 'app:public.users@abc:{42}:ix', lease: 'app:public.users@abc:{42}:lease' });
+  assert.equal(keys, {
+    tag: '42',
+    row: 'app:public.users@abc:{42}',
+    index: 'app:public.users@abc:{42}:ix',
+    lease: 'app:public.users@abc:{42}:lease',
+    writers: 'app:public.users@abc:{42}:writers',
+    contended: 'app:public.users@abc:{42}:contended',
+  });
   assert.is(ks.rowKeys(['']).row, 'app:public.users@abc:{%_}');
   assert.is.not(ks.rowKeys(['a,b', 'c']).row, ks.rowKeys(['a', 'b,c']).row);
   assert.is.not(ks.rowKeys(['', 'x']).row, ks.rowKeys(['x', '']).row);

@@ -112,8 +112,13 @@ test('save costs one SQL statement and two round trips: the writer lease before,
   const id = nextId++;
   const { commands, roundTrips, sql } = await cost(() => h.t.users.save(s.hs, user(id)));
   const row = await rowKeyOf(id);
+  const expect = { token: commands[0]?.[5] ?? '' };
+  assert.match(expect.token, /^w:/);
   assert.is(roundTrips, 2);
-  assert.equal(commands.map((c) => c.slice(0, 3)), [['script', '1', `${row}:lease`], ['script', '3', row]]);
+  assert.equal(commands.map((c) => c.slice(0, 7)), [
+    ['script', '3', `${row}:lease`, `${row}:writers`, `${row}:contended`, expect.token, '5000'],
+    ['script', '5', row, `${row}:ix`, `${row}:lease`, `${row}:writers`, `${row}:contended`],
+  ]);
   assert.is(sql.length, 1);
   assert.match(sql[0] ?? '', /^insert into .* on conflict \("id"\) do update set .* returning/);
 }));

@@ -380,8 +380,13 @@ export class Evaluator {
         return buildTable(this, callee.factory, args, node, scope);
       case 'method':
         return this.callMethod(callee.self, callee.name, args, arg, node, scope);
-      case 'ignored':
       case 'unknown':
+        // `createTable('users', { ... })` from a package (a workspace library, say) may well build a table.
+        if (callee.code === 'external-value' && looksLikeTableCall(args)) {
+          return this.unknown(node, scope.file, 'unresolved-table', `\`${short(node)}\` may build a table with a function from a package the static reader does not open`, { tableLike: true });
+        }
+        return callee;
+      case 'ignored':
         return callee;
       default:
         return this.unknown(node, scope.file, 'unresolved-value', `cannot follow the call \`${short(node)}\` statically`);
@@ -529,6 +534,16 @@ export class Evaluator {
 function boundNamesOf(name: BindingName): string[] {
   if (Node.isIdentifier(name)) return [name.getText()];
   return name.getElements().flatMap((e) => (Node.isBindingElement(e) ? boundNamesOf(e.getNameNode()) : []));
+}
+
+function looksLikeTableCall(args: readonly Node[]): boolean {
+  const [name, columns] = args;
+  return (
+    name !== undefined &&
+    (Node.isStringLiteral(name) || Node.isNoSubstitutionTemplateLiteral(name) || Node.isTemplateExpression(name)) &&
+    columns !== undefined &&
+    (Node.isObjectLiteralExpression(columns) || Node.isArrowFunction(columns))
+  );
 }
 
 function pgCoreExport(name: string): Value {

@@ -1,6 +1,6 @@
 // A table-building call (pgTable, schema.table, a pgTableCreator result, snakeCase.table) replayed statically:
 // its SQL name, its columns in declared order and the keys of its extra config.
-import type { Node } from 'ts-morph';
+import { Node, SyntaxKind } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Casing, ColumnFinding, KeyFinding } from '../findings.js';
 import { applyCasing, defaultUniqueName } from '../normalize.js';
@@ -27,7 +27,10 @@ export interface TableDraft {
 
 export function buildTable(ev: Evaluator, factory: TableFactory, args: readonly Node[], node: Node, scope: Scope): Value {
   if (scope.depth > 0) {
-    return ev.unknown(node, scope.file, 'unresolved-table', 'a table is built inside a function, so its name, columns and keys depend on the call', { tableLike: true });
+    const fn = node.getFirstAncestor((a) => Node.isFunctionDeclaration(a) || Node.isArrowFunction(a) || Node.isFunctionExpression(a) || Node.isMethodDeclaration(a));
+    const fnName = fn && (Node.isFunctionDeclaration(fn) || Node.isMethodDeclaration(fn)) ? fn.getName() : fn?.getParentIfKind(SyntaxKind.VariableDeclaration)?.getName();
+    const where = fnName ? `the function ${fnName}` : 'a function';
+    return ev.unknown(node, scope.file, 'unresolved-table', `a table is built inside ${where}, so its name, columns and keys depend on each call`, { tableLike: true });
   }
   const name = tableName(ev, factory, args[0], node, scope);
   if (typeof name !== 'string') return name;

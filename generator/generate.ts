@@ -57,10 +57,13 @@ export async function buildModel(options: PipelineOptions): Promise<ModelResult>
   const found = await findSchemaFiles(config.root, config.schema);
   diagnostics.push(...found.diagnostics);
   if (hasErrors(diagnostics)) return { config, model: undefined, diagnostics: sorted(diagnostics) };
+  // A broad glob (`src/**/*.ts`) also matches the output folder; generated modules are never schema.
+  const out = rootRelative(config.root, config.out);
+  const files = found.files.filter((file) => out === '.' || !file.startsWith(`${out}/`));
 
   let extracted: ExtractOutput;
   try {
-    extracted = await extract(config, found.files);
+    extracted = await extract(config, files);
   } catch (caught) {
     return { config, model: undefined, diagnostics: sorted([...diagnostics, failure('extract-failed', caught)]) };
   }

@@ -129,6 +129,20 @@ test(
   }),
 );
 
+test(
+  'a schema glob that also matches the output folder does not read the generated modules as schema',
+  timed(120_000, async () => {
+    const dir = makeProject({ 'src/db/schema.ts': SCHEMA, 'hotstorage.config.ts': "export default { schema: './src/**/*.ts', out: './src/hot', extract: 'import' };\n" });
+    projects.push(dir);
+    const first = await runCli(dir, ['generate']);
+    assert.is(first.code, 0, first.stderr);
+    const run = await runCli(dir, ['generate', '--check']);
+    assert.is(run.code, 0, run.stdout + run.stderr);
+    assert.is(run.stderr, '');
+    assert.is(run.stdout, 'hotstorage: src/hot/ is up to date (3 files).\n');
+  }),
+);
+
 test.after(() => {
   for (const dir of projects) removeProject(dir);
 });

@@ -50,12 +50,17 @@ async function waitForPing(port: number, child: ChildProcess, deadlineMs: number
   }
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * `persist`: keep data across stop/start (append-only file, fsync on every write), so a test can see what a
+ * restarted Redis still holds from before its outage.
+ */
+export async function startRedisServer(options: { persist?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hs-redis-'));
   let child: ChildProcess | undefined;
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    const persistence = options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir], {
       stdio: 'ignore',
     });
     await waitForPing(port, child, 5000);

@@ -226,7 +226,7 @@ export class Evaluator {
 
   /** What `import { imported } from specifier` (or `* as`, when imported is '*') gives `file`. */
   imported(file: ModuleFile, specifier: string, imported: string, node: Node): Value {
-    if (specifier === PG_CORE) {
+    if (specifier === PG_CORE || specifier.startsWith(`${PG_CORE}/`)) {
       if (imported === '*') return { kind: 'pg-core' };
       return pgCoreExport(imported);
     }

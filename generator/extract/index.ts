@@ -8,6 +8,7 @@ import type { TableFinding } from '../findings.js';
 import { Evaluator, position } from './evaluate.js';
 import { Modules } from './modules.js';
 import type { ModuleFile } from './modules.js';
+import { finishTable } from './tables.js';
 import type { TableDraft } from './tables.js';
 import type { Unknown } from './values.js';
 
@@ -63,6 +64,7 @@ export function extractStatic(input: ExtractInput): ExtractOutput {
   }
 
   const findings: TableFinding[] = [];
+  for (const draft of found.keys()) finishTable(draft);
   for (const [draft, { file, exportName }] of found) {
     for (const warning of draft.warnings) diagnostics.add(warning);
     if (draft.problems.length > 0) {

@@ -23,6 +23,12 @@ export interface TableDraft {
   /** Whatever stops this table from being read statically; the table is reported, not emitted. */
   readonly problems: Unknown[];
   readonly warnings: Diagnostic[];
+  /** Work deferred until every export is bound (the extra config); run by `finishTable`. */
+  readonly pending: (() => void)[];
+}
+
+export function finishTable(draft: TableDraft): void {
+  for (const step of draft.pending.splice(0)) step();
 }
 
 export function buildTable(ev: Evaluator, factory: TableFactory, args: readonly Node[], node: Node, scope: Scope): Value {
@@ -45,19 +51,24 @@ export function buildTable(ev: Evaluator, factory: TableFactory, args: readonly 
     keys: [],
     problems: [],
     warnings: [],
+    pending: [],
   };
   const table: TableValue = { kind: 'table', table: draft };
   readColumns(ev, draft, args[1], node, scope);
   const extra = args[2];
+  // drizzle calls the extra-config callback only when getTableConfig asks, after the module has run, so the
+  // callback may name the table's own binding (`unique().on(users.email)`): read it once everything is bound.
   if (extra) {
-    const builder = ev.evaluate(extra, scope);
-    if (builder.kind === 'function') {
-      const config = ev.invoke(builder, [{ kind: 'column-refs', table: draft }], extra, scope, false);
-      collectExtraConfig(ev, draft, config, extra, scope);
-    } else if (builder.kind === 'unknown') draft.problems.push(builder);
-    else if (builder.kind !== 'literal') {
-      draft.problems.push(ev.unknown(extra, scope.file, 'unresolved-key', `the third argument of table ${name} is not a function`));
-    }
+    draft.pending.push(() => {
+      const builder = ev.evaluate(extra, scope);
+      if (builder.kind === 'function') {
+        const config = ev.invoke(builder, [{ kind: 'column-refs', table: draft }], extra, scope, false);
+        collectExtraConfig(ev, draft, config, extra, scope);
+      } else if (builder.kind === 'unknown') draft.problems.push(builder);
+      else if (builder.kind !== 'literal') {
+        draft.problems.push(ev.unknown(extra, scope.file, 'unresolved-key', `the third argument of table ${name} is not a function`));
+      }
+    });
   }
   return table;
 }

@@ -4,7 +4,7 @@ import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import { ABSENT, INVALID } from './markers.js';
 import type { Database } from './options.js';
-import { fillRow, readPointer, readRow, failLease, type ReadRowReply } from './scripts/scripts.js';
+import { fillRow, readPointer, readRow, failLease, releaseReaderLease, type ReadRowReply } from './scripts/scripts.js';
 import type { RowKeys } from './keys.js';
 import type { KeyColumns } from './table-info.js';
 import type { TableRuntime, Values } from './table-runtime.js';
@@ -191,5 +191,9 @@ async function uniqueMiss(core: StorageCore, rt: TableRuntime, key: KeyColumns, 
   }
   await core.options.hooks.afterDbRead?.({ table, key: keys.row, row });
   if (Date.now() - started < core.options.leaseTtlMs) await fill(core, rt, [{ keys, token, row }]);
+  else {
+    // Too old to trust against tombstones that may have expired since: give the lease back, fill nothing.
+    await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
+  }
   return row;
 }

@@ -89,7 +89,14 @@ export const releaseLease: Script<boolean> = {
   parse: (reply) => toNumber(reply) === 1,
 };
 
-export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease];
+export const releaseReaderLease: Script<boolean> = {
+  name: 'hotstorageReleaseReaderLease',
+  lua: lua('release-reader-lease.lua'),
+  numberOfKeys: 1,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
+export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease];
 
 /** What defineCommand attaches, seen through a type: one method per registered script. */
 export type ScriptHost = Record<string, (...args: (string | number)[]) => Promise<unknown>>;

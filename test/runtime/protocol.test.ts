@@ -108,6 +108,30 @@ test('a hit by a unique key is one round trip (the read-pointer script) and no S
   assert.equal(composite.sql, []);
 }));
 
+test('a miss by a unique key: the pointer script, one SELECT by that key, then read-row (lease) and fill', timed(10_000, async () => {
+  const id = nextId++;
+  await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'um${id}@x.io', 1, 'um${id}', 'um')`);
+  const miss = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: `um${id}@x.io` }));
+  assert.is(miss.result?.id, id);
+  assert.is(miss.roundTrips, 3);
+  assert.equal(miss.commands.map((c) => c[1]), ['1', '2', '3']); // read-pointer, read-row, fill
+  assert.is(miss.sql.length, 1);
+  assert.match(miss.sql[0] ?? '', /where "[^"]+"\."users"\."email" = \$1 limit \$2$/);
+  const hit = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: `um${id}@x.io` }));
+  assert.is(hit.roundTrips, 1);
+  assert.equal(hit.sql, []);
+  const none = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: `nobody${id}@x.io` }));
+  assert.is(none.result, null);
+  assert.is(none.roundTrips, 1);
+  assert.is(none.sql.length, 1, 'an absent unique value is not cached (no pointer to lease): one SELECT each time');
+}));
+
+test('createHotStorage turns on auto-pipelining on the client unless told not to', timed(10_000, async () => {
+  assert.is(s.redis.options.enableAutoPipelining, true);
+  const plain = await h.storage({ autoPipelining: false });
+  assert.is(plain.redis.options.enableAutoPipelining, false);
+}));
+
 test('save costs one SQL statement and two round trips: the writer lease before, the apply-write script after', timed(10_000, async () => {
   const id = nextId++;
   const { commands, roundTrips, sql } = await cost(() => h.t.users.save(s.hs, user(id)));

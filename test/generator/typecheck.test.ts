@@ -106,12 +106,23 @@ export async function calls(ctx: Context): Promise<void> {
 }
 `;
 
-/** Expected modules of every fixture case drizzle-orm 0.x can load (the installed one). */
-function fixtureGoldens(): string[] {
-  return fixtureCases()
-    .filter((c) => !c.mustFail && c.drizzle !== '1.x' && existsSync(join(c.dir, 'expected')))
-    .flatMap((c) => readdirSync(join(c.dir, 'expected')).filter((f) => f.endsWith('.ts')).map((f) => join(c.dir, 'expected', f)));
+const goldensOf = (dir: string): string[] =>
+  readdirSync(join(dir, 'expected')).filter((f) => f.endsWith('.ts')).map((f) => join(dir, 'expected', f));
+
+/**
+ * Fixture cases drizzle-orm 0.x (the installed one) can load, with expected modules. A case with its own
+ * tsconfig.json (path aliases) is compiled under it; the rest share one program.
+ */
+function fixtureGoldens(): { shared: string[]; own: { tsconfig: string; files: string[] }[] } {
+  const cases = fixtureCases().filter((c) => !c.mustFail && c.drizzle !== '1.x' && existsSync(join(c.dir, 'expected')));
+  const hasOwn = (dir: string): boolean => existsSync(join(dir, 'tsconfig.json'));
+  return {
+    shared: cases.filter((c) => !hasOwn(c.dir)).flatMap((c) => goldensOf(c.dir)),
+    own: cases.filter((c) => hasOwn(c.dir)).map((c) => ({ tsconfig: join(c.dir, 'tsconfig.json'), files: goldensOf(c.dir) })),
+  };
 }
+
+const STRICT = { strict: true, noEmit: true, skipLibCheck: true, types: [] };
 
 function tsc(project: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise, reject) => {
@@ -137,12 +148,9 @@ function project(calls: string, extra: readonly string[]): string {
       target: 'es2022',
       module: 'preserve',
       moduleResolution: 'bundler',
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
+      ...STRICT,
       isolatedModules: true,
       verbatimModuleSyntax: true,
-      types: [],
     },
     include: [],
     files: ['schema.ts', 'calls.ts', ...[...files.keys()].map((f) => `hot/${f}`), ...extra],
@@ -159,15 +167,29 @@ function classify(output: string, dir: string): { generated: string[]; schemas: 
   return { generated: errors.filter(isGenerated), schemas: errors.filter((line) => !isGenerated(line)) };
 }
 
-let checked: Promise<{ code: number | null; output: string; generated: string[]; schemas: string[] }> | undefined;
-/** One compiler run over everything, shared by the tests that read it. */
-function checkAll() {
+interface Checked {
+  readonly code: number | null;
+  readonly output: string;
+  readonly generated: string[];
+  readonly schemas: string[];
+}
+
+let checked: Promise<Checked> | undefined;
+/** The compiler runs over everything once, shared by the tests that read it. */
+function checkAll(): Promise<Checked> {
   checked ??= (async () => {
     const example = readdirSync(join(REPO_ROOT, 'example/hot')).map((f) => join(REPO_ROOT, 'example/hot', f));
-    const dir = project(CALLS, [...fixtureGoldens(), ...example]);
+    const goldens = fixtureGoldens();
+    const dir = project(CALLS, [...goldens.shared, ...example]);
     try {
-      const run = await tsc(join(dir, 'tsconfig.json'));
-      return { ...run, ...classify(run.output, dir) };
+      const runs = [await tsc(join(dir, 'tsconfig.json'))];
+      for (const [i, own] of goldens.own.entries()) {
+        const tsconfig = { extends: own.tsconfig, compilerOptions: STRICT, include: [], files: own.files };
+        writeFiles(dir, { [`own-${i}.tsconfig.json`]: JSON.stringify(tsconfig) });
+        runs.push(await tsc(join(dir, `own-${i}.tsconfig.json`)));
+      }
+      const output = runs.map((r) => r.output).join('');
+      return { code: runs.find((r) => r.code !== 0)?.code ?? 0, output, ...classify(output, dir) };
     } finally {
       removeProject(dir);
     }

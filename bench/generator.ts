@@ -4,7 +4,8 @@
 // Usage: npm run bench:generator [-- RUNS] [--keep]   (a benchmark script, not a test: it asserts nothing;
 // --keep leaves the synthetic project in .tmp/ for profiling)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const FILES = 20;
@@ -80,18 +81,37 @@ import { tenantScoped, timestamps } from './helpers.js';
 ${tables}`;
 }
 
-function run(cwd: string, args: string[]): number {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.status !== 0) throw new Error(`hotstorage ${args.join(' ')} exited ${result.status}:\n${result.stdout}${result.stderr}`);
-  return seconds;
+// CPU seconds (user + sys) of the child, through /usr/bin/time when the machine has it: on a loaded machine
+// wall time mostly measures the other processes, CPU time still measures ours.
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+interface Sample {
+  readonly wall: number;
+  readonly cpu: number;
 }
 
-function summary(label: string, times: number[]): string {
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-  return `${label.padEnd(34)} median ${median.toFixed(2)} s   min ${(sorted[0] ?? NaN).toFixed(2)} s   max ${(sorted[sorted.length - 1] ?? NaN).toFixed(2)} s`;
+function run(cwd: string, args: string[]): Sample {
+  const command = TIME ? [TIME, '-f', 'HOTSTORAGE_CPU %U %S', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command[0]!, command.slice(1), { cwd, encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`hotstorage ${args.join(' ')} exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  const cpu = /HOTSTORAGE_CPU ([\d.]+) ([\d.]+)/.exec(result.stderr);
+  return { wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+function summary(label: string, samples: Sample[]): string {
+  const walls = samples.map((s) => s.wall);
+  const cpu = median(samples.map((s) => s.cpu));
+  return (
+    `${label.padEnd(34)} wall median ${median(walls).toFixed(2)} s (min ${Math.min(...walls).toFixed(2)}, max ${Math.max(...walls).toFixed(2)})` +
+    `${Number.isNaN(cpu) ? '' : `   cpu median ${cpu.toFixed(2)} s`}`
+  );
 }
 
 mkdirSync(join(REPO, '.tmp'), { recursive: true });
@@ -102,19 +122,19 @@ try {
   for (let f = 0; f < FILES; f++) writeFileSync(join(dir, `db/schema${String(f).padStart(2, '0')}.ts`), schemaFile(f));
   writeFileSync(join(dir, 'hotstorage.config.ts'), "export default { schema: './db/schema*.ts', out: './hot' };\n");
 
-  const fresh: number[] = [];
-  const check: number[] = [];
-  const again: number[] = [];
+  const fresh: Sample[] = [];
+  const check: Sample[] = [];
+  const again: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
     rmSync(join(dir, 'hot'), { recursive: true, force: true });
     fresh.push(run(dir, ['generate']));
     check.push(run(dir, ['generate', '--check']));
     again.push(run(dir, ['generate']));
   }
-  const help: number[] = [];
+  const help: Sample[] = [];
   for (let i = 0; i < RUNS; i++) help.push(run(dir, ['--help']));
 
-  console.log(`${FILES * TABLES_PER_FILE} tables in ${FILES} files (+ a helpers file), ${RUNS} runs each, node ${process.version}`);
+  console.log(`${FILES * TABLES_PER_FILE} tables in ${FILES} files (+ a helpers file), ${RUNS} runs each, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(summary('generate (empty output folder)', fresh));
   console.log(summary('generate --check (up to date)', check));
   console.log(summary('generate (up to date)', again));

@@ -20,7 +20,13 @@ export class Evaluator {
   private readonly fileScopes = new Map<ModuleFile, Scope>();
   private readonly names = new Map<ModuleFile, ReadonlySet<string>>();
 
-  constructor(readonly modules: Modules) {}
+  /**
+   * drizzle 1.0 names a nameless column of a table without its own casing by its key (no run-time casing).
+   */
+  constructor(
+    readonly modules: Modules,
+    readonly options: { readonly namelessIsKey: boolean } = { namelessIsKey: false },
+  ) {}
 
   fileScope(file: ModuleFile): Scope {
     let scope = this.fileScopes.get(file);

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { compareDiagnostics } from '../diagnostics.js';
 import type { TableFinding } from '../findings.js';
+import { installedDrizzleMajor } from './drizzle-version.js';
 import { Evaluator, position } from './evaluate.js';
 import { Modules } from './modules.js';
 import type { ModuleFile } from './modules.js';
@@ -26,7 +27,7 @@ export interface ExtractOutput {
 
 export function extractStatic(input: ExtractInput): ExtractOutput {
   const modules = new Modules(input.root);
-  const ev = new Evaluator(modules);
+  const ev = new Evaluator(modules, { namelessIsKey: (installedDrizzleMajor(input.root) ?? 0) >= 1 });
   const diagnostics = new Diagnostics();
   // A table reached through several exports is one table: the first schema file (sorted) that exports it, under
   // its first export name there (module namespaces list names sorted, as the import extractor sees them).

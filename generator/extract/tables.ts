@@ -104,7 +104,8 @@ function readColumns(ev: Evaluator, draft: TableDraft, arg: Node | undefined, no
       continue;
     }
     const { column } = value;
-    draft.columns.push({ key: entry.name, name: column.name, notNull: column.notNull, primaryKey: column.primaryKey });
+    const name = column.name ?? (ev.options.namelessIsKey && !draft.casing ? entry.name : undefined);
+    draft.columns.push({ key: entry.name, name, notNull: column.notNull, primaryKey: column.primaryKey });
     if (column.unique) {
       draft.keys.push({
         kind: 'unique',

@@ -2,7 +2,8 @@
 // its model.json (the `inspect --json` output drizzle's own getTableConfig leads to), a case static reading cannot
 // settle must say so and name `--extract import`, and a case that must fail must print exactly its stderr.txt.
 // Then the normalisation rules on hand-built findings. UPDATE_GOLDEN=1 rewrites model.json / stderr.txt.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { test } from 'uvu';
@@ -60,6 +61,29 @@ for (const c of fixtureCases()) {
     });
   }
 }
+
+test('under drizzle-orm 1.x a nameless column of a table without its own casing is named by its key', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hotstorage-extract-'));
+  try {
+    mkdirSync(join(root, 'node_modules', 'drizzle-orm'), { recursive: true });
+    writeFileSync(join(root, 'node_modules', 'drizzle-orm', 'package.json'), '{ "name": "drizzle-orm", "version": "1.0.0-rc.5" }\n');
+    writeFileSync(
+      join(root, 'schema.ts'),
+      [
+        "import { pgTable, snakeCase, text } from 'drizzle-orm/pg-core';",
+        "export const plain = pgTable('plain', { userId: text().primaryKey() });",
+        "export const cased = snakeCase.table('cased', { userId: text().primaryKey() });",
+        '',
+      ].join('\n'),
+    );
+    const { findings, diagnostics } = extractStatic({ root, files: ['schema.ts'] });
+    const { model } = normalize(findings, { casing: 'camelCase' });
+    assert.equal(diagnostics, []);
+    assert.equal(model.tables.map((t) => [t.name, t.columns[0]?.name]), [['cased', 'user_id'], ['plain', 'userId']]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
 
 // ---- normalisation rules on hand-built findings ----
 

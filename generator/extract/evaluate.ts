@@ -269,13 +269,15 @@ export class Evaluator {
     const re = reexports.get(name);
     if (re) return this.imported(file, re.specifier, re.imported, re.node);
     if (name === 'default') return undefined;
+    // Follow the project's own files first: `export * from 'drizzle-orm/pg-core'` answers any name.
     for (const star of stars) {
-      if (star.specifier === PG_CORE) return pgCoreExport(name);
+      if (star.specifier === PG_CORE) continue;
       const target = isRelative(star.specifier) ? this.modules.resolveRelative(file, star.specifier) : this.modules.resolveAlias(file, star.specifier);
       if (!target) continue;
       const value = this.exportOf(target, name, visited);
       if (value) return value;
     }
+    if (stars.some((star) => star.specifier === PG_CORE)) return pgCoreExport(name);
     return undefined;
   }
 

@@ -41,23 +41,28 @@ export function extractStatic(input: ExtractInput): ExtractOutput {
     }
     if (file.syntaxErrors.length > 0) continue;
     for (const exportName of [...ev.exportNames(file)].sort()) {
-      const value = ev.exportOf(file, exportName);
+      const value = guarded(diagnostics, file, exportName, () => ev.exportOf(file, exportName));
       if (value?.kind === 'table') {
         if (!found.has(value.table)) found.set(value.table, { file, exportName });
       } else if (value?.kind === 'unknown' && value.tableLike) {
         diagnostics.unknown(modules, value);
       }
     }
-    for (const star of file.exports.stars) {
-      if (!star.specifier.startsWith('.') && !star.specifier.startsWith('drizzle-orm') && !modules.resolveAlias(file, star.specifier)) {
-        const { line, col } = position(star.node);
+    const fromPackages = [
+      ...file.exports.stars.map((s) => ({ ...s, what: '*' })),
+      ...[...file.exports.reexports].map(([name, r]) => ({ specifier: r.specifier, node: r.node, what: `{ ${name} }` })),
+    ];
+    for (const reexport of fromPackages) {
+      const { specifier } = reexport;
+      if (!specifier.startsWith('.') && !specifier.startsWith('drizzle-orm') && !modules.resolveAlias(file, specifier)) {
+        const { line, col } = position(reexport.node);
         diagnostics.add({
           severity: 'error',
           file: file.path,
           line,
           col,
           code: 'unresolved-reexport',
-          message: `\`export * from '${star.specifier}'\` re-exports a package the static reader does not open, so its tables are unknown`,
+          message: `\`export ${reexport.what} from '${specifier}'\` re-exports a package the static reader does not open, so what it exports is unknown`,
           hint: 'run with --extract import',
         });
       }
@@ -65,8 +70,12 @@ export function extractStatic(input: ExtractInput): ExtractOutput {
   }
 
   const findings: TableFinding[] = [];
-  for (const draft of found.keys()) finishTable(draft);
+  const failed = new Set<TableDraft>();
   for (const [draft, { file, exportName }] of found) {
+    if (!guarded(diagnostics, file, exportName, () => (finishTable(draft), true))) failed.add(draft);
+  }
+  for (const [draft, { file, exportName }] of found) {
+    if (failed.has(draft)) continue;
     for (const warning of draft.warnings) diagnostics.add(warning);
     if (draft.problems.length > 0) {
       for (const problem of draft.problems) diagnostics.unknown(modules, problem);
@@ -100,6 +109,27 @@ export function extractStatic(input: ExtractInput): ExtractOutput {
     });
   }
   return { findings, diagnostics: diagnostics.sorted() };
+}
+
+/**
+ * A schema form the reader did not foresee must not take the whole run down: it becomes a diagnostic at the
+ * export, with the way out.
+ */
+function guarded<T>(diagnostics: Diagnostics, file: ModuleFile, exportName: string, body: () => T): T | undefined {
+  try {
+    return body();
+  } catch (error) {
+    diagnostics.add({
+      severity: 'error',
+      file: file.path,
+      line: 0,
+      col: 0,
+      code: 'internal-error',
+      message: `reading export \`${exportName}\` failed: ${error instanceof Error ? error.message : String(error)}`,
+      hint: 'run with --extract import, and please report the schema form',
+    });
+    return undefined;
+  }
 }
 
 /** Collects diagnostics once each (a problem reached through two exports is one problem). */

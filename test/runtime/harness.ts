@@ -1,6 +1,7 @@
 // One suite's world: its own Postgres schema and Redis prefix, a storage over them, counters of SQL statements (from
 // postgres.js's own debug hook, not from our code) and a MONITOR-based recorder of the Redis commands a call sends.
 import { drizzle } from 'drizzle-orm/postgres-js';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
@@ -88,36 +89,85 @@ export async function dumpPrefix(redis: Redis, prefix: string): Promise<Record<s
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/** Parses the quoted arguments of a MONITOR line (`"get" "k\\x00"`), undoing Redis's sdscatrepr escapes. */
+export function parseMonitorArgs(text: string): string[] {
+  const args: string[] = [];
+  let i = text.indexOf('"');
+  while (i !== -1 && i < text.length) {
+    const bytes: number[] = [];
+    i += 1;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') {
+        const next = text[i + 1] ?? '';
+        if (next === 'x') {
+          bytes.push(parseInt(text.slice(i + 2, i + 4), 16));
+          i += 4;
+          continue;
+        }
+        const simple: Record<string, number> = { n: 10, r: 13, t: 9, a: 7, b: 8, '"': 34, '\\': 92 };
+        bytes.push(simple[next] ?? next.charCodeAt(0));
+        i += 2;
+        continue;
+      }
+      bytes.push(...Buffer.from(text[i] ?? '', 'utf8'));
+      i += 1;
+    }
+    args.push(Buffer.from(bytes).toString('utf8'));
+    i = text.indexOf('"', i + 1);
+  }
+  return args;
+}
+
 /**
- * The Redis commands touching `prefix` sent while `body` runs, seen by MONITOR on a connection of its own. A marker
- * command sent after `body` tells when the monitor has seen everything (no sleeps). EVAL/EVALSHA show as
+ * The Redis commands touching `prefix` sent while `body` runs, seen by MONITOR on a raw socket of its own (ioredis's
+ * monitor mode can mistake a monitor line arriving with the OK for a reply on a busy server). A marker command sent
+ * after `body` tells when the monitor has seen everything (no sleeps). EVAL/EVALSHA show as
  * `['script', numkeys, ...keys, ...args]`; commands run inside scripts are left out.
  */
 export async function recordCommands(admin: Redis, prefix: string, body: () => Promise<unknown>): Promise<string[][]> {
-  const monitor = await admin.monitor();
+  const url = new URL(REDIS_URL);
+  const socket = connect({ host: url.hostname, port: Number(url.port || 6379) });
   const seen: string[][] = [];
   const marker = `${prefix}__marker__${Math.random().toString(36).slice(2)}`;
+  let ready: () => void = () => {};
   let markerSeen: () => void = () => {};
+  const started = new Promise<void>((resolve) => (ready = resolve));
   const done = new Promise<void>((resolve) => (markerSeen = resolve));
+  let buffered = '';
   let open = true;
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (!open) return;
-    if (args.includes(marker)) {
-      open = false;
-      return markerSeen();
+  socket.setEncoding('latin1'); // MONITOR lines are ASCII (other bytes are \x escaped)
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    let end: number;
+    while ((end = buffered.indexOf('\r\n')) !== -1) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      if (line === '+OK') {
+        ready();
+        continue;
+      }
+      if (!open) continue;
+      const source = /^\+\S+ \[\d+ (\S+)\]/.exec(line)?.[1];
+      const args = parseMonitorArgs(line.slice(line.indexOf(']') + 1));
+      if (args.includes(marker)) {
+        open = false;
+        markerSeen();
+        continue;
+      }
+      if (source === 'lua' || !args.some((arg) => arg.startsWith(prefix))) continue; // script internals are part of the script
+      const [name = '', ...rest] = args;
+      const lower = name.toLowerCase();
+      seen.push(lower === 'evalsha' || lower === 'eval' ? ['script', ...rest.slice(1)] : [lower, ...rest]);
     }
-    if (source === 'lua') return; // commands run inside a script are part of that one command
-    if (!args.some((arg) => arg.startsWith(prefix))) return;
-    const [name = '', ...rest] = args;
-    const lower = name.toLowerCase();
-    seen.push(lower === 'evalsha' || lower === 'eval' ? ['script', ...rest.slice(1)] : [lower, ...rest]);
   });
+  socket.write('MONITOR\r\n');
   try {
+    await started;
     await body();
     await admin.get(marker);
     await done;
   } finally {
-    monitor.disconnect();
+    socket.destroy();
   }
   return seen;
 }

@@ -3,7 +3,7 @@
 // What drizzle skips is skipped here too, with a warning when it looks like a key the author meant.
 import type { Node } from 'ts-morph';
 import type { Evaluator } from './evaluate.js';
-import { position } from './evaluate.js';
+import { position } from './node-text.js';
 import { keyFinding } from './tables.js';
 import type { TableDraft } from './tables.js';
 import type { Scope, Value } from './values.js';

@@ -6,7 +6,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import { compareDiagnostics } from '../diagnostics.js';
 import type { TableFinding } from '../findings.js';
 import { installedDrizzleMajor } from './drizzle-version.js';
-import { Evaluator, position } from './evaluate.js';
+import { Evaluator } from './evaluate.js';
+import { position } from './node-text.js';
 import { Modules } from './modules.js';
 import type { ModuleFile } from './modules.js';
 import { finishTable } from './tables.js';
@@ -40,8 +41,8 @@ export function extractStatic(input: ExtractInput): ExtractOutput {
       continue;
     }
     if (file.syntaxErrors.length > 0) continue;
-    for (const exportName of [...ev.exportNames(file)].sort()) {
-      const value = guarded(diagnostics, file, exportName, () => ev.exportOf(file, exportName));
+    for (const exportName of [...ev.links.exportNames(file)].sort()) {
+      const value = guarded(diagnostics, file, exportName, () => ev.links.exportOf(file, exportName));
       if (value?.kind === 'table') {
         if (!found.has(value.table)) found.set(value.table, { file, exportName });
       } else if (value?.kind === 'unknown' && value.tableLike) {
@@ -81,7 +82,7 @@ export function extractStatic(input: ExtractInput): ExtractOutput {
       for (const problem of draft.problems) diagnostics.unknown(modules, problem);
       continue;
     }
-    const site = draft.file === file ? draft.node : (ev.exportSite(file, exportName) ?? file.source);
+    const site = draft.file === file ? draft.node : (ev.links.exportSite(file, exportName) ?? file.source);
     findings.push({
       exportName,
       file: file.path,

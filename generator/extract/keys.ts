@@ -2,7 +2,7 @@
 // `unique().on(...)`, `uniqueIndex().using(...)`, `.where(...)` and `.nullsNotDistinct()` do to drizzle's config.
 import type { Node } from 'ts-morph';
 import { NOT_NULL_METHODS } from './drizzle-api.js';
-import { short } from './evaluate.js';
+import { short } from './node-text.js';
 import type { Evaluator } from './evaluate.js';
 import type { ColumnBuilder, KeyBuilder, Scope, Unknown, Value } from './values.js';
 

@@ -4,7 +4,7 @@ import { Node, SyntaxKind } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Casing, ColumnFinding, KeyFinding } from '../findings.js';
 import { applyCasing, defaultUniqueName } from '../normalize.js';
-import { position, short } from './evaluate.js';
+import { position, short } from './node-text.js';
 import type { Evaluator } from './evaluate.js';
 import { collectExtraConfig } from './extra-config.js';
 import type { ModuleFile } from './modules.js';

@@ -3,6 +3,7 @@
 import type { Node } from 'ts-morph';
 import type { Casing } from '../findings.js';
 import type { ModuleFile } from './modules.js';
+import type { TableDraft } from './tables.js';
 
 /** A column builder: what `text('email').notNull().unique()` leaves behind. */
 export interface ColumnBuilder {
@@ -65,7 +66,7 @@ export interface ObjectEntry {
 
 export interface TableValue {
   readonly kind: 'table';
-  readonly table: import('./tables.js').TableDraft;
+  readonly table: TableDraft;
 }
 
 export type Value =

@@ -55,7 +55,8 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
   }
   const moved = identity.props.some((prop) => prop in changes);
   const newKeys = moved ? rt.rowKeys({ ...identityValues, ...changes }) : undefined;
-  return runWrite(state, newKeys === undefined ? [oldKeys] : [oldKeys, newKeys], async (db) => {
+  const leaseKeys = newKeys === undefined || newKeys.row === oldKeys.row ? [oldKeys] : [oldKeys, newKeys];
+  return runWrite(state, leaseKeys, async (db) => {
     const rows: Row[] = await state.core.query(() =>
       db.update(rt.table).set(changes as never).where(rt.where(identity, identityValues)).returning(),
     );

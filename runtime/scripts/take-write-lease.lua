@@ -11,7 +11,10 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ttl = tonumber(ARGV[2])
 -- Writers whose lease expired are no longer in flight for us; their own apply will find them gone.
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local others = redis.call('ZRANGE', KEYS[2], 0, -1)
+local others = {}
+for _, token in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if token ~= ARGV[1] then table.insert(others, token) end
+end
 local clean = 1
 if #others > 0 then
   clean = 0

@@ -213,6 +213,19 @@ test('update that changes the primary key moves the cached row: the old key read
   assert.is((await h.t.users.getBy(s.hs, ['email'], { email: `u${id}@example.com` }))?.id, moved);
 }));
 
+test('an update whose patch repeats the identity is not contended with itself: the row is written, not invalidated', timed(10_000, async () => {
+  const id = nextId++;
+  await h.t.users.save(s.hs, user(id));
+  const before = s.hs.stats();
+  await h.t.users.update(s.hs, { id }, { id, name: 'same id' });
+  const after = s.hs.stats();
+  assert.is(after.writes - before.writes, 1);
+  assert.is(after.invalidations - before.invalidations, 0);
+  const hit = await cost(() => h.t.users.getBy(s.hs, ['id'], { id }));
+  assert.is(hit.result?.name, 'same id');
+  assert.equal(hit.sql, []);
+}));
+
 test('a unique value moving between rows, and a swap in a transaction, leads every lookup to the right row (invariant 5)', timed(10_000, async () => {
   const a = nextId++;
   const b = nextId++;

@@ -85,6 +85,17 @@ test('under drizzle-orm 1.x a nameless column of a table without its own casing 
   }
 });
 
+test('a schema file that cannot be read is an error naming it', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hotstorage-extract-'));
+  try {
+    const { findings, diagnostics } = extractStatic({ root, files: ['db/missing.ts'] });
+    assert.equal(findings, []);
+    assert.equal(diagnostics.map((d) => [d.severity, d.file, d.code]), [['error', 'db/missing.ts', 'missing-file']]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 // ---- normalisation rules on hand-built findings ----
 
 const col = (key: string, over: Partial<ColumnFinding> = {}): ColumnFinding => ({ key, name: key, notNull: true, primaryKey: false, ...over });

@@ -7,6 +7,7 @@ import type { Database } from './options.js';
 import { fillRow, readPointer, readRow, failLease, releaseReaderLease, type ReadRowReply } from './scripts/scripts.js';
 import type { RowKeys } from './keys.js';
 import type { KeyColumns } from './table-info.js';
+import { writeClusterPointers } from './cluster-pointers.js';
 import type { TableRuntime, Values } from './table-runtime.js';
 
 type Row = Record<string, unknown>;
@@ -119,11 +120,15 @@ export async function fill(core: StorageCore, rt: TableRuntime, fills: readonly 
       await io.commands(fills.flatMap(({ keys, token }) => [['SET', keys.lease, token, 'PX', options.leaseTtlMs] as const, ['DEL', keys.row] as const]));
     }
     const results = await io.runMany(fillRow, calls);
+    const filled: { rt: TableRuntime; keys: RowKeys; row: Row | null }[] = [];
     results.forEach((result, i) => {
-      const key = fills[i]?.keys.row;
-      if (result instanceof Error) core.redisError(result, table, key);
-      else core.emit(result ? 'fill' : 'fillRefused', table, key);
+      const pending = fills[i];
+      if (pending === undefined) return;
+      if (result instanceof Error) core.redisError(result, table, pending.keys.row);
+      else core.emit(result ? 'fill' : 'fillRefused', table, pending.keys.row);
+      if (result === true) filled.push({ rt, keys: pending.keys, row: pending.row });
     });
+    if (io.cluster) await writeClusterPointers(core, filled);
   } catch (error) {
     core.redisError(error, table);
   }

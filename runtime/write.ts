@@ -9,6 +9,7 @@ import type { Database } from './options.js';
 import { applyWrite, releaseLease, takeWriteLease } from './scripts/scripts.js';
 import type { TableRuntime, Values } from './table-runtime.js';
 import { runTransaction } from './transaction.js';
+import { writeClusterPointers } from './cluster-pointers.js';
 
 type Row = Record<string, unknown>;
 
@@ -169,19 +170,4 @@ export async function applyEffects(core: StorageCore, effects: readonly Effect[]
     core.redisError(error);
     for (const effect of effects) core.queueRepair(effect.rt.info.display, [effect.keys.row]);
   }
-}
-
-/**
- * On a Cluster, pointers and the `all` set live in other slots than the row: they are set after the row script, as
- * hints (a lookup re-checks the row). Stale pointers are not removed there; they cost a miss until they expire.
- */
-async function writeClusterPointers(core: StorageCore, written: readonly Effect[]): Promise<void> {
-  const ttl = core.options.rowTtlMs;
-  type Command = readonly [string, ...(string | number)[]];
-  const commands = written.flatMap(({ rt, keys, row }): Command[] =>
-    row === null
-      ? [['SREM', rt.keyspace.all, keys.tag]]
-      : [...rt.pointersOf(row).map((p): Command => ['SET', p, keys.tag, 'PX', ttl]), ['SADD', rt.keyspace.all, keys.tag]],
-  );
-  await core.io.commands(commands).catch((error: unknown) => core.redisError(error));
 }

@@ -2,7 +2,7 @@
 // postgres.js's own debug hook, not from our code) and a MONITOR-based recorder of the Redis commands a call sends.
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { connect } from 'node:net';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
 import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
@@ -10,7 +10,7 @@ import { accessorsFor, ddl, tablesIn, type Tables } from './schema.js';
 
 export interface Storage {
   readonly hs: HotStorage;
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly sql: postgres.Sql;
   /** SQL statements this storage's connection sent, as postgres.js saw them. */
   readonly queries: string[];
@@ -24,8 +24,8 @@ export interface Harness {
   readonly t: ReturnType<typeof accessorsFor>;
   /** Admin connections (not counted). */
   readonly admin: { sql: postgres.Sql; redis: Redis };
-  /** A storage with its own Redis and Postgres connections. */
-  storage(options?: Partial<HotStorageOptions>, redisUrl?: string): Promise<Storage>;
+  /** A storage with its own Redis and Postgres connections; `redis`: a URL, or cluster nodes for a Cluster client. */
+  storage(options?: Partial<HotStorageOptions>, redis?: string | readonly { host: string; port: number }[]): Promise<Storage>;
   close(): Promise<void>;
 }
 
@@ -42,10 +42,13 @@ export async function openHarness(suite: string): Promise<Harness> {
     tables,
     t: accessorsFor(tables),
     admin,
-    async storage(options = {}, redisUrl = REDIS_URL) {
+    async storage(options = {}, target = REDIS_URL) {
       const queries: string[] = [];
       const sql = postgres(DATABASE_URL, { max: 4, onnotice: () => {}, debug: (_connection, query) => queries.push(query) });
-      const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+      const redis =
+        typeof target === 'string'
+          ? new Redis(target, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+          : new Cluster([...target], { redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 2000 } });
       redis.on('error', () => {}); // a test that stops its own server sees failures through hotstorage's counters
       const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, ...options });
       const storage: Storage = {

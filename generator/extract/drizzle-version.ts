@@ -1,6 +1,6 @@
-// Which drizzle-orm major the project installs. It changes one rule: drizzle 1.0 has no run-time casing
-// (`drizzle({ casing })` is gone; casing belongs to `snakeCase.table` & co.), so there a nameless column of a
-// table without its own casing is named by its key, whatever the configured casing says.
+// Which drizzle-orm major the project installs. Two rules changed in 1.0: there is no run-time casing
+// (`drizzle({ casing })` is gone; casing belongs to `snakeCase.table` & co.), so a nameless column of a table
+// without its own casing is named by its key; and getTableConfig throws on extra-config values that 0.x skipped.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 

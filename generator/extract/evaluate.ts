@@ -18,12 +18,10 @@ export class Evaluator {
   private readonly fileScopes = new Map<ModuleFile, Scope>();
   readonly links: Linker = new Linker(this);
 
-  /**
-   * drizzle 1.0 names a nameless column of a table without its own casing by its key (no run-time casing).
-   */
+  /** `drizzleMajor`: the installed drizzle-orm major (0 when unknown); a few rules changed in 1.0. */
   constructor(
     readonly modules: Modules,
-    readonly options: { readonly namelessIsKey: boolean } = { namelessIsKey: false },
+    readonly options: { readonly drizzleMajor: number } = { drizzleMajor: 0 },
   ) {}
 
   fileScope(file: ModuleFile): Scope {

@@ -79,8 +79,11 @@ function holdsKey(value: Value): boolean {
   return false;
 }
 
+/** drizzle 0.x skips these silently (a warning here); drizzle 1.0's getTableConfig throws on them (an error). */
 function warn(ev: Evaluator, draft: TableDraft, node: Node, code: string, message: string, hint: string): void {
   const { line, col } = position(node);
-  draft.warnings.push({ severity: 'warning', file: ev.modules.pathOf(node.getSourceFile()), line, col, code, message, hint });
+  const severity = ev.options.drizzleMajor >= 1 ? 'error' : 'warning';
+  const text = severity === 'error' ? `${message} (drizzle-orm 1.x rejects this extra config)` : message;
+  draft.warnings.push({ severity, file: ev.modules.pathOf(node.getSourceFile()), line, col, code, message: text, hint });
 }
 

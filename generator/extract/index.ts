@@ -28,7 +28,7 @@ export interface ExtractOutput {
 
 export function extractStatic(input: ExtractInput): ExtractOutput {
   const modules = new Modules(input.root);
-  const ev = new Evaluator(modules, { namelessIsKey: (installedDrizzleMajor(input.root) ?? 0) >= 1 });
+  const ev = new Evaluator(modules, { drizzleMajor: installedDrizzleMajor(input.root) ?? 0 });
   const diagnostics = new Diagnostics();
   // A table reached through several exports is one table: the first schema file (sorted) that exports it, under
   // its first export name there (module namespaces list names sorted, as the import extractor sees them).

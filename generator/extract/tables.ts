@@ -104,7 +104,8 @@ function readColumns(ev: Evaluator, draft: TableDraft, arg: Node | undefined, no
       continue;
     }
     const { column } = value;
-    const name = column.name ?? (ev.options.namelessIsKey && !draft.casing ? entry.name : undefined);
+    // drizzle 1.0 has no run-time casing: a nameless column of a table without its own casing is named by its key.
+    const name = column.name ?? (ev.options.drizzleMajor >= 1 && !draft.casing ? entry.name : undefined);
     draft.columns.push({ key: entry.name, name, notNull: column.notNull, primaryKey: column.primaryKey });
     if (column.unique) {
       draft.keys.push({

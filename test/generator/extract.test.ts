@@ -62,7 +62,7 @@ for (const c of fixtureCases()) {
   }
 }
 
-test('under drizzle-orm 1.x a nameless column of a table without its own casing is named by its key', () => {
+test('under drizzle-orm 1.x a nameless column is named by its key (no run-time casing) and over-nested keys are errors', () => {
   const root = mkdtempSync(join(tmpdir(), 'hotstorage-extract-'));
   try {
     mkdirSync(join(root, 'node_modules', 'drizzle-orm'), { recursive: true });
@@ -70,16 +70,18 @@ test('under drizzle-orm 1.x a nameless column of a table without its own casing 
     writeFileSync(
       join(root, 'schema.ts'),
       [
-        "import { pgTable, snakeCase, text } from 'drizzle-orm/pg-core';",
+        "import { pgTable, snakeCase, text, unique } from 'drizzle-orm/pg-core';",
         "export const plain = pgTable('plain', { userId: text().primaryKey() });",
         "export const cased = snakeCase.table('cased', { userId: text().primaryKey() });",
+        "export const nested = pgTable('nested', { id: text().primaryKey() }, (t) => [[[unique().on(t.id)]]]);",
         '',
       ].join('\n'),
     );
     const { findings, diagnostics } = extractStatic({ root, files: ['schema.ts'] });
     const { model } = normalize(findings, { casing: 'camelCase' });
-    assert.equal(diagnostics, []);
-    assert.equal(model.tables.map((t) => [t.name, t.columns[0]?.name]), [['cased', 'user_id'], ['plain', 'userId']]);
+    assert.equal(model.tables.map((t) => [t.name, t.columns[0]?.name]), [['cased', 'user_id'], ['nested', 'id'], ['plain', 'userId']]);
+    // drizzle 0.x skips a key nested two arrays deep (a warning); 1.x getTableConfig throws on it.
+    assert.equal(diagnostics.map((d) => [d.severity, d.code, d.line]), [['error', 'nested-extra-config', 4]]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -4,7 +4,8 @@ import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import { ABSENT, INVALID } from './markers.js';
 import type { Database } from './options.js';
-import { fillRow, readPointer, readRow, failLease, releaseReaderLease, type ReadRowReply } from './scripts/scripts.js';
+import { fillRow, readRow, failLease, type ReadRowReply } from './scripts/scripts.js';
+import { getByUnique } from './read-unique.js';
 import type { RowKeys } from './keys.js';
 import type { KeyColumns } from './table-info.js';
 import { writeClusterPointers } from './cluster-pointers.js';
@@ -75,7 +76,7 @@ async function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys,
   }
 }
 
-async function readWithoutFill(core: StorageCore, rt: TableRuntime, key: KeyColumns, values: Values): Promise<Row | null> {
+export async function readWithoutFill(core: StorageCore, rt: TableRuntime, key: KeyColumns, values: Values): Promise<Row | null> {
   core.emit('miss', rt.info.display);
   return selectOne(core, core.db, rt, key, values);
 }
@@ -132,73 +133,4 @@ export async function fill(core: StorageCore, rt: TableRuntime, fills: readonly 
   } catch (error) {
     core.redisError(error, table);
   }
-}
-
-async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns, parts: readonly string[], values: Values): Promise<Row | null> {
-  const table = rt.info.display;
-  const pointer = rt.keyspace.pointer(key.sqlNames, parts);
-  let corrupt: { tag: string; value: string } | undefined;
-  try {
-    const found = await followPointer(core, rt, pointer);
-    if (found.tag !== undefined && found.value !== undefined && !core.repairs.has(rt.keyspace.rowKeysForTag(found.tag).row)) {
-      if (found.value === INVALID) core.emit('invalidRead', table, pointer);
-      else if (found.value !== ABSENT) {
-        const row = rt.codec.decode(found.value);
-        if (row === undefined) {
-          core.emit('corrupt', table, pointer);
-          corrupt = { tag: found.tag, value: found.value };
-        } else if (rt.carries(row, key, parts)) {
-          core.emit('hit', table, pointer);
-          return row;
-        }
-        // invariant 3: a row that no longer carries these values means a stale pointer: a miss, never that row.
-      }
-    }
-  } catch (error) {
-    core.redisError(error, table, pointer);
-    return readWithoutFill(core, rt, key, values);
-  }
-  return uniqueMiss(core, rt, key, values, corrupt);
-}
-
-/** One round trip on a single Redis (the script follows the pointer); two on a Cluster, where the pointer and the row live in different slots. */
-async function followPointer(core: StorageCore, rt: TableRuntime, pointer: string): Promise<{ tag: string | undefined; value: string | undefined }> {
-  if (!core.io.cluster) return core.io.run(readPointer, { keys: [pointer], argv: [rt.keyspace.rowPrefix] });
-  const [tag] = await core.io.commands([['GET', pointer]]);
-  if (typeof tag !== 'string') return { tag: undefined, value: undefined };
-  const [value] = await core.io.commands([['GET', rt.keyspace.rowKeysForTag(tag).row]]);
-  return { tag, value: typeof value === 'string' ? value : undefined };
-}
-
-/**
- * The row is found in Postgres by the unique key first (its identity is unknown until then), then leased and filled
- * only if nothing is cached there: any writer that committed after our read took the lease before its commit and
- * left its own row or a marker, which the fill never overwrites. A read older than the lease ttl is not filled.
- */
-async function uniqueMiss(core: StorageCore, rt: TableRuntime, key: KeyColumns, values: Values, corrupt: { tag: string; value: string } | undefined): Promise<Row | null> {
-  const table = rt.info.display;
-  const started = Date.now();
-  core.emit('miss', table);
-  const row = await selectOne(core, core.db, rt, key, values);
-  if (row === null) return null;
-  const keys = rt.rowKeys(row);
-  if (core.repairs.has(keys.row)) return row;
-  const token = core.token('r');
-  try {
-    const reply = await core.io.run(readRow, {
-      keys: [keys.row, keys.lease],
-      argv: [token, core.options.leaseTtlMs, corrupt?.tag === keys.tag ? corrupt.value : ''],
-    });
-    if (reply.kind !== 'lease') return row;
-  } catch (error) {
-    core.redisError(error, table, keys.row);
-    return row;
-  }
-  await core.options.hooks.afterDbRead?.({ table, key: keys.row, row });
-  if (Date.now() - started < core.options.leaseTtlMs) await fill(core, rt, [{ keys, token, row }]);
-  else {
-    // Too old to trust against tombstones that may have expired since: give the lease back, fill nothing.
-    await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
-  }
-  return row;
 }

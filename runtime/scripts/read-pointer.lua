@@ -1,14 +1,19 @@
 -- Follow a unique pointer to its row in one round trip (single Redis only: the row key is built here, so it is not
--- declared; on a Cluster the caller does GET pointer, then GET row, in two steps).
--- KEYS[1] pointer
--- ARGV[1] row key prefix (the row key is ARGV[1] .. tag .. '}')
--- Returns {} (no pointer) | {tag} (pointer, no row) | {tag, row value}
+-- declared; on a Cluster the caller does GET pointer, then GET row, then take-reader-lease, in steps). When there is
+-- no pointer or no row, take the pointer's lease so that one reader, not all of them, reads Postgres for this value.
+-- KEYS[1] pointer, KEYS[2] pointer lease
+-- ARGV[1] row key prefix (the row key is ARGV[1] .. tag .. '}'), ARGV[2] reader lease value, ARGV[3] lease ttl (ms)
+-- Returns {'row', tag, row value} | {'lease'} (the caller now holds the pointer lease) | {'wait', current lease value}
 local tag = redis.call('GET', KEYS[1])
-if not tag then
-  return {}
+if tag then
+  local row = redis.call('GET', ARGV[1] .. tag .. '}')
+  if row then
+    return {'row', tag, row}
+  end
 end
-local row = redis.call('GET', ARGV[1] .. tag .. '}')
-if not row then
-  return {tag}
+local lease = redis.call('GET', KEYS[2])
+if lease then
+  return {'wait', lease}
 end
-return {tag, row}
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return {'lease'}

@@ -42,16 +42,32 @@ export const readRow: Script<ReadRowReply> = {
   },
 };
 
-export type ReadPointerReply = { tag: string | undefined; value: string | undefined };
+export type LeaseReply = { kind: 'lease' } | { kind: 'wait'; lease: string };
+export type ReadPointerReply = { kind: 'row'; tag: string; value: string } | LeaseReply;
+
+function parseLease(reply: unknown): LeaseReply {
+  const [kind, value] = toStrings(reply);
+  if (kind === 'lease') return { kind };
+  if (kind === 'wait' && value !== undefined) return { kind, lease: value };
+  throw new Error(`hotstorage: unexpected lease reply ${JSON.stringify(reply)}`);
+}
 
 export const readPointer: Script<ReadPointerReply> = {
   name: 'hotstorageReadPointer',
   lua: lua('read-pointer.lua'),
-  numberOfKeys: 1,
+  numberOfKeys: 2,
   parse(reply) {
-    const [tag, value] = toStrings(reply);
-    return { tag, value };
+    const [kind, tag, value] = toStrings(reply);
+    if (kind === 'row' && tag !== undefined && value !== undefined) return { kind, tag, value };
+    return parseLease(reply);
   },
+};
+
+export const takeReaderLease: Script<LeaseReply> = {
+  name: 'hotstorageTakeReaderLease',
+  lua: lua('take-reader-lease.lua'),
+  numberOfKeys: 1,
+  parse: parseLease,
 };
 
 export const fillRow: Script<boolean> = {
@@ -96,7 +112,7 @@ export const releaseReaderLease: Script<boolean> = {
   parse: (reply) => toNumber(reply) === 1,
 };
 
-export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease];
+export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease];
 
 /** What defineCommand attaches, seen through a type: one method per registered script. */
 export type ScriptHost = Record<string, (...args: (string | number)[]) => Promise<unknown>>;

@@ -98,7 +98,8 @@ test('a hit by a unique key is one round trip (the read-pointer script) and no S
   assert.equal(byEmail.result, user(id, { tenantId: 7, slug: 'x:y' }));
   assert.is(byEmail.roundTrips, 1);
   assert.is(byEmail.commands.length, 1);
-  assert.equal(byEmail.commands[0]?.slice(0, 2), ['script', '1']);
+  assert.equal(byEmail.commands[0]?.slice(0, 2), ['script', '2']);
+  assert.is(byEmail.commands[0]?.[3], `${byEmail.commands[0]?.[2]}:lease`);
   assert.match(byEmail.commands[0]?.[2] ?? '', /:email=u\d+%40example%2Ecom$/);
   assert.equal(byEmail.sql, []);
   const composite = await cost(() => h.t.users.getBy(s.hs, ['tenantId', 'slug'], { tenantId: 7, slug: 'x:y' }));
@@ -108,13 +109,14 @@ test('a hit by a unique key is one round trip (the read-pointer script) and no S
   assert.equal(composite.sql, []);
 }));
 
-test('a miss by a unique key: the pointer script, one SELECT by that key, then read-row (lease) and fill', timed(10_000, async () => {
+test('a miss by a unique key: read-pointer takes the pointer lease, one SELECT by that key, read-row, fill, release', timed(10_000, async () => {
   const id = nextId++;
   await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'um${id}@x.io', 1, 'um${id}', 'um')`);
   const miss = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: `um${id}@x.io` }));
   assert.is(miss.result?.id, id);
-  assert.is(miss.roundTrips, 3);
-  assert.equal(miss.commands.map((c) => c[1]), ['1', '2', '3']); // read-pointer, read-row, fill
+  assert.is(miss.roundTrips, 4);
+  assert.equal(miss.commands.map((c) => c[1]), ['2', '2', '3', '1']); // read-pointer, read-row, fill, release the pointer lease
+  assert.match(miss.commands[3]?.[2] ?? '', /:email=um\d+%40x%2Eio:lease$/);
   assert.is(miss.sql.length, 1);
   assert.match(miss.sql[0] ?? '', /where "[^"]+"\."users"\."email" = \$1 limit \$2$/);
   const hit = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: `um${id}@x.io` }));
@@ -122,8 +124,29 @@ test('a miss by a unique key: the pointer script, one SELECT by that key, then r
   assert.equal(hit.sql, []);
   const none = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: `nobody${id}@x.io` }));
   assert.is(none.result, null);
-  assert.is(none.roundTrips, 1);
-  assert.is(none.sql.length, 1, 'an absent unique value is not cached (no pointer to lease): one SELECT each time');
+  assert.is(none.roundTrips, 2, 'read-pointer (lease), release');
+  assert.is(none.sql.length, 1, 'an absent unique value is not cached: one SELECT each time');
+}));
+
+test('100 concurrent misses on one unique value cause exactly one Postgres query (the pointer lease)', timed(20_000, async () => {
+  const id = nextId++;
+  await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'su${id}@x.io', 1, 'su${id}', 'su')`);
+  let release: () => void = () => {};
+  const filled = new Promise<void>((resolve) => (release = resolve));
+  let waiting = 0;
+  const storm = await h.storage({
+    hooks: { afterDbRead: () => filled },
+    wait: async () => {
+      waiting += 1;
+      if (waiting === 99) release();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    leaseWaitTries: 1000,
+  });
+  const rows = await Promise.all(Array.from({ length: 100 }, () => h.t.users.getBy(storm.hs, ['email'], { email: `su${id}@x.io` })));
+  assert.ok(rows.every((r) => r?.id === id));
+  assert.is(storm.queries.filter((q) => q.startsWith('select')).length - 1, 1, 'one SELECT besides the startup check');
+  assert.is(storm.hs.stats().misses, 1);
 }));
 
 test('createHotStorage turns on auto-pipelining on the client unless told not to', timed(10_000, async () => {

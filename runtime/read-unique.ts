@@ -1,0 +1,124 @@
+// Lookup by a unique key. The pointer is a hint: the row it reaches must carry the queried values (invariant 3).
+// On a miss one reader per value (the pointer's lease) reads Postgres by that key; the row it finds is then filled
+// under the row's own lease, which is what keeps the cache correct against concurrent writers.
+import type { StorageCore } from './core.js';
+import { ABSENT, INVALID } from './markers.js';
+import { fill, readWithoutFill, selectOne } from './read.js';
+import { failLease, readPointer, readRow, releaseReaderLease, takeReaderLease, type ReadPointerReply } from './scripts/scripts.js';
+import type { KeyColumns } from './table-info.js';
+import type { TableRuntime, Values } from './table-runtime.js';
+
+type Row = Record<string, unknown>;
+
+interface PointerLease {
+  readonly key: string;
+  readonly token: string;
+}
+
+export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns, parts: readonly string[], values: Values): Promise<Row | null> {
+  const table = rt.info.display;
+  const pointer = rt.keyspace.pointer(key.sqlNames, parts);
+  const lease: PointerLease = { key: `${pointer}:lease`, token: core.token('r') };
+  let corrupt: { tag: string; value: string } | undefined;
+  for (let attempt = 0; ; attempt++) {
+    let found: ReadPointerReply;
+    try {
+      found = await followPointer(core, rt, pointer, lease);
+      if (found.kind === 'row') {
+        if (core.repairs.has(rt.keyspace.rowKeysForTag(found.tag).row)) return readWithoutFill(core, rt, key, values);
+        if (found.value === INVALID) core.emit('invalidRead', table, pointer);
+        else if (found.value !== ABSENT) {
+          const row = rt.codec.decode(found.value);
+          if (row === undefined) {
+            core.emit('corrupt', table, pointer);
+            corrupt = { tag: found.tag, value: found.value };
+          } else if (rt.carries(row, key, parts)) {
+            core.emit('hit', table, pointer);
+            return row;
+          }
+          // invariant 3: a row that no longer carries these values means a stale pointer: a miss, never that row.
+        }
+        found = await core.io.run(takeReaderLease, { keys: [lease.key], argv: [lease.token, core.options.leaseTtlMs] });
+      }
+    } catch (error) {
+      core.redisError(error, table, pointer);
+      return readWithoutFill(core, rt, key, values);
+    }
+    if (found.kind === 'lease') return uniqueMiss(core, rt, key, values, corrupt, lease);
+    core.emit('leaseWait', table, pointer);
+    // Wait only for another reader that will fill; a failed holder ('f') or the last try sends us to Postgres.
+    if (!found.lease.startsWith('r:') || attempt + 1 >= core.options.leaseWaitTries) return uniqueMiss(core, rt, key, values, corrupt, undefined);
+    await core.options.wait(attempt + 1);
+  }
+}
+
+/** Single Redis: one script. Cluster (pointer and row in different slots): GET pointer, GET row, then the lease. */
+async function followPointer(core: StorageCore, rt: TableRuntime, pointer: string, lease: PointerLease): Promise<ReadPointerReply> {
+  const ttl = core.options.leaseTtlMs;
+  if (!core.io.cluster) return core.io.run(readPointer, { keys: [pointer, lease.key], argv: [rt.keyspace.rowPrefix, lease.token, ttl] });
+  const [tag] = await core.io.commands([['GET', pointer]]);
+  if (typeof tag === 'string') {
+    const [value] = await core.io.commands([['GET', rt.keyspace.rowKeysForTag(tag).row]]);
+    if (typeof value === 'string') return { kind: 'row', tag, value };
+  }
+  return core.io.run(takeReaderLease, { keys: [lease.key], argv: [lease.token, ttl] });
+}
+
+/**
+ * The row is found in Postgres by the unique key first (its identity is unknown until then), then leased and filled
+ * only if nothing is cached there: any writer that committed after our read took the lease before its commit and
+ * left its own row or a marker, which the fill never overwrites. A read older than the lease ttl is not filled.
+ */
+async function uniqueMiss(
+  core: StorageCore,
+  rt: TableRuntime,
+  key: KeyColumns,
+  values: Values,
+  corrupt: { tag: string; value: string } | undefined,
+  pointerLease: PointerLease | undefined,
+): Promise<Row | null> {
+  const table = rt.info.display;
+  const started = Date.now();
+  core.emit('miss', table);
+  let row: Row | null;
+  try {
+    row = await selectOne(core, core.db, rt, key, values);
+  } catch (error) {
+    // Waiters on this value stop waiting at once and read Postgres themselves.
+    if (pointerLease !== undefined) {
+      await core.io.run(failLease, { keys: [pointerLease.key], argv: [pointerLease.token] }).catch((e: unknown) => core.redisError(e, table));
+    }
+    throw error;
+  }
+  try {
+    if (row !== null) await fillFound(core, rt, row, started, corrupt);
+  } finally {
+    if (pointerLease !== undefined) {
+      await core.io.run(releaseReaderLease, { keys: [pointerLease.key], argv: [pointerLease.token] }).catch((e: unknown) => core.redisError(e, table));
+    }
+  }
+  return row;
+}
+
+async function fillFound(core: StorageCore, rt: TableRuntime, row: Row, started: number, corrupt: { tag: string; value: string } | undefined): Promise<void> {
+  const table = rt.info.display;
+  const keys = rt.rowKeys(row);
+  if (core.repairs.has(keys.row)) return;
+  const token = core.token('r');
+  try {
+    const reply = await core.io.run(readRow, {
+      keys: [keys.row, keys.lease],
+      argv: [token, core.options.leaseTtlMs, corrupt?.tag === keys.tag ? corrupt.value : ''],
+    });
+    if (reply.kind !== 'lease') return;
+  } catch (error) {
+    core.redisError(error, table, keys.row);
+    return;
+  }
+  await core.options.hooks.afterDbRead?.({ table, key: keys.row, row });
+  if (Date.now() - started < core.options.leaseTtlMs) await fill(core, rt, [{ keys, token, row }]);
+  else {
+    // Too old to trust against tombstones that may have expired since: give the lease back, fill nothing.
+    await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
+  }
+}

@@ -1,5 +1,5 @@
-// Read path (DESIGN §5): hit = one round trip; miss = lease, one Postgres read, fill only while the lease stands.
-// Unique keys go through a pointer, which is a hint: the row it reaches must carry the queried values.
+// Read path by identity (DESIGN §5): hit = one round trip; miss = lease, one Postgres read, fill only while the
+// lease stands. Lookups by unique key are in read-unique.ts; getMany in read-many.ts.
 import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import { ABSENT, INVALID } from './markers.js';

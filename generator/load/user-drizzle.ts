@@ -67,7 +67,11 @@ export async function loadUserDrizzle(importer: ModuleImporter, fromFile: string
   const IndexedColumn = required(pgCore, 'IndexedColumn', 'drizzle-orm/pg-core');
   const isAliasSymbol = tableSymbol(root, 'IsAlias');
 
+  // drizzle's `is` reads the prototype's constructor, which a module namespace (`export * as ns`) lacks.
   const isTable = (value: unknown): boolean =>
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) !== null &&
     is(value, PgTable) === true && !(isAliasSymbol !== undefined && field(value, isAliasSymbol) === true);
 
   function readTable(table: unknown): TableView {

@@ -48,6 +48,18 @@ test(
 );
 
 test(
+  'a namespace re-export (`export * as ns`) is not a table and does not break the reading of the file',
+  timed(30_000, async () => {
+    const out = await extract({
+      'db/a.ts': USERS,
+      'db/schema.ts': `export * as ns from './a.js';\nexport { users } from './a.js';\n`,
+    }, { only: ['db/schema.ts'] });
+    assert.equal(out.diagnostics, []);
+    assert.equal(out.findings.map((f) => [f.file, f.exportName]), [['db/schema.ts', 'users']]);
+  }),
+);
+
+test(
   'relations, enums, views, aliases and plain values are not tables',
   timed(30_000, async () => {
     const out = await extract({

@@ -1,6 +1,6 @@
 // Lookup by a unique key. The pointer is a hint: the row it reaches must carry the queried values (invariant 3).
-// On a miss one reader per value (the pointer's lease) reads Postgres by that key; the row it finds is then filled
-// under the row's own lease, which is what keeps the cache correct against concurrent writers.
+// On a miss one reader per value (the pointer's lease) reads Postgres by that key; the row it finds is then read
+// again and filled under the row's own lease, which is what keeps the cache correct against concurrent writers.
 import type { StorageCore } from './core.js';
 import { ABSENT, INVALID } from './markers.js';
 import { fill, readWithoutFill, selectOne } from './read.js';
@@ -65,9 +65,10 @@ async function followPointer(core: StorageCore, rt: TableRuntime, pointer: strin
 }
 
 /**
- * The row is found in Postgres by the unique key first (its identity is unknown until then), then leased and filled
- * only if nothing is cached there: any writer that committed after our read took the lease before its commit and
- * left its own row or a marker, which the fill never overwrites. A read older than the lease ttl is not filled.
+ * The row's identity is unknown until Postgres is asked by the unique key. The row is then filled by the identity
+ * protocol: take the row's lease, read the row again by its identity (a writer that commits after this read has
+ * overridden the lease, so the fill is refused), fill. Filling the first read instead would be wrong whenever a write
+ * committed between that read and the lease and its cached row was evicted before the lease was taken.
  */
 async function uniqueMiss(
   core: StorageCore,
@@ -78,7 +79,6 @@ async function uniqueMiss(
   pointerLease: PointerLease | undefined,
 ): Promise<Row | null> {
   const table = rt.info.display;
-  const started = Date.now();
   core.emit('miss', table);
   let row: Row | null;
   try {
@@ -91,18 +91,19 @@ async function uniqueMiss(
     throw error;
   }
   try {
-    if (row !== null) await fillFound(core, rt, row, started, corrupt);
+    if (row !== null) await fillByIdentity(core, rt, row, corrupt);
   } finally {
     if (pointerLease !== undefined) {
       await core.io.run(releaseReaderLease, { keys: [pointerLease.key], argv: [pointerLease.token] }).catch((e: unknown) => core.redisError(e, table));
     }
   }
+  // The answer is the row that carried the values when we asked; the cache gets the row as read under the lease.
   return row;
 }
 
-async function fillFound(core: StorageCore, rt: TableRuntime, row: Row, started: number, corrupt: { tag: string; value: string } | undefined): Promise<void> {
+async function fillByIdentity(core: StorageCore, rt: TableRuntime, found: Row, corrupt: { tag: string; value: string } | undefined): Promise<void> {
   const table = rt.info.display;
-  const keys = rt.rowKeys(row);
+  const keys = rt.rowKeys(found);
   if (core.repairs.has(keys.row)) return;
   const token = core.token('r');
   try {
@@ -110,15 +111,18 @@ async function fillFound(core: StorageCore, rt: TableRuntime, row: Row, started:
       keys: [keys.row, keys.lease],
       argv: [token, core.options.leaseTtlMs, corrupt?.tag === keys.tag ? corrupt.value : ''],
     });
-    if (reply.kind !== 'lease') return;
+    if (reply.kind !== 'lease') return; // cached already, or another reader or a writer is at work on it
   } catch (error) {
     core.redisError(error, table, keys.row);
     return;
   }
-  await core.options.hooks.afterDbRead?.({ table, key: keys.row, row });
-  if (Date.now() - started < core.options.leaseTtlMs) await fill(core, rt, [{ keys, token, row }]);
-  else {
-    // Too old to trust against tombstones that may have expired since: give the lease back, fill nothing.
-    await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
+  let row: Row | null;
+  try {
+    row = await selectOne(core, core.db, rt, rt.info.identity, found);
+  } catch (error) {
+    await core.io.run(failLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
+    throw error;
   }
+  await core.options.hooks.afterDbRead?.({ table, key: keys.row, row });
+  await fill(core, rt, [{ keys, token, row }]);
 }

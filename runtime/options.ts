@@ -16,6 +16,8 @@ export type Database = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 export interface ProtocolHooks {
   /** A reader holds the row's lease and is about to read Postgres. */
   afterLease?(step: { table: string; key: string }): Promise<void> | void;
+  /** A reader found a row in Postgres by a unique key and is about to take that row's lease. */
+  afterUniqueRead?(step: { table: string; key: string; row: Record<string, unknown> }): Promise<void> | void;
   /** A reader (lease holder) has read Postgres and is about to fill. `row` is null for an absent row. */
   afterDbRead?(step: { table: string; key: string; row: Record<string, unknown> | null }): Promise<void> | void;
   /** A writer holds its leases and is about to run its statement (standalone) or commit (transaction). */

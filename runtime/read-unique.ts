@@ -105,6 +105,7 @@ async function fillByIdentity(core: StorageCore, rt: TableRuntime, found: Row, c
   const table = rt.info.display;
   const keys = rt.rowKeys(found);
   if (core.repairs.has(keys.row)) return;
+  await core.options.hooks.afterUniqueRead?.({ table, key: keys.row, row: found });
   const token = core.token('r');
   try {
     const reply = await core.io.run(readRow, {

@@ -126,6 +126,28 @@ test('a writer whose lease expired during a slow commit leaves the invalid marke
   assert.is(unguarded.afterwards, 'old');
 }));
 
+test('a unique-key reader whose row was rewritten and evicted before it took the row lease fills the new row, not the one it read', timed(15_000, async () => {
+  const id = nextId++;
+  const writer = await h.storage();
+  await h.t.users.save(writer.hs, user(id, 'old'));
+  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`)));
+  let armed = true;
+  const reader = await h.storage({
+    hooks: {
+      afterUniqueRead: async ({ key }) => {
+        if (!armed) return;
+        armed = false;
+        await h.t.users.save(writer.hs, user(id, 'new'));
+        await h.admin.redis.del(key); // evicted (maxmemory) before the reader takes the lease
+      },
+    },
+  });
+  const read = await h.t.users.getBy(reader.hs, ['email'], { email: `u${id}@example.com` });
+  assert.is(read?.name, 'old', 'its answer was right when it read');
+  assert.is(await cachedName(id), 'new');
+  assert.is((await h.t.users.getBy(reader.hs, ['email'], { email: `u${id}@example.com` }))?.name, 'new');
+}));
+
 test('a lease holder whose query fails marks the lease failed: the waiter stops waiting at once and reads Postgres', timed(15_000, async () => {
   const id = nextId++;
   const setup = await h.storage();

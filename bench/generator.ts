@@ -7,11 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const FILES = 20;
-const TABLES_PER_FILE = 10;
-const KEEP = process.argv.includes('--keep');
-const RUNS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
+export const FILES = 20;
+export const TABLES_PER_FILE = 10;
 const REPO = resolve(import.meta.dirname, '..');
 const BIN = join(REPO, 'bin/hotstorage.js');
 
@@ -85,12 +84,12 @@ ${tables}`;
 // wall time mostly measures the other processes, CPU time still measures ours.
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-interface Sample {
+export interface Sample {
   readonly wall: number;
   readonly cpu: number;
 }
 
-function run(cwd: string, args: string[]): Sample {
+export function run(cwd: string, args: string[]): Sample {
   const command = TIME ? [TIME, '-f', 'HOTSTORAGE_CPU %U %S', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
   const started = process.hrtime.bigint();
   const result = spawnSync(command[0]!, command.slice(1), { cwd, encoding: 'utf8' });
@@ -100,7 +99,7 @@ function run(cwd: string, args: string[]): Sample {
   return { wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
@@ -114,32 +113,49 @@ function summary(label: string, samples: Sample[]): string {
   );
 }
 
-mkdirSync(join(REPO, '.tmp'), { recursive: true });
-const dir = mkdtempSync(join(REPO, '.tmp', 'bench-generator-'));
-try {
-  mkdirSync(join(dir, 'db'));
+/** Writes the synthetic project (schema files, helpers, config) into `dir`; `hot/` is its output folder. */
+export function writeSyntheticProject(dir: string): void {
+  mkdirSync(join(dir, 'db'), { recursive: true });
   writeFileSync(join(dir, 'db/helpers.ts'), HELPERS);
   for (let f = 0; f < FILES; f++) writeFileSync(join(dir, `db/schema${String(f).padStart(2, '0')}.ts`), schemaFile(f));
   writeFileSync(join(dir, 'hotstorage.config.ts'), "export default { schema: './db/schema*.ts', out: './hot' };\n");
-
-  const fresh: Sample[] = [];
-  const check: Sample[] = [];
-  const again: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    rmSync(join(dir, 'hot'), { recursive: true, force: true });
-    fresh.push(run(dir, ['generate']));
-    check.push(run(dir, ['generate', '--check']));
-    again.push(run(dir, ['generate']));
-  }
-  const help: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) help.push(run(dir, ['--help']));
-
-  console.log(`${FILES * TABLES_PER_FILE} tables in ${FILES} files (+ a helpers file), ${RUNS} runs each, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(summary('generate (empty output folder)', fresh));
-  console.log(summary('generate --check (up to date)', check));
-  console.log(summary('generate (up to date)', again));
-  console.log(summary('--help (process start-up only)', help));
-} finally {
-  if (KEEP) console.log(`kept ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
 }
+
+/** A fresh directory under the repository's .tmp/ (the CLI resolves `hotstorage/config` from the repository). */
+export function syntheticProjectDir(): string {
+  mkdirSync(join(REPO, '.tmp'), { recursive: true });
+  return mkdtempSync(join(REPO, '.tmp', 'bench-generator-'));
+}
+
+function main(): void {
+  const keep = process.argv.includes('--keep');
+  const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
+  const dir = syntheticProjectDir();
+  try {
+    writeSyntheticProject(dir);
+
+    const fresh: Sample[] = [];
+    const check: Sample[] = [];
+    const again: Sample[] = [];
+    for (let i = 0; i < runs; i++) {
+      rmSync(join(dir, 'hot'), { recursive: true, force: true });
+      fresh.push(run(dir, ['generate']));
+      check.push(run(dir, ['generate', '--check']));
+      again.push(run(dir, ['generate']));
+    }
+    const help: Sample[] = [];
+    for (let i = 0; i < runs; i++) help.push(run(dir, ['--help']));
+
+    console.log(`${FILES * TABLES_PER_FILE} tables in ${FILES} files (+ a helpers file), ${runs} runs each, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(summary('generate (empty output folder)', fresh));
+    console.log(summary('generate --check (up to date)', check));
+    console.log(summary('generate (up to date)', again));
+    console.log(summary('--help (process start-up only)', help));
+  } finally {
+    if (keep) console.log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Run only as a script: bench/run.ts imports the project writer and the timer from here.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -171,7 +171,24 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         };
       },
     )
-    .demandCommand(1, 'Name a command: generate or inspect.')
+    .command(
+      'triggers',
+      'Print the SQL that installs the change feed for writes that bypass hotstorage (outbox table, triggers)',
+      (y) =>
+        selection(y)
+          .option('out', { type: 'string', describe: 'Write the SQL to this file instead of stdout' })
+          .option('check', { type: 'boolean', default: false, describe: 'Compare with the database at DATABASE_URL; exit 1 when anything is missing or outdated' })
+          .option('drop', { type: 'boolean', default: false, describe: 'Print the SQL that removes the change feed' })
+          .option('bulk-limit', { type: 'number', describe: 'Statements touching more rows record one table-level entry (default 1000)' })
+          .option('database-url', { type: 'string', describe: 'Database for --check (default: $DATABASE_URL)' })
+          .option('outbox-schema', { type: 'string', describe: 'Schema of the outbox and capture functions, and the NOTIFY channel (default hotstorage)' })
+          .example('$0 triggers --out drizzle/0007_hotstorage.sql', 'paste into a drizzle-kit custom migration')
+          .example('$0 triggers --check', 'in CI: exit 1 when the live database lacks current triggers'),
+      (args) => {
+        action = () => runTriggers(io, args);
+      },
+    )
+    .demandCommand(1, 'Name a command: generate, inspect or triggers.')
     .strict()
     .version(false)
     .help()
@@ -195,6 +212,62 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.err(`hotstorage: internal error: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}\n`);
     return EXIT_ERROR;
   }
+}
+
+interface TriggersArgs extends SelectionArgs {
+  check: boolean;
+  drop: boolean;
+  'bulk-limit'?: number | undefined;
+  'database-url'?: string | undefined;
+  'outbox-schema'?: string | undefined;
+}
+
+async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
+  const { buildModel } = await import('./generate.js');
+  const triggers = await import('./triggers.js');
+  const built = await buildModel({ cwd: io.cwd, flags: flagsOf({ ...args, out: undefined }) });
+  if (!built.model) return reportInspect(io, built, false);
+  printDiagnostics(io, built.config?.root ?? io.cwd, built.diagnostics);
+  const bulkLimit = args['bulk-limit'];
+  if (bulkLimit !== undefined && (!Number.isInteger(bulkLimit) || bulkLimit < 1)) {
+    io.err(`hotstorage: --bulk-limit must be a positive integer, got ${bulkLimit}.\n`);
+    return EXIT_ERROR;
+  }
+  const outboxSchema = args['outbox-schema'];
+  const options = { ...(bulkLimit === undefined ? {} : { bulkLimit }), ...(outboxSchema === undefined ? {} : { outboxSchema }) };
+  if (args.check) {
+    const live = await import('./triggers-live.js');
+    const url = args['database-url'] ?? process.env.DATABASE_URL;
+    if (url === undefined || url === '') {
+      io.err('hotstorage: --check needs a database: set DATABASE_URL or pass --database-url.\n');
+      return EXIT_ERROR;
+    }
+    let state;
+    try {
+      state = await live.readLiveState(url, outboxSchema);
+    } catch (error) {
+      io.err(`hotstorage: ${live.unreachable(error, url) ?? `reading the database failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
+      return EXIT_ERROR;
+    }
+    const problems = triggers.compareLive(built.model, state, options);
+    for (const problem of problems) io.out(`${problem}\n`);
+    const n = triggers.cachedTables(built.model).length;
+    if (problems.length === 0) {
+      io.out(`hotstorage: the change feed is current for ${n} table${n === 1 ? '' : 's'}.\n`);
+      return EXIT_OK;
+    }
+    io.out(`hotstorage: the change feed is missing or outdated (${problems.length} problem${problems.length === 1 ? '' : 's'}); run \`hotstorage triggers\` and apply the SQL.\n`);
+    return EXIT_DRIFT;
+  }
+  const text = args.drop ? triggers.dropSql(built.model, options) : triggers.triggersSql(built.model, options);
+  if (args.out === undefined) io.out(text);
+  else {
+    const { writeFile } = await import('node:fs/promises');
+    const target = resolve(io.cwd, args.out);
+    await writeFile(target, text);
+    io.out(`hotstorage: wrote ${toPosix(relative(io.cwd, target))}.\n`);
+  }
+  return EXIT_OK;
 }
 
 /** Entry point for bin/hotstorage.js. */

@@ -1,0 +1,48 @@
+// `hotstorage triggers --check`: reads what a live database holds (the outbox table, hotstorage's capture
+// functions with their version marks, the triggers that call them). The comparison itself is pure (triggers.ts).
+import postgres from 'postgres';
+import { OUTBOX_SCHEMA, versionIn, type LiveState } from './triggers.js';
+
+export async function readLiveState(url: string, schema: string = OUTBOX_SCHEMA): Promise<LiveState> {
+  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    const [outbox] = await sql<{ found: boolean }[]>`select to_regclass(${`${schema}.outbox`}) is not null as found`;
+    const functions = await sql<{ name: string; source: string }[]>`
+      select p.proname as name, p.prosrc as source from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = ${schema}`;
+    const triggers = await sql<{ schema: string; table: string; trigger: string; fn: string }[]>`
+      select tn.nspname as schema, c.relname as table, t.tgname as trigger, p.proname as fn
+      from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace tn on tn.oid = c.relnamespace
+      join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
+      where not t.tgisinternal and t.tgenabled <> 'D' and pn.nspname = ${schema}`;
+    const byTable = new Map<string, Map<string, string>>();
+    for (const row of triggers) {
+      const key = `${row.schema}.${row.table}`;
+      const map = byTable.get(key) ?? new Map<string, string>();
+      map.set(row.trigger, row.fn);
+      byTable.set(key, map);
+    }
+    return {
+      outbox: outbox?.found === true,
+      functions: new Map(functions.map((f) => [f.name, versionIn(f.source)] as const)),
+      triggers: byTable,
+    };
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** One sentence for a connection failure, or undefined when the error is something else. */
+export function unreachable(error: unknown, url: string): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const codes = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'ECONNRESET', 'CONNECTION_CLOSED'];
+  if (typeof code !== 'string' || !codes.includes(code)) return undefined;
+  let where = url;
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.hostname}:${parsed.port || '5432'}`;
+  } catch {
+    // not a URL: show it as given
+  }
+  return `Postgres is not reachable at ${where} (${code}): start it, or set DATABASE_URL (or --database-url) to the right address.`;
+}

@@ -1,8 +1,8 @@
 // The state one storage shares across its tables: clients, options, counters, repair queue, table runtimes.
 import { randomBytes } from 'node:crypto';
+import { DrizzleQueryError } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { rowCodecFor, type RowCodec } from './codecs.js';
-import { ServiceUnavailableError } from './errors.js';
 import { EventSink, type HotStorageEvent, type HotStorageEventType } from './events.js';
 import type { TableSpec } from './index.js';
 import { INVALID } from './markers.js';
@@ -51,15 +51,17 @@ export class StorageCore {
     return `${kind}:${randomBytes(12).toString('base64url')}`;
   }
 
-  /** Runs one SQL statement, counted; a connection failure becomes one sentence naming Postgres and its address. */
+  /**
+   * Runs one SQL statement, counted. A failure is the driver's own error (postgres.js PostgresError with Postgres's
+   * code, or its connection error), taken out of drizzle's DrizzleQueryError wrapper: the cache never changes what
+   * the database said, so `error.code === '23505'` works as without hotstorage.
+   */
   async query<T>(run: () => Promise<T>): Promise<T> {
     this.events.counts.dbQueries += 1;
     try {
       return await run();
     } catch (error) {
-      const code = connectionErrorCode(error);
-      if (code !== undefined) throw new ServiceUnavailableError('Postgres', this.postgresAddress, code);
-      throw error;
+      throw driverError(error);
     }
   }
 
@@ -106,7 +108,13 @@ export class StorageCore {
   }
 }
 
-function connectionErrorCode(error: unknown): string | undefined {
+/** drizzle wraps every failed statement in a DrizzleQueryError (query text, params) whose cause is the driver's error. */
+export function driverError(error: unknown): unknown {
+  if (error instanceof DrizzleQueryError && error.cause instanceof Error) return error.cause;
+  return error;
+}
+
+export function connectionErrorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return code;

@@ -44,8 +44,8 @@ export class UnsupportedColumnError extends Error {
 /** A service hotstorage needs did not answer. One sentence: which service, which address, what to do. */
 export class ServiceUnavailableError extends Error {
   readonly code = 'HS_SERVICE_UNAVAILABLE';
-  constructor(readonly service: 'Redis' | 'Postgres', readonly address: string, detail: string) {
-    super(`${service} is not reachable at ${address} (${detail}): start it, or pass a client for the right address.`);
+  constructor(readonly service: 'Redis' | 'Postgres', readonly address: string, detail: string, cause?: unknown) {
+    super(`${service} is not reachable at ${address} (${detail}): start it, or pass a client for the right address.`, cause === undefined ? undefined : { cause });
     this.name = 'ServiceUnavailableError';
   }
 }

@@ -1,6 +1,12 @@
 // Every Redis interaction of the protocol goes through here: a bounded wait per round trip (the cache must never
 // block a database write or a read for long), one count per round trip, and scripts sent as EVALSHA, alone or in one
 // pipeline. On a Cluster a batch is sent as concurrent commands, which ioredis auto-pipelining groups per node.
+//
+// Nothing is sent while the client is not connected: ioredis would hold it in its offline queue (enableOfflineQueue,
+// on by default) and deliver it after reconnecting, long after we gave up on it, and hold the caller for up to
+// maxRetriesPerRequest reconnect attempts. Failing at once makes the outcome independent of those options. A command
+// already sent can still run late (a paused Redis, or ioredis re-sending unanswered commands after a reconnect): the
+// scripts are written so that running late is safe (see runtime/README.md, Faults).
 import type { Cluster, Redis } from 'ioredis';
 import { RedisUnavailableError } from './errors.js';
 import { registerScripts, type Script, type ScriptHost } from './scripts/scripts.js';
@@ -25,6 +31,7 @@ export class RedisIo {
 
   /** One script call: one round trip. */
   async run<R>(script: Script<R>, call: ScriptCall): Promise<R> {
+    this.assertConnected();
     const host = this.client as unknown as ScriptHost;
     const method = host[script.name];
     if (method === undefined) throw new Error(`hotstorage: script ${script.name} is not registered`);
@@ -35,6 +42,7 @@ export class RedisIo {
   /** Many calls of one script in one round trip; each result is its reply or the error it raised. */
   async runMany<R>(script: Script<R>, calls: readonly ScriptCall[]): Promise<(R | Error)[]> {
     if (calls.length === 0) return [];
+    this.assertConnected();
     if (this.cluster) {
       const host = this.client as unknown as ScriptHost;
       const method = host[script.name];
@@ -57,6 +65,7 @@ export class RedisIo {
   /** Plain commands in one round trip (used on a Cluster for pointers, and for repairs). */
   async commands(commands: readonly (readonly [string, ...(string | number)[]])[]): Promise<unknown[]> {
     if (commands.length === 0) return [];
+    this.assertConnected();
     if (this.cluster) {
       return this.bounded(Promise.all(commands.map(([name, ...args]) => this.client.call(name, ...args))));
     }
@@ -69,13 +78,53 @@ export class RedisIo {
     });
   }
 
-  private async bounded<T>(promise: Promise<T>): Promise<T> {
-    this.options.onRoundTrip();
+  /** The client's connection state: only `ready` sends (see the header). */
+  get status(): string {
+    return this.client.status as string;
+  }
+
+  private assertConnected(): void {
+    if (this.client.status !== 'ready') {
+      throw new RedisUnavailableError(this.options.address, `not connected (client status \`${this.client.status}\`)`);
+    }
+  }
+
+  /**
+   * Waits until the client is connected (startup: a client just created is still connecting; a lazyConnect client is
+   * connected here), at most `timeoutMs`.
+   */
+  async connected(timeoutMs: number): Promise<void> {
+    const client = this.client;
+    if (this.status === 'ready') return;
+    if (this.status === 'wait') await this.bounded(client.connect(), timeoutMs, false);
+    if (this.status === 'ready') return;
+    if (this.status === 'end') throw new RedisUnavailableError(this.options.address, 'the client is closed and will not reconnect');
+    let onReady: () => void = () => {};
+    let onEnd: () => void = () => {};
+    try {
+      await this.bounded(
+        new Promise<void>((resolve, reject) => {
+          onReady = resolve;
+          onEnd = () => reject(new RedisUnavailableError(this.options.address, 'the client gave up connecting'));
+          client.once('ready', onReady);
+          client.once('end', onEnd);
+        }),
+        timeoutMs,
+        false,
+      );
+    } finally {
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+    }
+  }
+
+  private async bounded<T>(promise: Promise<T>, timeoutMs = this.options.timeoutMs, roundTrip = true): Promise<T> {
+    if (roundTrip) this.options.onRoundTrip();
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new RedisUnavailableError(this.options.address, `no reply within ${this.options.timeoutMs} ms (option \`commandTimeoutMs\`)`)),
-        this.options.timeoutMs,
+        () => reject(new RedisUnavailableError(this.options.address, `no reply within ${timeoutMs} ms (option \`commandTimeoutMs\`)`)),
+        timeoutMs,
       );
     });
     try {

@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { bindContext, type ContextState } from './context.js';
-import { StorageCore } from './core.js';
+import { connectionErrorCode, StorageCore } from './core.js';
 import { OptionError, RedisUnavailableError, ServiceUnavailableError } from './errors.js';
 import type { HotStorageStats } from './events.js';
 import type { HotStorageContext } from './index.js';
@@ -77,19 +77,24 @@ function transactionContext(state: ContextState): HotStorageTransaction {
 
 async function checkServices(core: StorageCore, redisAt: string, postgresAt: string): Promise<void> {
   try {
+    // A client just created is still connecting; hotstorage sends nothing until it is connected.
+    await core.io.connected(Math.max(core.options.commandTimeoutMs, STARTUP_CONNECT_MS));
     await core.io.commands([['PING']]);
   } catch (error) {
     const detail = error instanceof RedisUnavailableError ? error.message.replace(/^Redis at .*? failed: /, '') : String(error);
-    throw new ServiceUnavailableError('Redis', redisAt, detail);
+    throw new ServiceUnavailableError('Redis', redisAt, detail, error);
   }
   try {
     await core.query(() => core.db.execute(sql`select 1`));
   } catch (error) {
-    if (error instanceof ServiceUnavailableError) throw error;
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-    throw new ServiceUnavailableError('Postgres', postgresAt, cause);
+    const code = connectionErrorCode(error);
+    const cause = code ?? (error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error));
+    throw new ServiceUnavailableError('Postgres', postgresAt, cause, error);
   }
 }
+
+/** How long createHotStorage waits for a client that is still connecting (at least; `commandTimeoutMs` if longer). */
+const STARTUP_CONNECT_MS = 2000;
 
 /** `host:port` of the postgres.js client under a drizzle database, for messages (best effort). */
 function postgresAddressOf(db: Database): string {

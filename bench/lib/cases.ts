@@ -1,0 +1,243 @@
+// The cases of issue 5, by name. Timed cases are one operation each (run by measure.ts at each concurrency);
+// value cases measure one figure. Operation number n maps to a row through `idOf`, a bijection of 0…ROWS-1 that
+// scatters neighbours, so operations in flight together touch different rows and reads are spread over the table.
+import { eq, inArray, sql as drizzleSql } from 'drizzle-orm';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { benchRows } from '../db/schema.js';
+import * as hot from '../hot/index.js';
+import type { Operation } from './measure.js';
+import { ROWS, rowOf, type BenchRow, type World } from './world.js';
+
+const { benchRows: rows } = hot;
+
+export interface TimedCase {
+  readonly kind: 'timed';
+  readonly name: string;
+  readonly op: Operation;
+  /** Run before each measurement (e.g. evict every row so each operation misses; install triggers). */
+  readonly before?: () => Promise<void>;
+  /** Run after each measurement (e.g. drop the triggers again, so the cases around it run without them). */
+  readonly after?: () => Promise<void>;
+  /** Each operation must use a row of its own: at most this many operations per concurrency level, one round. */
+  readonly maxOps?: number;
+  readonly skipped?: string;
+}
+
+export interface ValueCase {
+  readonly kind: 'value';
+  readonly name: string;
+  readonly unit: string;
+  readonly run: () => Promise<{ value: number; detail?: Record<string, unknown> }>;
+  readonly skipped?: string;
+}
+
+export type Case = TimedCase | ValueCase;
+
+const STRIDE = 7919; // prime, coprime to ROWS
+
+export function idOf(n: number): number {
+  return ((n * STRIDE) % ROWS) + 1;
+}
+
+function idsOf(n: number, count: number): number[] {
+  return Array.from({ length: count }, (_, j) => idOf(n * count + j));
+}
+
+/** Why the listener case cannot run yet, or undefined when hs.listen() is there. */
+export function listenerMissing(world: World): string | undefined {
+  const listen = (world.hs as unknown as Record<string, unknown>)['listen'];
+  return typeof listen === 'function' ? undefined : 'the out-of-band listener (hs.listen) is not on main yet';
+}
+
+export interface TriggerSql {
+  readonly install: string;
+  readonly drop: string;
+}
+
+/**
+ * The change-feed SQL for the bench table as `hotstorage triggers` prints it (the real CLI), aimed at the bench's
+ * own schema, with the outbox in a schema of the bench's own (dropped at the end). A reason instead when the
+ * command is not there yet.
+ */
+export function triggerSql(world: World): TriggerSql | string {
+  const cli = fileURLToPath(new URL('../../bin/hotstorage.js', import.meta.url));
+  const config = fileURLToPath(new URL('../hotstorage.config.ts', import.meta.url));
+  if (!existsSync(fileURLToPath(new URL('../../generator/triggers.ts', import.meta.url)))) return 'the out-of-band triggers (generator/triggers.ts) are not on main yet';
+  const print = (extra: string[]) => {
+    const result = spawnSync(process.execPath, [cli, 'triggers', '--config', config, '--outbox-schema', world.outboxSchema, ...extra], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`hotstorage triggers ${extra.join(' ')} exited ${result.status}: ${result.stderr}`);
+    // The schema file declares the table unqualified (schema public, as Drizzle sees it); the bench's copy lives in its own schema.
+    return result.stdout.replaceAll('"public"."bench_rows"', `"${world.schema}"."bench_rows"`);
+  };
+  return { install: print([]), drop: print(['--drop']) };
+}
+
+/** Every column but the identity: what an upsert sets, as hotstorage's save does. */
+function setOf(row: BenchRow): Omit<BenchRow, 'id'> {
+  const { id: _id, ...set } = row;
+  return set;
+}
+
+/** Row n's values as a save rewrites them: same keys, changed payload. */
+function changed(n: number): BenchRow {
+  const id = idOf(n);
+  return { ...rowOf(id), name: `User number ${id} (rev ${n})`, balanceCents: n % 1_000_000 };
+}
+
+export function readCases(world: World): Case[] {
+  const { hs, db, redis, codec } = world;
+  // The floor reads the exact key hotstorage wrote, built in advance: a hand-written cache would use a constant prefix.
+  const rowKeys = Array.from({ length: ROWS + 1 }, (_, id) => (id === 0 ? '' : world.rt.rowKeys({ id }).row));
+  const decoded = (text: string | null) => {
+    if (text === null) throw new Error('redis.get: the row is not in Redis (warm-up did not fill it)');
+    return codec.decode(text);
+  };
+  const emails = Array.from({ length: ROWS + 1 }, (_, id) => rowOf(Math.max(1, id)).email);
+  const composites = Array.from({ length: ROWS + 1 }, (_, id) => {
+    const row = rowOf(Math.max(1, id));
+    return { tenantId: row.tenantId, slug: row.slug };
+  });
+  const prepared = db.select().from(benchRows).where(eq(benchRows.id, drizzleSql.placeholder('id'))).prepare('bench_select_by_pk');
+  return [
+    { kind: 'timed', name: 'redis.get', op: async (n) => decoded(await redis.get(rowKeys[idOf(n)] ?? '')) },
+    {
+      kind: 'timed',
+      name: 'redis.mget100',
+      op: async (n) => (await redis.mget(idsOf(n, 100).map((id) => rowKeys[id] ?? ''))).map(decoded),
+    },
+    { kind: 'timed', name: 'hs.getByPk', op: (n) => rows.getByPk(hs, idOf(n)) },
+    { kind: 'timed', name: 'hs.getByUnique', op: (n) => rows.getByEmail(hs, emails[idOf(n)] ?? '') },
+    { kind: 'timed', name: 'hs.getByComposite', op: (n) => rows.getByTenantIdAndSlug(hs, composites[idOf(n)] ?? { tenantId: 0, slug: '' }) },
+    { kind: 'timed', name: 'hs.getManyByPk100', op: (n) => rows.getManyByPk(hs, idsOf(n, 100)) },
+    { kind: 'timed', name: 'drizzle.selectByPk', op: (n) => db.select().from(benchRows).where(eq(benchRows.id, idOf(n))) },
+    {
+      kind: 'timed',
+      name: 'drizzle.selectByUnique',
+      op: (n) => db.select().from(benchRows).where(eq(benchRows.email, emails[idOf(n)] ?? '')),
+    },
+    { kind: 'timed', name: 'drizzle.inArray100', op: (n) => db.select().from(benchRows).where(inArray(benchRows.id, idsOf(n, 100))) },
+    { kind: 'timed', name: 'drizzle.preparedByPk', op: (n) => prepared.execute({ id: idOf(n) }) },
+    { kind: 'timed', name: 'pg.selectByPk', op: (n) => world.sql`select * from bench_rows where id = ${idOf(n)}` },
+  ];
+}
+
+/** Figures read from the warm cache: memory per row, and how many queries a stampede on one key costs. */
+export function cacheCases(world: World): Case[] {
+  return [
+    { kind: 'value', name: 'memory.bytesPerRow', unit: 'B', run: () => memoryPerRow(world) },
+    { kind: 'value', name: 'memory.jsonBytesPerRow', unit: 'B', run: () => jsonPerRow(world) },
+    { kind: 'value', name: 'stampede.queries', unit: 'queries', run: () => stampede(world) },
+  ];
+}
+
+export function writeCases(world: World, triggers: TriggerSql | string, listener: string | undefined): Case[] {
+  const { hs, db } = world;
+  const admin = world.admin.sql;
+  const upsert = (row: BenchRow) =>
+    db.insert(benchRows).values(row).onConflictDoUpdate({ target: benchRows.id, set: setOf(row) }).returning();
+  return [
+    {
+      kind: 'timed',
+      name: 'hs.missFill',
+      before: () => evictRows(world),
+      maxOps: ROWS,
+      op: async (n) => {
+        if ((await rows.getByPk(hs, idOf(n))) === null) throw new Error('hs.missFill: a seeded row was not found');
+      },
+    },
+    { kind: 'timed', name: 'hs.save', op: (n) => rows.save(hs, changed(n)) },
+    {
+      kind: 'timed',
+      name: 'hs.removeInsert',
+      op: async (n) => {
+        const id = idOf(n);
+        await rows.remove(hs, id);
+        await rows.save(hs, rowOf(id));
+      },
+    },
+    { kind: 'timed', name: 'drizzle.upsert', op: (n) => upsert(changed(n)) },
+    // With the triggers installed this is the same statement as drizzle.upsert; the ratio is what they add.
+    typeof triggers === 'string'
+      ? { kind: 'timed', name: 'drizzle.updateWithTriggers', op: (n) => upsert(changed(n)), skipped: triggers }
+      : {
+          kind: 'timed',
+          name: 'drizzle.updateWithTriggers',
+          op: (n) => upsert(changed(n)),
+          before: () => admin.unsafe(triggers.install).then(() => undefined),
+          after: () => admin.unsafe(triggers.drop).then(() => undefined),
+        },
+    {
+      kind: 'value',
+      name: 'hitRatio.afterSaves',
+      unit: 'ratio',
+      run: () => Promise.reject(new Error('hitRatio.afterSaves needs the listener')),
+      ...(listener === undefined ? {} : { skipped: listener }),
+    },
+  ];
+}
+
+/** Deletes every cached row (not pointers): the next read of each row misses. */
+async function evictRows(world: World): Promise<void> {
+  for (let from = 1; from <= ROWS; from += 1000) {
+    const keys = Array.from({ length: Math.min(1000, ROWS - from + 1) }, (_, i) => world.rt.rowKeys({ id: from + i }).row);
+    await world.admin.redis.unlink(...keys);
+  }
+}
+
+const MEMORY_SAMPLE = 1000;
+
+/**
+ * Redis MEMORY USAGE of what one cached row costs: the row, its index set, its unique pointers, and its share of the
+ * table's `all` set, over a sample of rows.
+ */
+async function memoryPerRow(world: World): Promise<{ value: number; detail: Record<string, unknown> }> {
+  const redis = world.admin.redis;
+  const usage = async (key: string) => {
+    const bytes = await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+    if (typeof bytes !== 'number') throw new Error(`memory.bytesPerRow: ${key} is not in Redis`);
+    return bytes;
+  };
+  let row = 0;
+  let index = 0;
+  let pointers = 0;
+  for (let n = 0; n < MEMORY_SAMPLE; n++) {
+    const keys = world.rt.rowKeys({ id: idOf(n) });
+    row += await usage(keys.row);
+    index += await usage(keys.index);
+    const members = await redis.smembers(keys.index);
+    if (members.length !== 2) throw new Error(`memory.bytesPerRow: expected 2 pointers for ${keys.row}, found ${members.length}`);
+    for (const pointer of members) pointers += await usage(pointer);
+  }
+  const all = (await usage(world.rt.keyspace.all)) / ROWS;
+  const per = (total: number) => Math.round(total / MEMORY_SAMPLE);
+  const detail = { row: per(row), indexSet: per(index), pointers: per(pointers), allSetShare: Math.round(all), sampledRows: MEMORY_SAMPLE };
+  return { value: per(row) + per(index) + per(pointers) + Math.round(all), detail };
+}
+
+/** UTF-8 bytes of JSON.stringify of the row as Drizzle returns it, over the same sample. */
+async function jsonPerRow(world: World): Promise<{ value: number }> {
+  const ids = Array.from({ length: MEMORY_SAMPLE }, (_, n) => idOf(n));
+  const found = await world.db.select().from(benchRows).where(inArray(benchRows.id, ids));
+  const bytes = found.reduce((sum, row) => sum + Buffer.byteLength(JSON.stringify(row)), 0);
+  return { value: Math.round(bytes / found.length) };
+}
+
+const STAMPEDE_READERS = 100;
+const STAMPEDE_TRIALS = 5;
+
+/** 100 concurrent getByPk of one evicted row; Postgres statements counted by postgres.js's debug hook. Worst of 5. */
+async function stampede(world: World): Promise<{ value: number; detail: Record<string, unknown> }> {
+  const trials: number[] = [];
+  for (let trial = 0; trial < STAMPEDE_TRIALS; trial++) {
+    const id = idOf(ROWS - 1 - trial);
+    const keys = world.rt.rowKeys({ id });
+    await world.admin.redis.unlink(keys.row, keys.lease);
+    const before = world.queries();
+    const found = await Promise.all(Array.from({ length: STAMPEDE_READERS }, () => rows.getByPk(world.hs, id)));
+    trials.push(world.queries() - before);
+    if (found.some((row) => row?.id !== id)) throw new Error('stampede: a reader did not get the row');
+  }
+  return { value: Math.max(...trials), detail: { readers: STAMPEDE_READERS, trials } };
+}

@@ -90,7 +90,9 @@ export class StorageCore {
     const keys = this.repairs.snapshot();
     if (keys.length > 0) {
       try {
-        await this.io.commands(keys.map((key) => ['SET', key, INVALID, 'PX', this.options.invalidTtlMs] as const));
+        // The reader's lease goes too: a reader holding it may have read the row before the commit, and must not fill
+        // even if the marker is evicted before its fill arrives.
+        await this.io.commands(keys.flatMap((key) => [['SET', key, INVALID, 'PX', this.options.invalidTtlMs] as const, ['DEL', `${key}:lease`] as const]));
         for (const key of keys) {
           this.repairs.delete(key);
           this.emit('repair', undefined, key);
@@ -100,6 +102,11 @@ export class StorageCore {
       }
     }
     if (this.repairs.size === 0) this.stopRepairs();
+  }
+
+  /** hs.close(): stops the repair timer. */
+  close(): void {
+    this.stopRepairs();
   }
 
   stopRepairs(): void {

@@ -14,6 +14,7 @@ export type HotStorageEventType =
   | 'repairQueued' // Redis failed after a commit: the row will be invalidated when Redis answers
   | 'repair' // a queued row was invalidated
   | 'repairDropped' // the repair queue was full: the oldest entry was dropped (option `repairQueueLimit`)
+  | 'oversized' // a row over `maxRowBytes` was not cached: the oversized marker stands in for it (reads go to Postgres)
   | 'redisError'; // a Redis round trip failed or timed out; the call went on without the cache
 
 export interface HotStorageEvent {
@@ -39,6 +40,7 @@ export interface HotStorageStats {
   repairsQueued: number;
   repairs: number;
   repairsDropped: number;
+  oversized: number;
   redisErrors: number;
   /** Redis round trips made (a pipeline counts once). */
   redisRoundTrips: number;
@@ -62,13 +64,14 @@ const COUNTER: Record<HotStorageEventType, keyof HotStorageStats> = {
   repairQueued: 'repairsQueued',
   repair: 'repairs',
   repairDropped: 'repairsDropped',
+  oversized: 'oversized',
   redisError: 'redisErrors',
 };
 
 export function emptyStats(): HotStorageStats {
   return {
     hits: 0, misses: 0, fills: 0, fillsRefused: 0, leaseWaits: 0, tombstoneHits: 0, invalidReads: 0, corrupt: 0,
-    writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, redisErrors: 0,
+    writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, oversized: 0, redisErrors: 0,
     redisRoundTrips: 0, dbQueries: 0, repairsPending: 0,
   };
 }

@@ -9,3 +9,9 @@ export const ABSENT = '~hotstorage:absent';
  * tell which version is the last, so reads go to Postgres and no fill may overwrite it until it expires.
  */
 export const INVALID = '~hotstorage:invalid';
+
+/**
+ * Stands in for a row whose encoded form is over `maxRowBytes`: such a row is never cached (nor truncated); reads that
+ * find the marker read Postgres without filling. Written and replaced like a row, under the same leases.
+ */
+export const OVERSIZED = '~hotstorage:oversized';

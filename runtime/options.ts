@@ -59,6 +59,11 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
   repairQueueLimit?: number;
   /** How often queued repairs are retried (default 1000 ms). */
   repairIntervalMs?: number;
+  /**
+   * Rows whose encoded form is over this many bytes are not cached (default 1 MiB): they are read from Postgres each
+   * time, never truncated, and counted as `oversized`.
+   */
+  maxRowBytes?: number;
   /** Receives every event counted in stats(). */
   onEvent?: (event: HotStorageEvent) => void;
   /** Test seams between protocol steps. */
@@ -83,6 +88,7 @@ export interface ResolvedOptions {
   readonly wait: (attempt: number) => Promise<void>;
   readonly repairQueueLimit: number;
   readonly repairIntervalMs: number;
+  readonly maxRowBytes: number;
   readonly hooks: ProtocolHooks;
   readonly guard: boolean;
 }
@@ -114,6 +120,7 @@ export function resolveOptions(options: HotStorageOptions<Record<string, unknown
     wait: options.wait ?? defaultWait,
     repairQueueLimit: Math.floor(positive('repairQueueLimit', options.repairQueueLimit, 10_000)),
     repairIntervalMs: positive('repairIntervalMs', options.repairIntervalMs, 1000),
+    maxRowBytes: Math.floor(positive('maxRowBytes', options.maxRowBytes, 1024 * 1024)),
     hooks: options.hooks ?? {},
     guard: options.unsafeDisableLeaseGuard !== true,
   };

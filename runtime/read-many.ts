@@ -4,7 +4,7 @@ import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import { fill } from './read.js';
 import type { RowKeys } from './keys.js';
-import { ABSENT, INVALID } from './markers.js';
+import { ABSENT, INVALID, OVERSIZED } from './markers.js';
 import { failLease, readRow, type ReadRowReply } from './scripts/scripts.js';
 import type { TableRuntime, Values } from './table-runtime.js';
 
@@ -84,6 +84,7 @@ async function readCached(core: StorageCore, rt: TableRuntime, slots: readonly S
       core.emit('hit', table, slot.keys.row);
       return core.emit('tombstoneHit', table, slot.keys.row);
     }
+    if (reply.value === OVERSIZED) return; // read from Postgres, no fill
     if (reply.value === INVALID) return core.emit('invalidRead', table, slot.keys.row);
     const row = rt.codec.decode(reply.value);
     if (row === undefined) {

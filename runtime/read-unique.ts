@@ -2,7 +2,7 @@
 // On a miss one reader per value (the pointer's lease) reads Postgres by that key; the row it finds is then read
 // again and filled under the row's own lease, which is what keeps the cache correct against concurrent writers.
 import type { StorageCore } from './core.js';
-import { ABSENT, INVALID } from './markers.js';
+import { ABSENT, INVALID, OVERSIZED } from './markers.js';
 import { fill, readWithoutFill, selectOne } from './read.js';
 import { failLease, readPointer, readRow, releaseReaderLease, takeReaderLease, type ReadPointerReply } from './scripts/scripts.js';
 import type { KeyColumns } from './table-info.js';
@@ -26,6 +26,7 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
       found = await followPointer(core, rt, pointer, lease);
       if (found.kind === 'row') {
         if (core.repairs.has(rt.keyspace.rowKeysForTag(found.tag).row)) return readWithoutFill(core, rt, key, values);
+        if (found.value === OVERSIZED) return readWithoutFill(core, rt, key, values);
         if (found.value === INVALID) core.emit('invalidRead', table, pointer);
         else if (found.value !== ABSENT) {
           const row = rt.codec.decode(found.value);

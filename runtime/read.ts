@@ -2,7 +2,8 @@
 // lease stands. Lookups by unique key are in read-unique.ts; getMany in read-many.ts.
 import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
-import { ABSENT, INVALID } from './markers.js';
+import { ABSENT, INVALID, OVERSIZED } from './markers.js';
+import { storedValue } from './stored-value.js';
 import type { Database } from './options.js';
 import { fillRow, readRow, failLease, type ReadRowReply } from './scripts/scripts.js';
 import { getByUnique } from './read-unique.js';
@@ -50,6 +51,7 @@ async function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys,
         core.emit('tombstoneHit', table, keys.row);
         return null;
       }
+      if (reply.value === OVERSIZED) return readWithoutFill(core, rt, identity, values);
       if (reply.value === INVALID) {
         core.emit('invalidRead', table, keys.row);
         return readWithoutFill(core, rt, identity, values);
@@ -110,7 +112,7 @@ export async function fill(core: StorageCore, rt: TableRuntime, fills: readonly 
   const table = rt.info.display;
   const { options, io } = core;
   const calls = fills.map(({ keys, token, row }) => {
-    const value = row === null ? ABSENT : rt.codec.encode(row);
+    const value = row === null ? ABSENT : storedValue(core, rt, keys.row, row);
     const ttl = row === null ? options.tombstoneTtlMs : options.rowTtlMs;
     const pointers = row === null || io.cluster ? [] : rt.pointersOf(row);
     return { keys: [keys.row, keys.index, keys.lease], argv: [token, row === null ? 'absent' : 'row', value, ttl, keys.tag, io.cluster ? '' : rt.keyspace.all, ...pointers] };

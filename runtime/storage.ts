@@ -62,7 +62,7 @@ export async function createHotStorage<TSchema extends Record<string, unknown>>(
     transaction: (body) => runTransaction(core, (state) => body(transactionContext(state))),
     stats: () => ({ ...core.events.counts, repairsPending: core.repairs.size }),
     flushRepairs: () => core.flushRepairs(),
-    close: () => core.stopRepairs(),
+    close: () => core.close(),
   };
   bindContext(storage, { core, tx: undefined });
   return storage;

@@ -19,6 +19,7 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
   const token = core.token('w');
   const pending = new Map<string, Effect>();
   let leased: RowKeys[] = [];
+  let taken: ReadonlySet<string> = new Set();
   let result: R;
   try {
     result = await core.db.transaction(async (dtx) => {
@@ -37,7 +38,7 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
       open = false;
       leased = [...pending.values()].map((effect) => effect.keys);
       if (leased.length > 0) {
-        await takeWriteLeases(core, leased, token);
+        taken = await takeWriteLeases(core, leased, token);
         await hooks.beforeCommit?.({ keys: leased.map((k) => k.lease) });
       }
       return value;
@@ -49,7 +50,7 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
   if (pending.size > 0) {
     const effects = [...pending.values()];
     await hooks.afterCommit?.({ keys: effects.map((e) => e.keys.row) });
-    await applyEffects(core, effects, token);
+    await applyEffects(core, effects, token, taken);
     await hooks.afterApply?.({ keys: effects.map((e) => e.keys.row) });
   }
   return result;

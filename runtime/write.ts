@@ -5,6 +5,7 @@ import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import type { RowKeys } from './keys.js';
 import { ABSENT, INVALID } from './markers.js';
+import { storedValue } from './stored-value.js';
 import type { Database } from './options.js';
 import { applyWrite, releaseLease, takeWriteLease } from './scripts/scripts.js';
 import type { TableRuntime, Values } from './table-runtime.js';
@@ -100,7 +101,7 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
   const hooks = core.options.hooks;
   const token = core.token('w');
   const leaseKeys = knownKeys.map((keys) => keys.lease);
-  await takeWriteLeases(core, knownKeys, token);
+  const leased = await takeWriteLeases(core, knownKeys, token);
   let outcome: Outcome<T>;
   try {
     await hooks.beforeCommit?.({ keys: leaseKeys });
@@ -110,19 +111,25 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
     throw error;
   }
   await hooks.afterCommit?.({ keys: outcome.effects.map((e) => e.keys.row) });
-  await applyEffects(core, outcome.effects, token);
+  await applyEffects(core, outcome.effects, token, leased);
   await hooks.afterApply?.({ keys: outcome.effects.map((e) => e.keys.row) });
   return outcome.result;
 }
 
 /** Overrides readers' leases before the commit. A Redis failure here does not stop the write (invariant 5). */
-export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<void> {
+export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<ReadonlySet<string>> {
+  const taken = new Set<string>(); // row keys whose lease Redis confirmed
   try {
     const results = await core.io.runMany(takeWriteLease, keys.map((k) => ({ keys: [k.lease, k.writers, k.contended], argv: [token, core.options.leaseTtlMs] })));
-    for (const result of results) if (result instanceof Error) core.redisError(result);
+    results.forEach((result, i) => {
+      const row = keys[i]?.row;
+      if (result instanceof Error) core.redisError(result);
+      else if (row !== undefined) taken.add(row);
+    });
   } catch (error) {
     core.redisError(error);
   }
+  return taken;
 }
 
 export async function releaseWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<void> {
@@ -134,13 +141,20 @@ export async function releaseWriteLeases(core: StorageCore, keys: readonly RowKe
 }
 
 /** After the commit: one apply-write script per row, all in one round trip. */
-export async function applyEffects(core: StorageCore, effects: readonly Effect[], token: string): Promise<void> {
+export async function applyEffects(core: StorageCore, all: readonly Effect[], token: string, leased: ReadonlySet<string>): Promise<void> {
+  // A row whose lease Redis did not confirm before the commit (down, slow, paused) is never written: the lease may still
+  // be taken late, after this commit and after a newer writer's update, and make this older row look current. It is
+  // invalidated through the repair queue instead (now, if Redis answers).
+  const unconfirmed = all.filter((effect) => !leased.has(effect.keys.row));
+  for (const effect of unconfirmed) core.queueRepair(effect.rt.info.display, [effect.keys.row]);
+  if (unconfirmed.length > 0) await core.flushRepairs();
+  const effects = all.filter((effect) => leased.has(effect.keys.row));
   if (effects.length === 0) return;
   const { io, options } = core;
   const calls = effects.map(({ rt, keys, row }) => ({
     keys: [keys.row, keys.index, keys.lease, keys.writers, keys.contended],
     argv: [
-      token, row === null ? 'absent' : 'row', row === null ? ABSENT : rt.codec.encode(row),
+      token, row === null ? 'absent' : 'row', row === null ? ABSENT : storedValue(core, rt, keys.row, row),
       row === null ? options.tombstoneTtlMs : options.rowTtlMs, INVALID, options.invalidTtlMs, keys.tag,
       io.cluster ? '' : rt.keyspace.all, ...(row === null || io.cluster ? [] : rt.pointersOf(row)),
     ],

@@ -13,7 +13,10 @@ local deadline = redis.call('ZSCORE', KEYS[4], ARGV[1])
 local contended = redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 1
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
-if redis.call('ZCARD', KEYS[4]) == 0 and redis.call('GET', KEYS[3]) == 'w' then
+-- A reader's lease (or its failed marker) goes whatever happens below: that reader may have read Postgres before our
+-- commit, and its fill must be refused even if the row or marker written here is evicted before the fill arrives.
+local lease = redis.call('GET', KEYS[3])
+if lease and (lease ~= 'w' or redis.call('ZCARD', KEYS[4]) == 0) then
   redis.call('DEL', KEYS[3])
 end
 if not deadline or tonumber(deadline) <= now or contended then

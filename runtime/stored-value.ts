@@ -1,0 +1,13 @@
+// What the cache stores for a row: its encoded form, or the oversized marker when that form is over `maxRowBytes`
+// (a row too large to be worth a Redis value is served from Postgres, never truncated).
+import type { StorageCore } from './core.js';
+import { OVERSIZED } from './markers.js';
+import type { TableRuntime } from './table-runtime.js';
+
+export function storedValue(core: StorageCore, rt: TableRuntime, rowKey: string, row: Record<string, unknown>): string {
+  const encoded = rt.codec.encode(row);
+  // Byte length, not string length: a UTF-16 string of n units may be up to 3n bytes in Redis.
+  if (encoded.length * 3 <= core.options.maxRowBytes || Buffer.byteLength(encoded, 'utf8') <= core.options.maxRowBytes) return encoded;
+  core.emit('oversized', rt.info.display, rowKey);
+  return OVERSIZED;
+}

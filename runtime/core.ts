@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DrizzleQueryError } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { rowCodecFor, type RowCodec } from './codecs.js';
+import { epochCodec, Epochs, newCell, type EpochCell } from './epoch.js';
 import { EventSink, type HotStorageEvent, type HotStorageEventType } from './events.js';
 import type { TableSpec } from './index.js';
 import { INVALID } from './markers.js';
@@ -21,6 +22,10 @@ export class StorageCore {
   readonly repairs: RepairQueue;
   private repairTimer: NodeJS.Timeout | undefined;
   private repairing: Promise<void> | undefined;
+  /** The change feed is installed (option `changeFeed`, else detected at startup): see epoch.ts and listener.ts. */
+  changeFeed = false;
+  readonly epochs: Epochs;
+  private readonly epochCells = new WeakMap<TableRuntime, EpochCell>();
 
   constructor(
     readonly db: Database,
@@ -32,11 +37,23 @@ export class StorageCore {
   ) {
     this.events = new EventSink(listener);
     this.repairs = new RepairQueue(options.repairQueueLimit, (key) => this.emit('repairDropped', undefined, key));
+    this.epochs = new Epochs(io, options.epochRefreshMs, (error) => this.redisError(error));
   }
 
   /** Checks the spec against the live table and builds its runtime; defineTable caches the result per storage. */
   buildRuntime(table: PgTable, spec: TableSpec): TableRuntime {
-    return buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: this.codecFor(table) });
+    if (!this.changeFeed) return buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: this.codecFor(table) });
+    const cell = newCell();
+    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(this.codecFor(table), cell) });
+    this.epochs.adopt(cell, epochKey(rt));
+    this.epochCells.set(rt, cell);
+    return rt;
+  }
+
+  /** Before a table's first use with the change feed on: its epoch is read once. undefined when nothing to wait for. */
+  epochReady(rt: TableRuntime): Promise<void> | undefined {
+    const cell = this.epochCells.get(rt);
+    return cell === undefined ? undefined : this.epochs.ready(cell);
   }
 
   emit(type: HotStorageEventType, table?: string, key?: string, error?: Error): void {
@@ -121,7 +138,12 @@ export function driverError(error: unknown): unknown {
   return error;
 }
 
-export function connectionErrorCode(error: unknown): string | undefined {
+export /** The Redis key of a table's epoch (next to its rows; not in a row's hash tag). */
+export function epochKey(rt: TableRuntime): string {
+  return `${rt.keyspace.base}:epoch`;
+}
+
+function connectionErrorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return code;

@@ -15,7 +15,10 @@ export type HotStorageEventType =
   | 'repair' // a queued row was invalidated
   | 'repairDropped' // the repair queue was full: the oldest entry was dropped (option `repairQueueLimit`)
   | 'oversized' // a row over `maxRowBytes` was not cached: the oversized marker stands in for it (reads go to Postgres)
-  | 'redisError'; // a Redis round trip failed or timed out; the call went on without the cache
+  | 'redisError' // a Redis round trip failed or timed out; the call went on without the cache
+  | 'outboxInvalidation' // the outbox listener invalidated a row changed by a write that bypassed hotstorage
+  | 'outboxSkip' // the outbox listener skipped an entry of hotstorage's own write (its row is already in the cache)
+  | 'epochBump'; // the outbox listener invalidated a whole table (TRUNCATE, a huge statement, an outbox over its bound)
 
 export interface HotStorageEvent {
   readonly type: HotStorageEventType;
@@ -42,6 +45,9 @@ export interface HotStorageStats {
   repairsDropped: number;
   oversized: number;
   redisErrors: number;
+  outboxInvalidations: number;
+  outboxSkips: number;
+  epochBumps: number;
   /** Redis round trips made (a pipeline counts once). */
   redisRoundTrips: number;
   /** SQL statements sent to Postgres by hotstorage. */
@@ -66,12 +72,16 @@ const COUNTER: Record<HotStorageEventType, keyof HotStorageStats> = {
   repairDropped: 'repairsDropped',
   oversized: 'oversized',
   redisError: 'redisErrors',
+  outboxInvalidation: 'outboxInvalidations',
+  outboxSkip: 'outboxSkips',
+  epochBump: 'epochBumps',
 };
 
 export function emptyStats(): HotStorageStats {
   return {
     hits: 0, misses: 0, fills: 0, fillsRefused: 0, leaseWaits: 0, tombstoneHits: 0, invalidReads: 0, corrupt: 0,
-    writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, oversized: 0, redisErrors: 0,
+    writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, redisErrors: 0,
+    outboxInvalidations: 0, outboxSkips: 0, epochBumps: 0,
     redisRoundTrips: 0, dbQueries: 0, repairsPending: 0,
   };
 }

@@ -45,5 +45,6 @@ export { defineTable } from './table.js';
 
 export { createHotStorage, type HotStorage, type HotStorageTransaction } from './storage.js';
 export type { HotStorageOptions, ProtocolHooks } from './options.js';
+export type { ListenOptions, Listener } from './listener.js';
 export type { HotStorageEvent, HotStorageEventType, HotStorageStats } from './events.js';
 export { KeyUsageError, OptionError, ServiceUnavailableError, SpecMismatchError } from './errors.js';

@@ -43,6 +43,8 @@ export interface RowKeys {
   /** Writers in flight (zset of tokens by lease deadline) and those whose flights overlapped (set). */
   readonly writers: string;
   readonly contended: string;
+  /** Token of the last hotstorage writer applied here (short-lived): the outbox listener skips that writer's entry. */
+  readonly applied: string;
 }
 
 export interface TableKeyspace {
@@ -63,7 +65,7 @@ export function tableKeyspace(input: { prefix: string; schema: string; table: st
   const rowPrefix = `${base}:{`;
   const rowKeysForTag = (tag: string): RowKeys => {
     const row = `${rowPrefix}${tag}}`;
-    return { tag, row, index: `${row}:ix`, lease: `${row}:lease`, writers: `${row}:writers`, contended: `${row}:contended` };
+    return { tag, row, index: `${row}:ix`, lease: `${row}:lease`, writers: `${row}:writers`, contended: `${row}:contended`, applied: `${row}:applied` };
   };
   return {
     base,

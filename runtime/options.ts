@@ -64,6 +64,18 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
    * time, never truncated, and counted as `oversized`.
    */
   maxRowBytes?: number;
+  /**
+   * The change feed for writes that bypass hotstorage (`hotstorage triggers`, `hs.listen()`) is installed: writes name
+   * their transaction so the listener skips their own entries, and reads honour table epochs. Default: detected at
+   * startup (the outbox table exists).
+   */
+  changeFeed?: boolean;
+  /** Schema of the change feed's outbox (default `hotstorage`, as `hotstorage triggers --outbox-schema`). */
+  outboxSchema?: string;
+  /** How long a writer's applied token is kept for the listener to recognise its entry (default 60000 ms). */
+  appliedTtlMs?: number;
+  /** How often table epochs are read again (default 1000 ms): the longest a bumped table's old rows are served. */
+  epochRefreshMs?: number;
   /** Receives every event counted in stats(). */
   onEvent?: (event: HotStorageEvent) => void;
   /** Test seams between protocol steps. */
@@ -91,6 +103,11 @@ export interface ResolvedOptions {
   readonly maxRowBytes: number;
   readonly hooks: ProtocolHooks;
   readonly guard: boolean;
+  /** undefined: detect at startup. */
+  readonly changeFeed: boolean | undefined;
+  readonly outboxSchema: string;
+  readonly appliedTtlMs: number;
+  readonly epochRefreshMs: number;
 }
 
 function positive(option: string, value: number | undefined, fallback: number): number {
@@ -123,5 +140,9 @@ export function resolveOptions(options: HotStorageOptions<Record<string, unknown
     maxRowBytes: Math.floor(positive('maxRowBytes', options.maxRowBytes, 1024 * 1024)),
     hooks: options.hooks ?? {},
     guard: options.unsafeDisableLeaseGuard !== true,
+    changeFeed: options.changeFeed,
+    outboxSchema: options.outboxSchema ?? 'hotstorage',
+    appliedTtlMs: Math.round(positive('appliedTtlMs', options.appliedTtlMs, 60_000)),
+    epochRefreshMs: positive('epochRefreshMs', options.epochRefreshMs, 1000),
   };
 }

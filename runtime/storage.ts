@@ -9,6 +9,7 @@ import type { HotStorageContext } from './index.js';
 import { resolveOptions, type Database, type HotStorageOptions } from './options.js';
 import { RedisIo, redisAddress } from './redis-io.js';
 import { runTransaction } from './transaction.js';
+import { startListener, type ListenOptions, type Listener } from './listener.js';
 
 /** A transaction opened by hs.transaction: pass it to accessors; `db` runs your own queries in the same transaction. */
 export interface HotStorageTransaction extends HotStorageContext {
@@ -27,7 +28,12 @@ export interface HotStorage extends HotStorageContext {
   stats(): HotStorageStats;
   /** Retries queued repairs now (they are also retried on a timer); resolves to how many are still queued. */
   flushRepairs(): Promise<number>;
-  /** Stops the repair timer. The clients are the application's: close them yourself. */
+  /**
+   * Drains the change feed's outbox and invalidates rows changed by writes that bypass hotstorage (`hotstorage
+   * triggers` installs it). LISTEN needs a direct connection to Postgres, not a transaction pooler.
+   */
+  listen(options?: ListenOptions): Promise<Listener>;
+  /** Stops the repair and epoch timers. The clients are the application's: close them yourself. */
   close(): void;
 }
 
@@ -55,14 +61,19 @@ export async function createHotStorage<TSchema extends Record<string, unknown>>(
     input.rowCodecFor,
     input.onEvent,
   );
-  await checkServices(core, address, postgresAddress);
+  const outbox = await checkServices(core, address, postgresAddress);
+  core.changeFeed = options.changeFeed ?? outbox;
 
   const storage: HotStorage = {
     kind: 'storage',
     transaction: (body) => runTransaction(core, (state) => body(transactionContext(state))),
     stats: () => ({ ...core.events.counts, repairsPending: core.repairs.size }),
     flushRepairs: () => core.flushRepairs(),
-    close: () => core.close(),
+    listen: (listenOptions) => startListener(core, listenOptions),
+    close: () => {
+      core.close();
+      core.epochs.stop();
+    },
   };
   bindContext(storage, { core, tx: undefined });
   return storage;
@@ -75,7 +86,8 @@ function transactionContext(state: ContextState): HotStorageTransaction {
   return tx;
 }
 
-async function checkServices(core: StorageCore, redisAt: string, postgresAt: string): Promise<void> {
+/** Checks both services; resolves to whether the change feed's outbox exists (the startup query asks both at once). */
+async function checkServices(core: StorageCore, redisAt: string, postgresAt: string): Promise<boolean> {
   try {
     // A client just created is still connecting; hotstorage sends nothing until it is connected.
     await core.io.connected(Math.max(core.options.commandTimeoutMs, STARTUP_CONNECT_MS));
@@ -85,7 +97,9 @@ async function checkServices(core: StorageCore, redisAt: string, postgresAt: str
     throw new ServiceUnavailableError('Redis', redisAt, detail, error);
   }
   try {
-    await core.query(() => core.db.execute(sql`select 1`));
+    const outbox = `${JSON.stringify(core.options.outboxSchema)}.outbox`;
+    const rows = await core.query(() => core.db.execute(sql`select to_regclass(${outbox}) is not null as found`));
+    return (rows as unknown as { found?: unknown }[])[0]?.found === true;
   } catch (error) {
     const code = connectionErrorCode(error);
     const cause = code ?? (error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error));

@@ -12,35 +12,51 @@ import { remove, save, update } from './write.js';
 export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTable<T> {
   // One runtime per storage (each has its own prefix and codec seam), built on first use: the spec check runs then.
   const runtimes = new WeakMap<StorageCore, TableRuntime>();
-  const resolve = (ctx: Context) => {
-    const state = contextState(ctx);
-    let rt = runtimes.get(state.core);
+  const runtimeFor = (core: StorageCore): TableRuntime => {
+    let rt = runtimes.get(core);
     if (rt === undefined) {
-      rt = state.core.buildRuntime(table, spec);
-      runtimes.set(state.core, rt);
+      rt = core.buildRuntime(table, spec);
+      runtimes.set(core, rt);
     }
+    return rt;
+  };
+  const resolve = async (ctx: Context) => {
+    const state = contextState(ctx);
+    const rt = runtimeFor(state.core);
+    // With the change feed on, a table's epoch is known before its first cached row is trusted.
+    const pending = state.core.epochReady(rt);
+    if (pending !== undefined) await pending;
     return { state, rt };
   };
-  return {
+  const hot: HotTable<T> = {
     async getBy(ctx, key, values) {
-      const { state, rt } = resolve(ctx);
+      const { state, rt } = await resolve(ctx);
       return (await getBy(state, rt, key, values)) as Row<T> | null;
     },
     async getManyByIdentity(ctx, values) {
-      const { state, rt } = resolve(ctx);
+      const { state, rt } = await resolve(ctx);
       return (await getManyByIdentity(state, rt, values)) as (Row<T> | null)[];
     },
     async save(ctx, row: NewRow<T>) {
-      const { state, rt } = resolve(ctx);
+      const { state, rt } = await resolve(ctx);
       return (await save(state, rt, row)) as Row<T>;
     },
     async update(ctx, identity, patch) {
-      const { state, rt } = resolve(ctx);
+      const { state, rt } = await resolve(ctx);
       return (await update(state, rt, identity, patch)) as Row<T> | null;
     },
     async remove(ctx, identity) {
-      const { state, rt } = resolve(ctx);
+      const { state, rt } = await resolve(ctx);
       return remove(state, rt, identity);
     },
   };
+  defined.set(hot, runtimeFor);
+  return hot;
+}
+
+/** Every table defined in this process, with how to get its runtime in a storage (the outbox listener's tables). */
+const defined = new Map<HotTable<PgTable>, (core: StorageCore) => TableRuntime>();
+
+export function definedTables(): ReadonlyMap<HotTable<PgTable>, (core: StorageCore) => TableRuntime> {
+  return defined;
 }

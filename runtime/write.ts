@@ -1,6 +1,7 @@
 // Write path (DESIGN §5): the row's lease is taken before the commit (overriding readers' leases); after the commit
 // one script per row writes the committed row (or the absent marker) and its pointers while the lease stands, else
 // leaves the invalid marker. If Redis fails after the commit the write stands and the row is queued for repair.
+import { sql } from 'drizzle-orm';
 import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import type { RowKeys } from './keys.js';
@@ -93,6 +94,7 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
   if (tx !== undefined) {
     // Leases are taken for everything the transaction wrote just before it commits.
     tx.assertOpen();
+    await tx.markOrigin();
     const outcome = await statement(tx.db);
     tx.record(outcome.effects);
     return outcome.result;
@@ -105,7 +107,7 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
   let outcome: Outcome<T>;
   try {
     await hooks.beforeCommit?.({ keys: leaseKeys });
-    outcome = await statement(core.db);
+    outcome = core.changeFeed ? await core.db.transaction((dtx) => markedStatement(dtx, token, statement)) : await statement(core.db);
   } catch (error) {
     await releaseWriteLeases(core, knownKeys, token);
     throw error;
@@ -114,6 +116,25 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
   await applyEffects(core, outcome.effects, token, leased);
   await hooks.afterApply?.({ keys: outcome.effects.map((e) => e.keys.row) });
   return outcome.result;
+}
+
+/**
+ * With the change feed installed the statement runs in a transaction that names its writer (`hotstorage.origin`), so
+ * the outbox listener can skip the entry once this writer's apply-write has put the committed row in the cache. The
+ * setting is sent without waiting for it: postgres.js pipelines it with the statement on the transaction's connection.
+ */
+async function markedStatement<T>(db: Database, token: string, statement: Statement<T>): Promise<Outcome<T>> {
+  const marked = markOrigin(db, token);
+  try {
+    return await statement(db);
+  } finally {
+    await marked.catch(() => undefined); // its failure fails the statement too (same connection, same transaction)
+  }
+}
+
+/** Marks the current transaction as hotstorage's writer `token` (the capture triggers record it as the origin). */
+export async function markOrigin(db: Database, token: string): Promise<void> {
+  await db.execute(sql`select set_config('hotstorage.origin', ${token}, true)`);
 }
 
 /** Overrides readers' leases before the commit. A Redis failure here does not stop the write (invariant 5). */
@@ -152,11 +173,11 @@ export async function applyEffects(core: StorageCore, all: readonly Effect[], to
   if (effects.length === 0) return;
   const { io, options } = core;
   const calls = effects.map(({ rt, keys, row }) => ({
-    keys: [keys.row, keys.index, keys.lease, keys.writers, keys.contended],
+    keys: [keys.row, keys.index, keys.lease, keys.writers, keys.contended, keys.applied],
     argv: [
       token, row === null ? 'absent' : 'row', row === null ? ABSENT : storedValue(core, rt, keys.row, row),
       row === null ? options.tombstoneTtlMs : options.rowTtlMs, INVALID, options.invalidTtlMs, keys.tag,
-      io.cluster ? '' : rt.keyspace.all, ...(row === null || io.cluster ? [] : rt.pointersOf(row)),
+      io.cluster ? '' : rt.keyspace.all, core.changeFeed ? options.appliedTtlMs : 0, ...(row === null || io.cluster ? [] : rt.pointersOf(row)),
     ],
   }));
   try {

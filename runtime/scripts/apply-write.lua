@@ -2,10 +2,10 @@
 -- in flight (its lease did not expire) and no other writer overlapped it; otherwise leave the invalid marker, which
 -- readers treat as a miss and no fill may overwrite (a reader granted a lease after ours expired during a slow commit
 -- may hold the pre-commit row; an overlapping writer may have committed after us).
--- KEYS[1] row, KEYS[2] index set, KEYS[3] lease, KEYS[4] writers, KEYS[5] contended
+-- KEYS[1] row, KEYS[2] index set, KEYS[3] lease, KEYS[4] writers, KEYS[5] contended, KEYS[6] applied token
 -- ARGV[1] writer token, ARGV[2] 'row' | 'absent', ARGV[3] value, ARGV[4] ttl of the value (ms),
 -- ARGV[5] invalid marker, ARGV[6] its ttl (ms), ARGV[7] pk tag, ARGV[8] 'all' set key ('' = Cluster: the caller),
--- ARGV[9..] pointer keys (single Redis only)
+-- ARGV[9] ttl of the applied token (ms; '0' = no change feed), ARGV[10..] pointer keys (single Redis only)
 -- Returns 1 written | 0 invalidated
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -13,6 +13,10 @@ local deadline = redis.call('ZSCORE', KEYS[4], ARGV[1])
 local contended = redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 1
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
+-- The outbox listener skips the entry this writer's own trigger recorded: the cache already holds this commit.
+if ARGV[9] ~= '0' then
+  redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[9])
+end
 -- A reader's lease (or its failed marker) goes whatever happens below: that reader may have read Postgres before our
 -- commit, and its fill must be refused even if the row or marker written here is evicted before the fill arrives.
 local lease = redis.call('GET', KEYS[3])
@@ -25,7 +29,7 @@ if not deadline or tonumber(deadline) <= now or contended then
 end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 local keep = {}
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   keep[ARGV[i]] = true
 end
 -- Stale pointers of the old values are removed through the index set, but only while they still name this row:
@@ -36,11 +40,11 @@ for _, pointer in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   end
 end
 redis.call('DEL', KEYS[2])
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   redis.call('SET', ARGV[i], ARGV[7], 'PX', ARGV[4])
   redis.call('SADD', KEYS[2], ARGV[i])
 end
-if #ARGV >= 9 then
+if #ARGV >= 10 then
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
 if ARGV[8] ~= '' then

@@ -80,7 +80,7 @@ export const fillRow: Script<boolean> = {
 export const applyWrite: Script<boolean> = {
   name: 'hotstorageApplyWrite',
   lua: lua('apply-write.lua'),
-  numberOfKeys: 5,
+  numberOfKeys: 6,
   parse: (reply) => toNumber(reply) === 1,
 };
 
@@ -112,7 +112,19 @@ export const releaseReaderLease: Script<boolean> = {
   parse: (reply) => toNumber(reply) === 1,
 };
 
-export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease];
+export type InvalidateReply = 'invalidated' | 'skipped' | 'pending';
+
+export const invalidateRow: Script<InvalidateReply> = {
+  name: 'hotstorageInvalidateRow',
+  lua: lua('invalidate-row.lua'),
+  numberOfKeys: 6,
+  parse(reply) {
+    const n = toNumber(reply);
+    return n === 1 ? 'invalidated' : n === 0 ? 'skipped' : 'pending';
+  },
+};
+
+export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease, invalidateRow];
 
 /** What defineCommand attaches, seen through a type: one method per registered script. */
 export type ScriptHost = Record<string, (...args: (string | number)[]) => Promise<unknown>>;

@@ -40,6 +40,7 @@ test('row keys: row, index set, lease and writer sets share one non-empty hash t
     lease: 'app:public.users@abc:{42}:lease',
     writers: 'app:public.users@abc:{42}:writers',
     contended: 'app:public.users@abc:{42}:contended',
+    applied: 'app:public.users@abc:{42}:applied',
   });
   assert.is(ks.rowKeys(['']).row, 'app:public.users@abc:{%_}');
   assert.is.not(ks.rowKeys(['a,b', 'c']).row, ks.rowKeys(['a', 'b,c']).row);

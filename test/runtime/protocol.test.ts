@@ -165,7 +165,7 @@ test('save costs one SQL statement and two round trips: the writer lease before,
   assert.is(roundTrips, 2);
   assert.equal(commands.map((c) => c.slice(0, 7)), [
     ['script', '3', `${row}:lease`, `${row}:writers`, `${row}:contended`, expect.token, '5000'],
-    ['script', '5', row, `${row}:ix`, `${row}:lease`, `${row}:writers`, `${row}:contended`],
+    ['script', '6', row, `${row}:ix`, `${row}:lease`, `${row}:writers`, `${row}:contended`],
   ]);
   assert.is(sql.length, 1);
   assert.match(sql[0] ?? '', /^insert into .* on conflict \("id"\) do update set .* returning/);

@@ -1,0 +1,171 @@
+// hs.listen(): drains the change feed's outbox (see generator/triggers.ts) and invalidates what writes that bypassed
+// hotstorage changed. The wake-up is postgres.js LISTEN on its own dedicated connection (it reconnects by itself and
+// drains again on every (re)connect, so a lost connection loses nothing: the outbox is the durable part); a polling
+// interval is the safety net. LISTEN needs a direct connection (a transaction pooler such as PgBouncer in transaction
+// mode does not deliver notifications): pass `sql` for one when the storage's client goes through a pooler.
+//
+// Each batch is one transaction: DELETE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING, then the
+// Redis invalidations, then COMMIT. Several instances drain side by side without taking each other's entries, and an
+// entry is gone only once its invalidation succeeded: a Redis failure throws, the transaction rolls back, the entries
+// stay for the next try.
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type postgres from 'postgres';
+import type { StorageCore } from './core.js';
+import { OptionError } from './errors.js';
+import type { HotTable } from './index.js';
+import { bumpEpoch, invalidateEntries, tableId, type OutboxEntry } from './invalidate.js';
+import type { Database } from './options.js';
+import { definedTables } from './table.js';
+import type { TableRuntime } from './table-runtime.js';
+
+type Sql = postgres.Sql<Record<string, never>>;
+
+export interface ListenOptions {
+  /** Tables to invalidate (default: every table defined in this process). Entries of other tables are left alone. */
+  readonly tables?: readonly HotTable<PgTable>[];
+  /**
+   * A postgres.js client on a direct connection (not a transaction pooler), for LISTEN and the drains. Default: the
+   * client under the storage's drizzle database.
+   */
+  readonly sql?: postgres.Sql;
+  /** Entries per drain transaction (default 500). */
+  readonly batchSize?: number;
+  /** The safety net: drain (and check the outbox's size) at least this often (default 1000 ms). */
+  readonly pollIntervalMs?: number;
+  /**
+   * More entries than this waiting (a listener down for long) and the tables they name are invalidated whole by an
+   * epoch bump instead of row by row (default 100000).
+   */
+  readonly outboxLimit?: number;
+  /** TEST ONLY: skip the lease override of invalidate-row, to prove it matters. Never set it in an application. */
+  readonly unsafeSkipLeaseOverride?: boolean;
+}
+
+export interface Listener {
+  /** Stops listening and polling; resolves when the drain under way (if any) has finished. */
+  stop(): Promise<void>;
+  /** Drains the outbox now until it holds nothing for our tables (or only entries locked by another instance). */
+  drain(): Promise<number>;
+}
+
+interface EntryRow {
+  id: string;
+  table_schema: string;
+  table_name: string;
+  kind: string;
+  pk: string[] | null;
+  origin: string | null;
+}
+
+export async function startListener(core: StorageCore, options: ListenOptions = {}): Promise<Listener> {
+  if (!core.changeFeed) {
+    throw new OptionError('changeFeed', `hs.listen() needs the change feed: install it (\`hotstorage triggers\`; no table ${core.options.outboxSchema}.outbox was found at startup) or pass changeFeed: true`);
+  }
+  const sql = (options.sql ?? clientOf(core.db)) as unknown as Sql;
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const outboxLimit = options.outboxLimit ?? 100_000;
+  const overrideLease = options.unsafeSkipLeaseOverride !== true;
+  const schema = core.options.outboxSchema;
+
+  const tables = new Map<string, TableRuntime>();
+  for (const [hot, runtimeFor] of definedTables()) {
+    if (options.tables !== undefined && !options.tables.includes(hot)) continue;
+    const rt = runtimeFor(core);
+    await core.epochReady(rt);
+    tables.set(tableId(rt.info.schema, rt.info.name), rt);
+  }
+  const schemas = [...tables.values()].map((rt) => rt.info.schema);
+  const names = [...tables.values()].map((rt) => rt.info.name);
+  const ours = (tx: postgres.TransactionSql<Record<string, never>>) => tx`(table_schema, table_name) in (select * from unnest(${schemas}::text[], ${names}::text[]))`;
+
+  const drainBatch = (): Promise<number> =>
+    sql.begin(async (tx) => {
+      const rows = await tx<EntryRow[]>`
+        delete from ${tx(schema)}.outbox where id in (
+          select id from ${tx(schema)}.outbox where ${ours(tx)} order by id limit ${batchSize} for update skip locked)
+        returning id::text as id, table_schema, table_name, kind, pk, origin`;
+      const entries: OutboxEntry[] = rows.map((r) => ({ id: r.id, schema: r.table_schema, table: r.table_name, kind: r.kind, pk: r.pk, origin: r.origin }));
+      await invalidateEntries(core, tables, entries, { overrideLease });
+      return rows.length;
+    }) as Promise<number>;
+
+  /** A listener down for long leaves more than `outboxLimit` entries: bump the tables they name, drop them. */
+  const checkBound = async (): Promise<void> => {
+    const [span] = await sql<{ lo: string | null; hi: string | null }[]>`select min(id)::text as lo, max(id)::text as hi from ${sql(schema)}.outbox`;
+    if (span?.lo == null || span.hi == null || BigInt(span.hi) - BigInt(span.lo) + 1n <= BigInt(outboxLimit)) return;
+    const hi = span.hi;
+    await sql.begin(async (tx) => {
+      const named = await tx<{ table_schema: string; table_name: string }[]>`
+        select distinct table_schema, table_name from ${tx(schema)}.outbox where id <= ${hi} and ${ours(tx)}`;
+      // Bumped before the delete commits: an entry is never gone before its table is invalidated.
+      for (const row of named) {
+        const rt = tables.get(tableId(row.table_schema, row.table_name));
+        if (rt !== undefined) await bumpEpoch(core, rt);
+      }
+      await tx`delete from ${tx(schema)}.outbox where id <= ${hi} and ${ours(tx)}`;
+    });
+  };
+
+  let running = true;
+  let draining: Promise<number> | undefined;
+  let again = false;
+  const drainAll = async (): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      const n = await drainBatch();
+      total += n;
+      if (n < batchSize || !running) return total;
+    }
+  };
+  const failed = (error: unknown) => {
+    // Postgres or Redis failing: the entries stay; the next wake-up or poll tries again.
+    core.redisError(error);
+  };
+  const kick = (): void => {
+    if (!running) return;
+    if (draining !== undefined) {
+      again = true;
+      return;
+    }
+    draining = drainAll().catch((error: unknown) => {
+      failed(error);
+      return 0;
+    });
+    void draining.finally(() => {
+      draining = undefined;
+      if (again) {
+        again = false;
+        kick();
+      }
+    });
+  };
+
+  const timer = setInterval(() => {
+    void checkBound().catch(failed).finally(kick);
+  }, pollIntervalMs);
+  timer.unref();
+  // onlisten runs on every (re)connection of the LISTEN connection: catch up on what was written meanwhile.
+  const subscription = await sql.listen(schema, () => kick(), () => kick());
+
+  return {
+    async stop() {
+      running = false;
+      clearInterval(timer);
+      await subscription.unlisten().catch(() => undefined);
+      await draining;
+    },
+    async drain() {
+      await checkBound();
+      return drainAll();
+    },
+  };
+}
+
+function clientOf(db: Database): postgres.Sql {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (typeof client !== 'function' || typeof (client as { listen?: unknown }).listen !== 'function') {
+    throw new OptionError('sql', 'hs.listen() needs a postgres.js client: the storage\'s db is not drizzle over postgres.js; pass `sql`');
+  }
+  return client as postgres.Sql;
+}

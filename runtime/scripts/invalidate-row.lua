@@ -1,0 +1,50 @@
+-- The outbox listener invalidates one row changed by a committed write that bypassed hotstorage (or by a hotstorage
+-- writer whose own cache update never came). Order matters: the row's lease is overridden FIRST, so a reader that
+-- read the old row from Postgres before the commit and still holds its lease can no longer fill it; writers in flight
+-- are marked contended, so their post-commit update leaves the invalid marker instead of a row that may predate this
+-- commit. Then the row goes, and its pointers through the index set (only those still naming this row). The row is
+-- deleted rather than marked invalid: after the override, every lease granted from now on belongs to a reader whose
+-- Postgres read follows the commit, so the next miss may fill at once.
+-- KEYS[1] row, KEYS[2] index set, KEYS[3] lease, KEYS[4] writers, KEYS[5] contended, KEYS[6] applied token
+-- ARGV[1] origin token of the entry ('' = not a hotstorage writer), ARGV[2] pk tag, ARGV[3] lease ttl (ms),
+-- ARGV[4] '1' override the lease (always; '0' only in the test that proves the override matters)
+-- Returns 1 invalidated | 0 skipped (the writer's own update is in the cache) | 2 left to its writer still in flight
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if ARGV[1] ~= '' then
+  if redis.call('GET', KEYS[6]) == ARGV[1] then
+    return 0
+  end
+  local deadline = redis.call('ZSCORE', KEYS[4], ARGV[1])
+  if deadline and tonumber(deadline) > now then
+    -- Its apply-write is coming and will write this commit's row (or the invalid marker). Should that writer die
+    -- first, the row cached before its commit must not outlive its lease.
+    local left = math.floor(tonumber(deadline) - now) + 1
+    local ttl = redis.call('PTTL', KEYS[1])
+    if ttl == -1 or ttl > left then
+      redis.call('PEXPIRE', KEYS[1], left)
+    end
+    return 2
+  end
+end
+if ARGV[4] == '1' then
+  local lease = redis.call('GET', KEYS[3])
+  if lease and lease ~= 'w' then
+    redis.call('DEL', KEYS[3])
+  end
+  local writers = redis.call('ZRANGE', KEYS[4], 0, -1)
+  if #writers > 0 then
+    for _, token in ipairs(writers) do
+      redis.call('SADD', KEYS[5], token)
+    end
+    redis.call('PEXPIRE', KEYS[5], ARGV[3])
+  end
+end
+redis.call('DEL', KEYS[1])
+for _, pointer in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if redis.call('GET', pointer) == ARGV[2] then
+    redis.call('DEL', pointer)
+  end
+end
+redis.call('DEL', KEYS[2])
+return 1

@@ -132,18 +132,18 @@ export class StorageCore {
   }
 }
 
+/** The Redis key of a table's epoch (next to its rows; not in a row's hash tag). */
+export function epochKey(rt: TableRuntime): string {
+  return `${rt.keyspace.base}:epoch`;
+}
+
 /** drizzle wraps every failed statement in a DrizzleQueryError (query text, params) whose cause is the driver's error. */
 export function driverError(error: unknown): unknown {
   if (error instanceof DrizzleQueryError && error.cause instanceof Error) return error.cause;
   return error;
 }
 
-export /** The Redis key of a table's epoch (next to its rows; not in a row's hash tag). */
-export function epochKey(rt: TableRuntime): string {
-  return `${rt.keyspace.base}:epoch`;
-}
-
-function connectionErrorCode(error: unknown): string | undefined {
+export function connectionErrorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return code;

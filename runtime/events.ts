@@ -80,7 +80,7 @@ const COUNTER: Record<HotStorageEventType, keyof HotStorageStats> = {
 export function emptyStats(): HotStorageStats {
   return {
     hits: 0, misses: 0, fills: 0, fillsRefused: 0, leaseWaits: 0, tombstoneHits: 0, invalidReads: 0, corrupt: 0,
-    writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, redisErrors: 0,
+    writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, oversized: 0, redisErrors: 0,
     outboxInvalidations: 0, outboxSkips: 0, epochBumps: 0,
     redisRoundTrips: 0, dbQueries: 0, repairsPending: 0,
   };

@@ -29,7 +29,7 @@ export interface HotStorage extends HotStorageContext {
   /** Retries queued repairs now (they are also retried on a timer); resolves to how many are still queued. */
   flushRepairs(): Promise<number>;
   /**
-   * Drains the change feed's outbox and invalidates rows changed by writes that bypass hotstorage (`hotstorage
+   * Drains the change feed's outbox and invalidates rows changed by writes that bypassed hotstorage (`hotstorage
    * triggers` installs it). LISTEN needs a direct connection to Postgres, not a transaction pooler.
    */
   listen(options?: ListenOptions): Promise<Listener>;

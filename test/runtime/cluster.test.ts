@@ -7,6 +7,7 @@ import type { Cluster } from 'ioredis';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, type Harness, type Storage } from './harness.js';
+import { users } from './hot/index.js';
 
 let h: Harness;
 let cluster: RedisCluster;
@@ -38,7 +39,7 @@ async function slotOf(key: string): Promise<number> {
 }
 
 test('a row, its index set, its lease and its writer sets share one slot; its pointers are elsewhere', timed(20_000, async () => {
-  await h.t.users.save(s.hs, user(1));
+  await users.save(s.hs, user(1));
   const rowKey = (await (s.redis as Cluster).nodes('master').reduce<Promise<string[]>>(async (acc, node) => [...(await acc), ...(await node.keys(`${h.prefix}*:{1}`))], Promise.resolve([])))[0];
   assert.ok(rowKey, 'the row is cached');
   const slot = await slotOf(rowKey);
@@ -47,12 +48,12 @@ test('a row, its index set, its lease and its writer sets share one slot; its po
 }));
 
 test('hit by primary key: one round trip, no SQL; by unique key: two round trips (pointer, row), no SQL', timed(20_000, async () => {
-  await h.t.users.save(s.hs, user(2));
-  const byPk = await cost(() => h.t.users.getBy(s.hs, ['id'], { id: 2 }));
+  await users.save(s.hs, user(2));
+  const byPk = await cost(() => users.getByPk(s.hs, 2));
   assert.equal(byPk.result, user(2));
   assert.is(byPk.roundTrips, 1);
   assert.is(byPk.sql, 0);
-  const byEmail = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: 'u2@example.com' }));
+  const byEmail = await cost(() => users.getByEmail(s.hs, 'u2@example.com'));
   assert.equal(byEmail.result, user(2));
   assert.is(byEmail.roundTrips, 2);
   assert.is(byEmail.sql, 0);
@@ -60,38 +61,38 @@ test('hit by primary key: one round trip, no SQL; by unique key: two round trips
 
 test('a row filled by a read gets its pointers too: the next unique lookup is a hit', timed(20_000, async () => {
   await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (3, 'u3@example.com', 1, 's3', 'user 3')`);
-  const miss = await cost(() => h.t.users.getBy(s.hs, ['email'], { email: 'u3@example.com' }));
+  const miss = await cost(() => users.getByEmail(s.hs, 'u3@example.com'));
   assert.is(miss.result?.id, 3);
   assert.is(miss.sql, 2, 'by the key, then by identity under the row lease');
-  const hit = await cost(() => h.t.users.getBy(s.hs, ['tenantId', 'slug'], { tenantId: 1, slug: 's3' }));
+  const hit = await cost(() => users.getByTenantIdAndSlug(s.hs, { tenantId: 1, slug: 's3' }));
   assert.is(hit.result?.id, 3);
   assert.is(hit.sql, 0);
 }));
 
-test('getManyByIdentity across slots: input order, null for absent rows, hits without SQL', timed(20_000, async () => {
-  for (const id of [10, 11, 12, 13]) await h.t.users.save(s.hs, user(id));
-  const rows = await cost(() => h.t.users.getManyByIdentity(s.hs, [{ id: 13 }, { id: 99 }, { id: 10 }, { id: 12 }, { id: 11 }]));
+test('getManyByPk across slots: input order, null for absent rows, hits without SQL', timed(20_000, async () => {
+  for (const id of [10, 11, 12, 13]) await users.save(s.hs, user(id));
+  const rows = await cost(() => users.getManyByPk(s.hs, [13, 99, 10, 12, 11]));
   assert.equal(rows.result.map((r) => r?.id ?? null), [13, null, 10, 12, 11]);
   assert.is(rows.sql, 1, 'only the absent row');
-  const again = await cost(() => h.t.users.getManyByIdentity(s.hs, [{ id: 13 }, { id: 99 }, { id: 10 }]));
+  const again = await cost(() => users.getManyByPk(s.hs, [13, 99, 10]));
   assert.is(again.sql, 0);
 }));
 
 test('read-your-writes, a unique value moving between rows and a swap in a transaction, on a cluster', timed(20_000, async () => {
-  await h.t.users.save(s.hs, user(20, { email: 'x@c' }));
-  await h.t.users.save(s.hs, user(21, { email: 'y@c' }));
-  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: 'x@c' }))?.id, 20);
+  await users.save(s.hs, user(20, { email: 'x@c' }));
+  await users.save(s.hs, user(21, { email: 'y@c' }));
+  assert.is((await users.getByEmail(s.hs, 'x@c'))?.id, 20);
   await s.hs.transaction(async (tx) => {
-    await h.t.users.update(tx, { id: 20 }, { email: 'tmp@c' });
-    await h.t.users.update(tx, { id: 21 }, { email: 'x@c' });
-    await h.t.users.update(tx, { id: 20 }, { email: 'y@c' });
+    await users.update(tx, 20, { email: 'tmp@c' });
+    await users.update(tx, 21, { email: 'x@c' });
+    await users.update(tx, 20, { email: 'y@c' });
   });
-  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: 'x@c' }))?.id, 21);
-  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: 'y@c' }))?.id, 20);
-  assert.is(await h.t.users.getBy(s.hs, ['email'], { email: 'tmp@c' }), null);
-  assert.is(await h.t.users.remove(s.hs, { id: 21 }), true);
-  assert.is(await h.t.users.getBy(s.hs, ['email'], { email: 'x@c' }), null);
-  assert.is(await h.t.users.getBy(s.hs, ['id'], { id: 21 }), null);
+  assert.is((await users.getByEmail(s.hs, 'x@c'))?.id, 21);
+  assert.is((await users.getByEmail(s.hs, 'y@c'))?.id, 20);
+  assert.is(await users.getByEmail(s.hs, 'tmp@c'), null);
+  assert.is(await users.remove(s.hs, 21), true);
+  assert.is(await users.getByEmail(s.hs, 'x@c'), null);
+  assert.is(await users.getByPk(s.hs, 21), null);
 }));
 
 test('100 concurrent misses on one key cause one Postgres query on a cluster too', timed(30_000, async () => {
@@ -108,7 +109,7 @@ test('100 concurrent misses on one key cause one Postgres query on a cluster too
     },
     leaseWaitTries: 1000,
   }, cluster.nodes);
-  const rows = await Promise.all(Array.from({ length: 100 }, () => h.t.users.getBy(storm.hs, ['id'], { id: 30 })));
+  const rows = await Promise.all(Array.from({ length: 100 }, () => users.getByPk(storm.hs, 30)));
   assert.ok(rows.every((r) => r?.id === 30));
   assert.is(storm.hs.stats().misses, 1);
   assert.is(storm.queries.filter((q) => q.startsWith('select')).length - 1, 1);

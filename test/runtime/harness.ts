@@ -1,12 +1,14 @@
 // One suite's world: its own Postgres schema and Redis prefix, a storage over them, counters of SQL statements (from
 // postgres.js's own debug hook, not from our code) and a MONITOR-based recorder of the Redis commands a call sends.
+// The suites call the generated accessors in ./hot/ (tables of ./db/schema.ts, schema public as Drizzle sees them):
+// a storage's connections set search_path to the suite's schema, so Drizzle's unqualified table names land there.
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { connect } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
 import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
-import { accessorsFor, ddl, tablesIn, type Tables } from './schema.js';
+import { ddl } from './db/ddl.js';
 
 export interface Storage {
   readonly hs: HotStorage;
@@ -18,10 +20,9 @@ export interface Storage {
 }
 
 export interface Harness {
+  /** The suite's Postgres schema (its storages' search_path); the admin connection names it explicitly. */
   readonly schema: string;
   readonly prefix: string;
-  readonly tables: Tables;
-  readonly t: ReturnType<typeof accessorsFor>;
   /** Admin connections (not counted). */
   readonly admin: { sql: postgres.Sql; redis: Redis };
   /** A storage with its own Redis and Postgres connections; `redis`: a URL, or cluster nodes for a Cluster client. */
@@ -34,17 +35,19 @@ export async function openHarness(suite: string): Promise<Harness> {
   const prefix = `${schema}:`;
   const admin = { sql: connectPostgres(), redis: await connectRedis() };
   await admin.sql.unsafe(ddl(schema));
-  const tables = tablesIn(schema);
   const opened: Storage[] = [];
   return {
     schema,
     prefix,
-    tables,
-    t: accessorsFor(tables),
     admin,
     async storage(options = {}, target = REDIS_URL) {
       const queries: string[] = [];
-      const sql = postgres(DATABASE_URL, { max: 4, onnotice: () => {}, debug: (_connection, query) => queries.push(query) });
+      const sql = postgres(DATABASE_URL, {
+        max: 4,
+        onnotice: () => {},
+        connection: { search_path: schema }, // the suite's schema only: a table missing there is an error, never public's
+        debug: (_connection, query) => queries.push(query),
+      });
       const redis =
         typeof target === 'string'
           ? new Redis(target, { maxRetriesPerRequest: 1, connectTimeout: 2000 })

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, type Harness } from './harness.js';
+import { users } from './hot/index.js';
 
 let h: Harness;
 let nextId = 1;
@@ -27,7 +28,7 @@ function user(id: number, name: string) {
 }
 
 async function cachedName(id: number): Promise<string | null | undefined> {
-  const keys = await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`);
+  const keys = await h.admin.redis.keys(`${h.prefix}public.users@*:{${id}}`);
   if (keys.length === 0 || keys[0] === undefined) return undefined;
   const value = await h.admin.redis.get(keys[0]);
   if (value === null) return undefined;
@@ -40,8 +41,8 @@ async function cachedName(id: number): Promise<string | null | undefined> {
 async function readerBeforeCommit(guard: boolean) {
   const id = nextId++;
   const writer = await h.storage({ unsafeDisableLeaseGuard: !guard });
-  await h.t.users.save(writer.hs, user(id, 'old'));
-  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`)));
+  await users.save(writer.hs, user(id, 'old'));
+  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}public.users@*:{${id}}`)));
   let armed = true;
   const reader = await h.storage({
     unsafeDisableLeaseGuard: !guard,
@@ -49,12 +50,12 @@ async function readerBeforeCommit(guard: boolean) {
       afterDbRead: async () => {
         if (!armed) return;
         armed = false;
-        await h.t.users.save(writer.hs, user(id, 'new')); // commits and writes the cache while the reader holds 'old'
+        await users.save(writer.hs, user(id, 'new')); // commits and writes the cache while the reader holds 'old'
       },
     },
   });
-  const read = await h.t.users.getBy(reader.hs, ['id'], { id });
-  return { read: read?.name, cached: await cachedName(id), afterwards: (await h.t.users.getBy(reader.hs, ['id'], { id }))?.name, stats: reader.hs.stats() };
+  const read = await users.getByPk(reader.hs, id);
+  return { read: read?.name, cached: await cachedName(id), afterwards: (await users.getByPk(reader.hs, id))?.name, stats: reader.hs.stats() };
 }
 
 test('a reader that read Postgres before a concurrent commit cannot fill the old row', timed(15_000, async () => {
@@ -75,8 +76,8 @@ test('a reader that read Postgres before a concurrent commit cannot fill the old
 async function writerLeaseExpired(guard: boolean) {
   const id = nextId++;
   const setup = await h.storage();
-  await h.t.users.save(setup.hs, user(id, 'old'));
-  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`)));
+  await users.save(setup.hs, user(id, 'old'));
+  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}public.users@*:{${id}}`)));
   const readerRead = deferred();
   const writerApplied = deferred();
   let armed = true;
@@ -103,16 +104,16 @@ async function writerLeaseExpired(guard: boolean) {
           if (Date.now() > deadline) throw new Error('the writer lease did not expire');
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
-        readerCall = h.t.users.getBy(reader.hs, ['id'], { id });
+        readerCall = users.getByPk(reader.hs, id);
         await readerRead.promise;
       },
       afterApply: () => writerApplied.resolve(),
     },
   });
-  await h.t.users.save(writer.hs, user(id, 'new'));
+  await users.save(writer.hs, user(id, 'new'));
   const read = (await readerCall) as { name: string } | null;
   const check = await h.storage();
-  return { read: read?.name, cached: await cachedName(id), afterwards: (await h.t.users.getBy(check.hs, ['id'], { id }))?.name, writer: writer.hs.stats() };
+  return { read: read?.name, cached: await cachedName(id), afterwards: (await users.getByPk(check.hs, id))?.name, writer: writer.hs.stats() };
 }
 
 test('a writer whose lease expired during a slow commit leaves the invalid marker: the late reader cannot fill the pre-commit row', timed(20_000, async () => {
@@ -129,30 +130,30 @@ test('a writer whose lease expired during a slow commit leaves the invalid marke
 test('a unique-key reader whose row was rewritten and evicted before it took the row lease fills the new row, not the one it read', timed(15_000, async () => {
   const id = nextId++;
   const writer = await h.storage();
-  await h.t.users.save(writer.hs, user(id, 'old'));
-  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`)));
+  await users.save(writer.hs, user(id, 'old'));
+  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}public.users@*:{${id}}`)));
   let armed = true;
   const reader = await h.storage({
     hooks: {
       afterUniqueRead: async ({ key }) => {
         if (!armed) return;
         armed = false;
-        await h.t.users.save(writer.hs, user(id, 'new'));
+        await users.save(writer.hs, user(id, 'new'));
         await h.admin.redis.del(key); // evicted (maxmemory) before the reader takes the lease
       },
     },
   });
-  const read = await h.t.users.getBy(reader.hs, ['email'], { email: `u${id}@example.com` });
+  const read = await users.getByEmail(reader.hs, `u${id}@example.com`);
   assert.is(read?.name, 'old', 'its answer was right when it read');
   assert.is(await cachedName(id), 'new');
-  assert.is((await h.t.users.getBy(reader.hs, ['email'], { email: `u${id}@example.com` }))?.name, 'new');
+  assert.is((await users.getByEmail(reader.hs, `u${id}@example.com`))?.name, 'new');
 }));
 
 test('a lease holder whose query fails marks the lease failed: the waiter stops waiting at once and reads Postgres', timed(15_000, async () => {
   const id = nextId++;
   const setup = await h.storage();
-  await h.t.users.save(setup.hs, user(id, 'there'));
-  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}`)));
+  await users.save(setup.hs, user(id, 'there'));
+  await h.admin.redis.del(...(await h.admin.redis.keys(`${h.prefix}public.users@*:{${id}}`)));
   const holderLeased = deferred();
   const waiterWaiting = deferred();
   const holderFailed = deferred();
@@ -174,7 +175,7 @@ test('a lease holder whose query fails marks the lease failed: the waiter stops 
       await holderFailed.promise;
     },
   });
-  const holderCall = h.t.users.getBy(holder.hs, ['id'], { id }).then(
+  const holderCall = users.getByPk(holder.hs, id).then(
     () => assert.unreachable('the holder query should fail'),
     (error: unknown) => {
       holderFailed.resolve();
@@ -182,11 +183,11 @@ test('a lease holder whose query fails marks the lease failed: the waiter stops 
     },
   );
   await holderLeased.promise;
-  const row = await h.t.users.getBy(waiter.hs, ['id'], { id });
+  const row = await users.getByPk(waiter.hs, id);
   assert.instance(await holderCall, Error);
   assert.is(row?.name, 'there');
   assert.is(waits, 1, 'one wait, then the failed lease sent it to Postgres');
-  const lease = await h.admin.redis.keys(`${h.prefix}${h.schema}.users@*:{${id}}:lease`);
+  const lease = await h.admin.redis.keys(`${h.prefix}public.users@*:{${id}}:lease`);
   assert.is(await h.admin.redis.get(lease[0] ?? ''), 'f');
   assert.is(await cachedName(id), undefined, 'nobody filled');
   assert.is(waiter.hs.stats().fills, 0);
@@ -203,15 +204,15 @@ test('two writers in flight on one row cannot know which commits last: both end 
         if (!armed) return;
         armed = false;
         // the second writer takes its lease, commits and updates the cache while the first is before its commit
-        await h.t.users.save(second.hs, user(id, 'second'));
+        await users.save(second.hs, user(id, 'second'));
         first.resolve();
       },
     },
   });
-  await h.t.users.save(one.hs, user(id, 'first')); // commits last: the database holds 'first'
+  await users.save(one.hs, user(id, 'first')); // commits last: the database holds 'first'
   await first.promise;
   assert.is(await cachedName(id), '~hotstorage:invalid');
-  assert.is((await h.t.users.getBy(second.hs, ['id'], { id }))?.name, 'first');
+  assert.is((await users.getByPk(second.hs, id))?.name, 'first');
 }));
 
 test.run();

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, type Harness, type Storage } from './harness.js';
+import { users } from './hot/index.js';
 import { Redis } from 'ioredis';
 
 let h: Harness;
@@ -52,11 +53,11 @@ test('Redis stopping between the commit and the cache write: the write stands, t
     },
     server.url,
   );
-  await h.t.users.save(s.hs, user(1, 'old'));
-  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 1 }))?.name, 'old');
+  await users.save(s.hs, user(1, 'old'));
+  assert.is((await users.getByPk(s.hs, 1))?.name, 'old');
 
   armed = true;
-  const saved = await h.t.users.save(s.hs, user(1, 'new'));
+  const saved = await users.save(s.hs, user(1, 'new'));
   assert.is(saved.name, 'new', 'the caller gets the committed row');
   const [inDb] = await h.admin.sql.unsafe(`select name from "${h.schema}".users where id = 1`);
   assert.is(inDb?.name, 'new', 'the database write stands');
@@ -66,9 +67,9 @@ test('Redis stopping between the commit and the cache write: the write stands, t
   assert.is(stats.repairsPending, 1);
 
   // While Redis is down: reads go to Postgres; writes still commit.
-  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 1 }))?.name, 'new');
-  assert.is((await h.t.users.save(s.hs, user(2, 'while down'))).name, 'while down');
-  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: 'u2@example.com' }))?.name, 'while down');
+  assert.is((await users.getByPk(s.hs, 1))?.name, 'new');
+  assert.is((await users.save(s.hs, user(2, 'while down'))).name, 'while down');
+  assert.is((await users.getByEmail(s.hs, 'u2@example.com'))?.name, 'while down');
   assert.is(await s.hs.flushRepairs(), 2, 'nothing can be repaired while Redis is down');
 
   await server.start();
@@ -76,14 +77,14 @@ test('Redis stopping between the commit and the cache write: the write stands, t
   try {
     assert.match((await rowValue(direct, 1)) ?? '', /"old"/, 'the restarted Redis still holds the pre-commit row');
     // Until the repair lands, that row is not trusted: reads of it skip the cache.
-    assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 1 }))?.name, 'new');
+    assert.is((await users.getByPk(s.hs, 1))?.name, 'new');
     await until(async () => (await s.hs.flushRepairs()) === 0, 'the repair queue to drain');
     stats = s.hs.stats();
     assert.is(stats.repairs, 2);
     assert.is(stats.repairsPending, 0);
     assert.is(await rowValue(direct, 1), '~hotstorage:invalid');
-    assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 1 }))?.name, 'new');
-    assert.is((await h.t.users.getBy(s.hs, ['email'], { email: 'u1@example.com' }))?.name, 'new');
+    assert.is((await users.getByPk(s.hs, 1))?.name, 'new');
+    assert.is((await users.getByEmail(s.hs, 'u1@example.com'))?.name, 'new');
   } finally {
     direct.disconnect();
   }
@@ -93,7 +94,7 @@ test('the repair queue is bounded: beyond repairQueueLimit the oldest entries ar
   const s = await h.storage({ commandTimeoutMs: 200, repairQueueLimit: 2, repairIntervalMs: 60_000 }, server.url);
   await server.stop();
   try {
-    for (const id of [10, 11, 12]) await h.t.users.save(s.hs, user(id, 'x'));
+    for (const id of [10, 11, 12]) await users.save(s.hs, user(id, 'x'));
     const stats = s.hs.stats();
     assert.is(stats.repairsQueued, 3);
     assert.is(stats.repairsDropped, 1);

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import type { HotStorageEvent } from '../../runtime/index.js';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, type Harness } from './harness.js';
+import { users } from './hot/index.js';
 
 let h: Harness;
 
@@ -22,22 +23,22 @@ function user(id: number, name: string) {
 test('each protocol branch emits its event once, with the table and the row key; stats() sums them', timed(15_000, async () => {
   const events: HotStorageEvent[] = [];
   const s = await h.storage({ onEvent: (event) => events.push(event) });
-  const table = `${h.schema}.users`;
+  const table = 'public.users'; // as Drizzle sees it; the search_path puts it in the suite's schema
   const take = () => events.splice(0).map((e) => `${e.type}${e.table === table ? '' : ` ${e.table}`}${e.key?.endsWith('}') ? ` ${e.key.slice(e.key.lastIndexOf('{'))}` : ''}`);
 
   await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (1, 'u1@example.com', 1, 's1', 'one')`);
-  await h.t.users.getBy(s.hs, ['id'], { id: 1 });
+  await users.getByPk(s.hs, 1);
   assert.equal(take(), ['miss {1}', 'fill {1}']);
-  await h.t.users.getBy(s.hs, ['id'], { id: 1 });
+  await users.getByPk(s.hs, 1);
   assert.equal(take(), ['hit {1}']);
-  await h.t.users.getBy(s.hs, ['id'], { id: 2 });
-  await h.t.users.getBy(s.hs, ['id'], { id: 2 });
+  await users.getByPk(s.hs, 2);
+  await users.getByPk(s.hs, 2);
   assert.equal(take(), ['miss {2}', 'fill {2}', 'hit {2}', 'tombstoneHit {2}']);
-  await h.t.users.save(s.hs, user(1, 'uno'));
+  await users.save(s.hs, user(1, 'uno'));
   assert.equal(take(), ['write {1}']);
   const [key] = await h.admin.redis.keys(`${h.prefix}*.users@*:{1}`);
   await h.admin.redis.set(key ?? '', 'junk');
-  await h.t.users.getBy(s.hs, ['id'], { id: 1 });
+  await users.getByPk(s.hs, 1);
   assert.equal(take(), ['corrupt {1}', 'miss {1}', 'fill {1}']);
 
   // two writers in flight on one row: invalidation, then reads of the marker go to Postgres
@@ -49,13 +50,13 @@ test('each protocol branch emits its event once, with the table and the row key;
       beforeCommit: async () => {
         if (!armed) return;
         armed = false;
-        await h.t.users.save(rival.hs, user(1, 'rival'));
+        await users.save(rival.hs, user(1, 'rival'));
       },
     },
   });
-  await h.t.users.save(overlapping.hs, user(1, 'last'));
+  await users.save(overlapping.hs, user(1, 'last'));
   assert.equal(take(), ['invalidation {1}']);
-  await h.t.users.getBy(s.hs, ['id'], { id: 1 });
+  await users.getByPk(s.hs, 1);
   assert.equal(take(), ['invalidRead {1}', 'miss']);
 
   const stats = s.hs.stats();
@@ -74,9 +75,9 @@ test('a reader waiting for another reader\'s lease is counted as a lease wait', 
   const holding = new Promise<void>((resolve) => (leased = resolve));
   const holder = await h.storage({ hooks: { afterLease: async () => { leased(); await gate; } } });
   const waiter = await h.storage({ wait: async () => release() });
-  const first = h.t.users.getBy(holder.hs, ['id'], { id: 50 });
+  const first = users.getByPk(holder.hs, 50);
   await holding;
-  const second = await h.t.users.getBy(waiter.hs, ['id'], { id: 50 });
+  const second = await users.getByPk(waiter.hs, 50);
   assert.is(second?.name, 'fifty');
   assert.is((await first)?.name, 'fifty');
   assert.ok(waiter.hs.stats().leaseWaits >= 1);
@@ -84,7 +85,7 @@ test('a reader waiting for another reader\'s lease is counted as a lease wait', 
 
 test('a failing onEvent listener does not break the call', timed(10_000, async () => {
   const s = await h.storage({ onEvent: () => { throw new Error('listener bug'); } });
-  assert.is(await h.t.users.getBy(s.hs, ['id'], { id: 999 }), null);
+  assert.is(await users.getByPk(s.hs, 999), null);
   assert.is(s.hs.stats().misses, 1);
 }));
 

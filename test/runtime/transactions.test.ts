@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { timed } from '../helpers/timeout.js';
 import { dumpPrefix, openHarness, recordCommands, type Harness, type Storage } from './harness.js';
+import { accounts, users } from './hot/index.js';
 
 let h: Harness;
 let s: Storage;
@@ -20,17 +21,17 @@ function user(id: number, over: Partial<{ email: string; name: string; version: 
 }
 
 test('a rolled-back transaction sends no Redis command and leaves every key under the prefix as it was', timed(10_000, async () => {
-  await h.t.users.save(s.hs, user(1));
-  await h.t.users.save(s.hs, user(2));
-  await h.t.users.getBy(s.hs, ['id'], { id: 3 }); // a cached absence
+  await users.save(s.hs, user(1));
+  await users.save(s.hs, user(2));
+  await users.getByPk(s.hs, 3); // a cached absence
   const before = await dumpPrefix(h.admin.redis, h.prefix);
   const commands = await recordCommands(h.admin.redis, h.prefix, async () => {
     const error = await s.hs
       .transaction(async (tx) => {
-        await h.t.users.save(tx, user(1, { name: 'changed' }));
-        await h.t.users.update(tx, { id: 2 }, { email: 'moved@example.com' });
-        await h.t.users.save(tx, user(3));
-        await h.t.users.remove(tx, { id: 1 });
+        await users.save(tx, user(1, { name: 'changed' }));
+        await users.update(tx, 2, { email: 'moved@example.com' });
+        await users.save(tx, user(3));
+        await users.remove(tx, 1);
         throw new Error('roll back');
       })
       .then(() => undefined, (e: unknown) => e);
@@ -38,39 +39,39 @@ test('a rolled-back transaction sends no Redis command and leaves every key unde
   });
   assert.equal(commands, []);
   assert.equal(await dumpPrefix(h.admin.redis, h.prefix), before);
-  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 1 }))?.name, 'user 1');
-  assert.is((await h.t.users.getBy(s.hs, ['email'], { email: 'u2@example.com' }))?.id, 2);
-  assert.is(await h.t.users.getBy(s.hs, ['id'], { id: 3 }), null);
+  assert.is((await users.getByPk(s.hs, 1))?.name, 'user 1');
+  assert.is((await users.getByEmail(s.hs, 'u2@example.com'))?.id, 2);
+  assert.is(await users.getByPk(s.hs, 3), null);
 }));
 
 test('a transaction whose COMMIT fails releases its leases and leaves the cached rows as they were', timed(10_000, async () => {
-  await h.t.users.save(s.hs, user(10));
+  await users.save(s.hs, user(10));
   await h.admin.sql.unsafe(`create table "${h.schema}".deferred (id integer primary key, ref integer not null)`);
   await h.admin.sql.unsafe(`alter table "${h.schema}".deferred add constraint deferred_ref foreign key (ref) references "${h.schema}".users(id) deferrable initially deferred`);
   const before = await dumpPrefix(h.admin.redis, h.prefix);
   const error = await s.hs
     .transaction(async (tx) => {
-      await h.t.users.save(tx, user(10, { name: 'never' }));
+      await users.save(tx, user(10, { name: 'never' }));
       // violates the deferred foreign key only at COMMIT
       await tx.db.execute(`insert into "${h.schema}".deferred values (1, 999999)`);
     })
     .then(() => undefined, (e: unknown) => e);
   assert.ok(error instanceof Error, 'the commit fails');
   assert.equal(await dumpPrefix(h.admin.redis, h.prefix), before);
-  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 10 }))?.name, 'user 10');
+  assert.is((await users.getByPk(s.hs, 10))?.name, 'user 10');
 }));
 
 test('a committed transaction updates the cache after COMMIT in one round trip for all its rows', timed(10_000, async () => {
-  await h.t.users.save(s.hs, user(20));
-  await h.t.users.save(s.hs, user(21));
+  await users.save(s.hs, user(20));
+  await users.save(s.hs, user(21));
   const roundTrips = s.hs.stats().redisRoundTrips;
   let inside = 0;
   const result = await s.hs.transaction(async (tx) => {
-    await h.t.users.save(tx, user(20, { name: 'twenty' }));
-    await h.t.users.update(tx, { id: 21 }, { version: 2 });
-    await h.t.users.save(tx, user(22));
-    await h.t.users.remove(tx, { id: 20 });
-    await h.t.users.save(tx, user(20, { name: 'back' }));
+    await users.save(tx, user(20, { name: 'twenty' }));
+    await users.update(tx, 21, { version: 2 });
+    await users.save(tx, user(22));
+    await users.remove(tx, 20);
+    await users.save(tx, user(20, { name: 'back' }));
     inside = s.hs.stats().redisRoundTrips - roundTrips;
     return 'done';
   });
@@ -78,30 +79,30 @@ test('a committed transaction updates the cache after COMMIT in one round trip f
   assert.is(inside, 0, 'no Redis work while the body runs');
   assert.is(s.hs.stats().redisRoundTrips - roundTrips, 2, 'leases before COMMIT, apply after');
   const sqlBefore = s.queries.length;
-  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 20 }))?.name, 'back');
-  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 21 }))?.version, 2);
-  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 22 }))?.id, 22);
+  assert.is((await users.getByPk(s.hs, 20))?.name, 'back');
+  assert.is((await users.getByPk(s.hs, 21))?.version, 2);
+  assert.is((await users.getByPk(s.hs, 22))?.id, 22);
   assert.is(s.queries.length, sqlBefore, 'all three are hits');
 }));
 
 test('reads inside a transaction see its own uncommitted writes; others keep seeing the committed row', timed(10_000, async () => {
-  await h.t.users.save(s.hs, user(30));
+  await users.save(s.hs, user(30));
   await s.hs.transaction(async (tx) => {
-    await h.t.users.update(tx, { id: 30 }, { name: 'inside' });
-    assert.is((await h.t.users.getBy(tx, ['id'], { id: 30 }))?.name, 'inside');
-    assert.is((await h.t.users.getManyByIdentity(tx, [{ id: 30 }]))[0]?.name, 'inside');
-    assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 30 }))?.name, 'user 30');
+    await users.update(tx, 30, { name: 'inside' });
+    assert.is((await users.getByPk(tx, 30))?.name, 'inside');
+    assert.is((await users.getManyByPk(tx, [30]))[0]?.name, 'inside');
+    assert.is((await users.getByPk(s.hs, 30))?.name, 'user 30');
   });
-  assert.is((await h.t.users.getBy(s.hs, ['id'], { id: 30 }))?.name, 'inside');
+  assert.is((await users.getByPk(s.hs, 30))?.name, 'inside');
 }));
 
 test('a transaction that inserts rows without their serial identity caches them under their new ids', timed(10_000, async () => {
   const [a, b] = await s.hs.transaction(async (tx) => [
-    await h.t.accounts.save(tx, { handle: 'ta' }),
-    await h.t.accounts.save(tx, { handle: 'tb' }),
+    await accounts.save(tx, { handle: 'ta' }),
+    await accounts.save(tx, { handle: 'tb' }),
   ]);
   const sqlBefore = s.queries.length;
-  assert.equal(await h.t.accounts.getManyByIdentity(s.hs, [{ id: b?.id }, { id: a?.id }]), [b, a]);
+  assert.equal(await accounts.getManyByPk(s.hs, [b.id, a.id]), [b, a]);
   assert.is(s.queries.length, sqlBefore);
 }));
 
@@ -111,7 +112,7 @@ test('tx cannot be used after the transaction has ended', timed(10_000, async ()
     kept = tx;
   });
   if (kept === undefined) throw new Error('no tx');
-  const error = await h.t.users.save(kept, user(40)).then(() => undefined, (e: unknown) => e);
+  const error = await users.save(kept, user(40)).then(() => undefined, (e: unknown) => e);
   assert.match(String(error), /transaction has ended/);
   assert.is((await h.admin.sql.unsafe(`select count(*)::int as n from "${h.schema}".users where id = 40`))[0]?.n, 0);
 }));

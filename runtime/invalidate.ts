@@ -89,7 +89,8 @@ export async function invalidateEntries(
     const call = calls[i];
     if (call === undefined) return;
     if (result instanceof Error) throw result;
-    core.emit(result === 'skipped' ? 'outboxSkip' : 'outboxInvalidation', call.rt.info.display, call.keys.row);
+    // 'pending': the entry's own writer is still in flight; its apply-write will write this commit's row.
+    core.emit(result === 'invalidated' ? 'outboxInvalidation' : 'outboxSkip', call.rt.info.display, call.keys.row);
   });
 }
 

@@ -1,0 +1,94 @@
+// Writes made through hotstorage are not invalidated again by their own trigger (that would empty the cache after
+// every save): the writer names its transaction (hotstorage.origin), apply-write records the applied token next to
+// the row, and the listener skips the entry whose origin it finds there. A writer that died after its commit, before
+// its cache update, is still invalidated.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { HotStorage, Listener } from '../../runtime/index.js';
+import { timed } from '../helpers/timeout.js';
+import { emailOf, eventually, openWorld, range, type World } from './world.js';
+
+let world: World;
+let hs: HotStorage;
+let listener: Listener;
+
+const outboxSize = async () => Number((await world.admin.sql.unsafe<{ n: string }[]>(`select count(*)::text as n from "${world.feed}".outbox`))[0]?.n);
+
+test.before(async () => {
+  world = await openWorld('inval_own');
+  ({ hs } = await world.storage());
+  listener = await hs.listen({ pollIntervalMs: 200 });
+});
+
+test.after(async () => {
+  await listener.stop();
+  await world.close();
+});
+
+test('a burst of saves through hotstorage stays cached: the listener skips their own entries (hit ratio after the burst)', timed(60_000, async () => {
+  const ids = range(1, 1000);
+  const before = hs.stats();
+  for (let i = 0; i < ids.length; i += 50) {
+    await Promise.all(ids.slice(i, i + 50).map((id) => world.hot.items.save(hs, { id, email: emailOf(id), name: `n${id}` })));
+  }
+  await eventually(async () => (await outboxSize()) === 0, 'the outbox is drained');
+  const drained = hs.stats();
+  assert.is(drained.outboxInvalidations - before.outboxInvalidations, 0, 'no own write invalidated');
+  assert.is(drained.outboxSkips - before.outboxSkips, ids.length, 'every own entry skipped');
+  const rows = await Promise.all(ids.map((id) => world.hot.items.getBy(hs, ['id'], { id })));
+  assert.ok(rows.every((row, i) => row?.name === `n${ids[i]}`));
+  const after = hs.stats();
+  const hits = after.hits - drained.hits;
+  const misses = after.misses - drained.misses;
+  const ratio = hits / (hits + misses);
+  console.log(`  hit ratio after a burst of ${ids.length} saves and a drained outbox: ${(ratio * 100).toFixed(1)}% (${hits} hits, ${misses} misses)`);
+  assert.is(ratio, 1);
+}));
+
+test('writes inside hs.transaction are skipped too', timed(30_000, async () => {
+  const before = hs.stats();
+  await hs.transaction(async (tx) => {
+    await world.hot.items.update(tx, { id: 1 }, { name: 'in a transaction' });
+    await world.hot.items.save(tx, { id: 2001, email: emailOf(2001), name: 'new' });
+  });
+  await eventually(async () => (await outboxSize()) === 0, 'the outbox is drained');
+  const after = hs.stats();
+  assert.is(after.outboxInvalidations - before.outboxInvalidations, 0);
+  assert.is(after.outboxSkips - before.outboxSkips, 2);
+  const hitsBefore = hs.stats().hits;
+  assert.is((await world.hot.items.getBy(hs, ['id'], { id: 1 }))?.name, 'in a transaction');
+  assert.is(hs.stats().hits - hitsBefore, 1);
+}));
+
+test('a writer that dies after its commit, before its cache update, is still invalidated by its entry', timed(30_000, async () => {
+  await world.hot.items.save(hs, { id: 3001, email: emailOf(3001), name: 'before' });
+  assert.is((await world.hot.items.getBy(hs, ['id'], { id: 3001 }))?.name, 'before');
+  const crashing = await world.storage({
+    leaseTtlMs: 300,
+    hooks: {
+      afterCommit() {
+        throw new Error('the process died here');
+      },
+    },
+  });
+  const failed = await world.hot.items.update(crashing.hs, { id: 3001 }, { name: 'after' }).then(() => false, () => true);
+  assert.ok(failed, 'the writer died after its commit');
+  await eventually(async () => (await world.hot.items.getBy(hs, ['id'], { id: 3001 }))?.name === 'after', 'the committed row is read');
+}));
+
+test('without the listener an own write left in the outbox is skipped later, another process\'s raw write is not', timed(30_000, async () => {
+  await listener.stop();
+  await world.hot.items.save(hs, { id: 4001, email: emailOf(4001), name: 'own' });
+  await world.admin.sql.unsafe(`update "${world.schema}".items set name = 'raw' where id = 1`);
+  await world.hot.items.getBy(hs, ['id'], { id: 1 }); // stale until the listener runs
+  const before = hs.stats();
+  listener = await hs.listen({ pollIntervalMs: 200 });
+  await eventually(async () => (await outboxSize()) === 0, 'the outbox is drained');
+  const after = hs.stats();
+  assert.is(after.outboxSkips - before.outboxSkips, 1);
+  assert.is(after.outboxInvalidations - before.outboxInvalidations, 1);
+  assert.is((await world.hot.items.getBy(hs, ['id'], { id: 1 }))?.name, 'raw');
+  assert.is((await world.hot.items.getBy(hs, ['id'], { id: 4001 }))?.name, 'own');
+}));
+
+test.run();

@@ -12,6 +12,8 @@ export interface RedisServer {
   readonly url: string;
   /** Stops the server (SIGTERM) and waits for the process to exit. */
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL (no shutdown: only what the append-only file already holds survives). */
+  kill(): Promise<void>;
   /** Starts it again on the same port and waits until it answers PING. */
   start(): Promise<void>;
   /** Stops it for good and removes its directory. */
@@ -52,25 +54,26 @@ async function waitForPing(port: number, child: ChildProcess, deadlineMs: number
 
 /**
  * `persist`: keep data across stop/start (append-only file, fsync on every write), so a test can see what a
- * restarted Redis still holds from before its outage.
+ * restarted Redis still holds from before its outage. `args`: more redis-server arguments (`--maxmemory 2mb`,
+ * `--enable-debug-command yes`), kept across restarts.
  */
-export async function startRedisServer(options: { persist?: boolean } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: { persist?: boolean; args?: readonly string[] } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hs-redis-'));
   let child: ChildProcess | undefined;
   const launch = async () => {
     const persistence = options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, ...(options.args ?? [])], {
       stdio: 'ignore',
     });
     await waitForPing(port, child, 5000);
   };
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const running = child;
-    if (running === undefined || running.exitCode !== null) return;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
-      running.kill('SIGTERM');
+      running.kill(signal);
     });
   };
   await launch();
@@ -78,7 +81,8 @@ export async function startRedisServer(options: { persist?: boolean } = {}): Pro
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stop,
+    stop: () => stop(),
+    kill: () => stop('SIGKILL'),
     start: launch,
     destroy: async () => {
       await stop();

@@ -1,0 +1,122 @@
+// The outbox is the durable part: a listener whose connection is killed, or that is stopped for a while, catches up
+// and leaves no stale read. And the lease override in invalidate-row is what stops a reader that read the old row
+// before the commit from filling it after the invalidation.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { HotStorage, Listener } from '../../runtime/index.js';
+import { timed } from '../helpers/timeout.js';
+import { disagreement, emailOf, eventually, openWorld, range, warm, type World } from './world.js';
+
+let world: World;
+let hs: HotStorage;
+let listener: Listener;
+
+const items = () => `"${world.schema}".items`;
+const outboxSize = async () => Number((await world.admin.sql.unsafe<{ n: string }[]>(`select count(*)::text as n from "${world.feed}".outbox`))[0]?.n);
+
+async function seed(ids: readonly number[]): Promise<void> {
+  await world.admin.sql.unsafe(`insert into ${items()} (id, email, name) select g, 'u' || g || '@example.com', 'n' || g from unnest($1::int[]) g`, [ids as number[]]);
+}
+
+async function agrees(ids: readonly number[], what: string): Promise<void> {
+  let last: string | undefined;
+  await eventually(async () => (last = await disagreement(world, hs, ids, ids.map(emailOf))) === undefined, `${what}: ${last ?? ''}`, 30_000);
+}
+
+/** Backends of the listener: its LISTEN connection (channel = the outbox schema) and any drain under way. */
+async function killListenerBackends(): Promise<number> {
+  const rows = await world.admin.sql.unsafe<{ killed: boolean }[]>(
+    `select pg_terminate_backend(pid) as killed from pg_stat_activity
+     where pid <> pg_backend_pid() and (query = $1 or query like $2)`,
+    [`listen "${world.feed}"`, `%delete from "${world.feed}".outbox%`],
+  );
+  return rows.filter((r) => r.killed).length;
+}
+
+test.before(async () => {
+  world = await openWorld('inval_resil');
+  ({ hs } = await world.storage());
+  listener = await hs.listen({ pollIntervalMs: 200 });
+});
+
+test.after(async () => {
+  await listener.stop();
+  await world.close();
+});
+
+test('the listener\'s backend killed in the middle of a bulk update: no stale read afterwards', timed(90_000, async () => {
+  const ids = range(1, 5000);
+  await seed(ids);
+  await warm(world, hs, ids, ids.map(emailOf));
+  let killed = 0;
+  // 5000 rows in statements of 250 (under the trigger's row limit: every key is recorded), killing mid-way.
+  for (let from = 1; from <= 5000; from += 250) {
+    await world.admin.sql.unsafe(`update ${items()} set name = name || '*' where id between $1 and $2`, [from, from + 249]);
+    if (from === 2251) killed = await killListenerBackends();
+  }
+  assert.ok(killed >= 1, 'the LISTEN backend was found and terminated');
+  await agrees(ids, 'after the kill');
+  await eventually(async () => (await outboxSize()) === 0, 'the outbox is drained');
+}));
+
+test('the listener stopped during writes and started again: it catches up, no stale read', timed(90_000, async () => {
+  const ids = range(10_001, 12_000);
+  await seed(ids);
+  await warm(world, hs, ids, ids.map(emailOf));
+  const writes = (async () => {
+    for (let from = 10_001; from <= 12_000; from += 100) {
+      await world.admin.sql.unsafe(`update ${items()} set name = name || '#' where id between $1 and $2`, [from, from + 99]);
+    }
+  })();
+  await listener.stop();
+  await writes;
+  await warm(world, hs, ids, ids.map(emailOf));
+  assert.ok((await disagreement(world, hs, ids, ids.map(emailOf))) !== undefined, 'stale while no listener runs');
+  listener = await hs.listen({ pollIntervalMs: 200 });
+  await agrees(ids, 'after the restart');
+}));
+
+/**
+ * A reader leases a missing row and reads it from Postgres (old value); then a raw update commits and the listener
+ * invalidates; then the reader fills. With the override its fill is refused; without it the old row stays cached.
+ */
+async function staleFillSurvives(overrideLease: boolean, id: number): Promise<boolean> {
+  await seed([id]);
+  let readDone!: () => void;
+  const read = new Promise<void>((resolve) => (readDone = resolve));
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const reader = await world.storage({
+    hooks: {
+      async afterDbRead(step) {
+        if (step.row?.['id'] !== id) return;
+        readDone();
+        await gate;
+      },
+    },
+  });
+  await listener.stop();
+  const only = await hs.listen({ pollIntervalMs: 60_000, unsafeSkipLeaseOverride: !overrideLease });
+  try {
+    const pending = world.hot.items.getBy(reader.hs, ['id'], { id });
+    await read;
+    await world.admin.sql.unsafe(`update ${items()} set name = 'new' where id = $1`, [id]);
+    await eventually(async () => {
+      await only.drain();
+      return (await outboxSize()) === 0;
+    }, 'the invalidation is done');
+    open();
+    assert.is((await pending)?.name, `n${id}`, 'the reader answered what it read');
+    return (await world.hot.items.getBy(hs, ['id'], { id }))?.name !== 'new';
+  } finally {
+    await only.stop();
+    listener = await hs.listen({ pollIntervalMs: 200 });
+  }
+}
+
+test('the lease override matters: without it a reader that read before the commit fills the old row after the invalidation', timed(30_000, async () => {
+  assert.ok(await staleFillSurvives(false, 20_001), 'without the override the stale fill survives');
+  assert.not.ok(await staleFillSurvives(true, 20_002), 'with the override the fill is refused');
+}));
+
+test.run();

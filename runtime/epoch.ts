@@ -81,14 +81,13 @@ export class Epochs {
     }
   }
 
-  /** Reads every known epoch again (one round trip); an epoch never goes back. */
+  /** Reads every known epoch again (one round trip: a pipeline of GETs, which a Cluster splits by slot, unlike MGET). */
   async refresh(): Promise<void> {
     const cells = this.cells.filter((c) => c.ready);
     if (cells.length === 0) return;
     try {
-      const values = await this.io.commands([['MGET', ...cells.map((c) => c.key)]]);
-      const list = Array.isArray(values[0]) ? (values[0] as unknown[]) : [];
-      cells.forEach((cell, i) => this.set(cell, list[i]));
+      const values = await this.io.commands(cells.map((c) => ['GET', c.key] as const));
+      cells.forEach((cell, i) => this.set(cell, values[i]));
     } catch (error) {
       this.onError(error);
     }

@@ -11,7 +11,7 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import type { StorageCore } from './core.js';
-import { OptionError } from './errors.js';
+import { OptionError, RedisUnavailableError } from './errors.js';
 import type { HotTable } from './index.js';
 import { bumpEpoch, invalidateEntries, tableId, type OutboxEntry } from './invalidate.js';
 import type { Database } from './options.js';
@@ -37,6 +37,8 @@ export interface ListenOptions {
    * epoch bump instead of row by row (default 100000).
    */
   readonly outboxLimit?: number;
+  /** Called with every failed drain or size check (Postgres or Redis); the entries stay and are tried again. */
+  readonly onError?: (error: unknown) => void;
   /** TEST ONLY: skip the lease override of invalidate-row, to prove it matters. Never set it in an application. */
   readonly unsafeSkipLeaseOverride?: boolean;
 }
@@ -120,7 +122,8 @@ export async function startListener(core: StorageCore, options: ListenOptions = 
   };
   const failed = (error: unknown) => {
     // Postgres or Redis failing: the entries stay; the next wake-up or poll tries again.
-    core.redisError(error);
+    if (error instanceof RedisUnavailableError || (error instanceof Error && error.name === 'ReplyError')) core.redisError(error);
+    options.onError?.(error);
   };
   const kick = (): void => {
     if (!running) return;

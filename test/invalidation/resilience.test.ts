@@ -3,7 +3,9 @@
 // before the commit from filling it after the invalidation.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Redis } from 'ioredis';
 import type { HotStorage, Listener } from '../../runtime/index.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 import { timed } from '../helpers/timeout.js';
 import { disagreement, emailOf, eventually, openWorld, range, warm, type World } from './world.js';
 
@@ -117,6 +119,32 @@ async function staleFillSurvives(overrideLease: boolean, id: number): Promise<bo
 test('the lease override matters: without it a reader that read before the commit fills the old row after the invalidation', timed(30_000, async () => {
   assert.ok(await staleFillSurvives(false, 20_001), 'without the override the stale fill survives');
   assert.not.ok(await staleFillSurvives(true, 20_002), 'with the override the fill is refused');
+}));
+
+test('Redis down while draining: the drain rolls back, the entry stays, and is applied once Redis is back', timed(60_000, async () => {
+  const server = await startRedisServer({ persist: true });
+  const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined); // refused connections while the server is down are the point of this test
+  try {
+    const own = await world.storage({ redis: client, commandTimeoutMs: 300 });
+    await seed([30_001]);
+    assert.is((await world.hot.items.getBy(own.hs, ['id'], { id: 30_001 }))?.name, 'n30001');
+    await listener.stop(); // this test's entries are drained by the listener on the storage below only
+    const errors: unknown[] = [];
+    const drainer = await own.hs.listen({ pollIntervalMs: 100, onError: (error) => errors.push(error) });
+    await server.stop();
+    await world.admin.sql.unsafe(`update ${items()} set name = 'while down' where id = 30001`);
+    await eventually(async () => errors.length >= 2, 'drains fail while Redis is down');
+    assert.is(await outboxSize(), 1, 'the entry stays');
+    await server.start();
+    await eventually(async () => (await outboxSize()) === 0, 'drained once Redis is back');
+    assert.is((await world.hot.items.getBy(own.hs, ['id'], { id: 30_001 }))?.name, 'while down', 'the row cached before the outage is gone');
+    await drainer.stop();
+  } finally {
+    client.disconnect();
+    await server.destroy();
+    listener = await hs.listen({ pollIntervalMs: 200 });
+  }
 }));
 
 test.run();

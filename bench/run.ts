@@ -244,7 +244,7 @@ function round(n: number, digits: number): number {
 function rounded(r: CaseResult): CaseResult {
   if (!('opsPerSec' in r)) return r;
   const t: TimedResult = r;
-  return { ...t, opsPerSec: round(t.opsPerSec, 1), p50us: round(t.p50us, 1), p99us: round(t.p99us, 1), roundsOpsPerSec: t.roundsOpsPerSec.map((v) => round(v, 1)) };
+  return { ...t, opsPerSec: round(t.opsPerSec, 1), p50us: round(t.p50us, 1), p99us: round(t.p99us, 1), cpuUsPerOp: round(t.cpuUsPerOp, 1), roundsOpsPerSec: t.roundsOpsPerSec.map((v) => round(v, 1)) };
 }
 
 await main();

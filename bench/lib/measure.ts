@@ -17,6 +17,8 @@ export interface Measurement {
   readonly opsPerSec: number;
   readonly p50us: number;
   readonly p99us: number;
+  /** CPU time of this process (user + system) per operation in the timed phase: steadier than wall time on a busy machine. */
+  readonly cpuUsPerOp: number;
 }
 
 /** Progress of the running phase, for the progress line. */
@@ -49,6 +51,7 @@ export async function measure(op: Operation, concurrency: number, phase: Phase, 
   next = Math.min(next, warmOps);
 
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + phase.durationMs;
   await Promise.all(
@@ -62,12 +65,13 @@ export async function measure(op: Operation, concurrency: number, phase: Phase, 
     }),
   );
   const elapsedMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   if (latencies.length === 0) throw new Error('no operation completed in the timed phase (maxOps used up by the warm-up?)');
-  return summarize(latencies, elapsedMs);
+  return { ...summarize(latencies, elapsedMs), cpuUsPerOp: (used.user + used.system) / latencies.length };
 }
 
 /** Throughput over the phase's wall time; percentiles of the per-operation latencies (nearest rank). */
-export function summarize(latenciesMs: readonly number[], elapsedMs: number): Measurement {
+export function summarize(latenciesMs: readonly number[], elapsedMs: number): Omit<Measurement, 'cpuUsPerOp'> {
   const sorted = Float64Array.from(latenciesMs).sort();
   const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
   return {

@@ -22,16 +22,16 @@ export function ratioToReference(results: readonly CaseResult[], name: string, c
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export function formatResults(results: readonly CaseResult[]): string {
-  const rows: string[][] = [['case', 'c', 'ops/s', 'p50 µs', 'p99 µs', 'time/op vs']];
+  const rows: string[][] = [['case', 'c', 'ops/s', 'p50 µs', 'p99 µs', 'cpu µs/op', 'time/op vs']];
   for (const r of results) {
     if (isTimed(r)) {
       const vs = ratioToReference(results, r.name, r.concurrency);
-      rows.push([r.name, String(r.concurrency), int(r.opsPerSec), int(r.p50us), int(r.p99us), vs ? `${vs.ratio.toFixed(2)}× ${vs.reference}` : '']);
+      rows.push([r.name, String(r.concurrency), int(r.opsPerSec), int(r.p50us), int(r.p99us), r.cpuUsPerOp.toFixed(1), vs ? `${vs.ratio.toFixed(2)}× ${vs.reference}` : '']);
     } else if ('skipped' in r && r.concurrency !== undefined) {
-      rows.push([r.name, String(r.concurrency), 'skipped', '', '', '']);
+      rows.push([r.name, String(r.concurrency), 'skipped', '', '', '', '']);
     }
   }
-  const lines = [table(rows, [false, true, true, true, true, false])];
+  const lines = [table(rows, [false, true, true, true, true, true, false])];
   const values: string[][] = [['figure', 'value', 'detail']];
   for (const r of results) {
     if (isValue(r)) values.push([r.name, `${formatNumber(r.value)} ${r.unit}`, r.detail ? JSON.stringify(r.detail) : '']);

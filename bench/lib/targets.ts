@@ -9,6 +9,8 @@ export interface TimedResult {
   readonly p50us: number;
   readonly p99us: number;
   readonly ops: number;
+  /** This process's CPU time per operation (user + system), median round. */
+  readonly cpuUsPerOp: number;
   /** Throughput of each round (the reported figures are the median round's). */
   readonly roundsOpsPerSec: readonly number[];
 }

@@ -137,4 +137,11 @@ test('unique values swapped between two rows by raw SQL: each value finds its ne
   await agrees(ids, [...emails, 'swap-tmp'], 'after a swap');
 }));
 
+test('a primary key changed by raw SQL: the old identity finds nothing, the new one and the email find the row', timed(30_000, async () => {
+  await seed([90_001]);
+  await warm(world, hs, [90_001, 90_002], [emailOf(90_001)]);
+  await world.admin.sql.unsafe(`update ${items()} set id = 90002 where id = 90001`);
+  await agrees([90_001, 90_002], [emailOf(90_001)], 'after a pk change');
+}));
+
 test.run();

@@ -9,7 +9,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as generatorBench from './generator.js';
-import { cacheCases, listenerMissing, readCases, triggerSql, writeCases, type Case, type TimedCase } from './lib/cases.js';
+import { cacheCases, readCases, triggerSql, writeCases, type Case, type TimedCase } from './lib/cases.js';
 import { renderChart } from './lib/chart.js';
 import { measure, type Measurement } from './lib/measure.js';
 import { progress } from './lib/progress.js';
@@ -52,11 +52,10 @@ async function main(): Promise<void> {
   try {
     const machine = await describeMachine(world, load);
     await warmCache(world);
-    const listener = listenerMissing(world);
-    const triggers = selected('drizzle.updateWithTriggers') ? triggersOrReason(world) : 'not selected';
+    const triggers = selected('drizzle.updateWithTriggers') || selected('hitRatio.afterSaves') ? triggersOrReason(world) : 'not selected';
     const reads = readCases(world).filter((c) => selected(c.name));
     const values = cacheCases(world).filter((c) => selected(c.name));
-    const writes = writeCases(world, triggers, listener).filter((c) => selected(c.name));
+    const writes = writeCases(world, triggers).filter((c) => selected(c.name));
     const generator = ['generator.generate200', 'generator.check200'].filter(selected);
     const show = progress();
     const steps = countSteps(reads) + countSteps(values) + countSteps(writes) + (generator.length > 0 ? 1 : 0);

@@ -1,8 +1,11 @@
 // The benchmark's table: one row shape a typical application caches, with a primary key, a single-column unique key
-// and a composite unique key. Unqualified (no pgSchema): the bench runs it in a schema of its own through search_path.
-import { boolean, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+// and a composite unique key. It lives in a schema of the bench's own (created and dropped by each run), declared
+// here so that Drizzle's SQL, the runtime's keys and the change feed's triggers all name the same schema.
+import { boolean, integer, jsonb, pgSchema, text, timestamp, unique } from 'drizzle-orm/pg-core';
 
-export const benchRows = pgTable(
+export const BENCH_SCHEMA = 'hotstorage_bench';
+
+export const benchRows = pgSchema(BENCH_SCHEMA).table(
   'bench_rows',
   {
     id: integer('id').primaryKey(),

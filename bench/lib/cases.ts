@@ -5,6 +5,7 @@ import { eq, inArray, sql as drizzleSql } from 'drizzle-orm';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createHotStorage } from '../../runtime/index.js';
 import { benchRows } from '../db/schema.js';
 import * as hot from '../hot/index.js';
 import type { Operation } from './measure.js';
@@ -45,21 +46,14 @@ function idsOf(n: number, count: number): number[] {
   return Array.from({ length: count }, (_, j) => idOf(n * count + j));
 }
 
-/** Why the listener case cannot run yet, or undefined when hs.listen() is there. */
-export function listenerMissing(world: World): string | undefined {
-  const listen = (world.hs as unknown as Record<string, unknown>)['listen'];
-  return typeof listen === 'function' ? undefined : 'the out-of-band listener (hs.listen) is not on main yet';
-}
-
 export interface TriggerSql {
   readonly install: string;
   readonly drop: string;
 }
 
 /**
- * The change-feed SQL for the bench table as `hotstorage triggers` prints it (the real CLI), aimed at the bench's
- * own schema, with the outbox in a schema of the bench's own (dropped at the end). A reason instead when the
- * command is not there yet.
+ * The change-feed SQL for the bench table exactly as `hotstorage triggers` prints it (the real CLI), with the outbox in
+ * a schema of the bench's own (dropped at the end). A reason instead when the command is not there.
  */
 export function triggerSql(world: World): TriggerSql | string {
   const cli = fileURLToPath(new URL('../../bin/hotstorage.js', import.meta.url));
@@ -68,8 +62,7 @@ export function triggerSql(world: World): TriggerSql | string {
   const print = (extra: string[]) => {
     const result = spawnSync(process.execPath, [cli, 'triggers', '--config', config, '--outbox-schema', world.outboxSchema, ...extra], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`hotstorage triggers ${extra.join(' ')} exited ${result.status}: ${result.stderr}`);
-    // The schema file declares the table unqualified (schema public, as Drizzle sees it); the bench's copy lives in its own schema.
-    return result.stdout.replaceAll('"public"."bench_rows"', `"${world.schema}"."bench_rows"`);
+    return result.stdout;
   };
   return { install: print([]), drop: print(['--drop']) };
 }
@@ -119,7 +112,7 @@ export function readCases(world: World): Case[] {
     },
     { kind: 'timed', name: 'drizzle.inArray100', op: (n) => db.select().from(benchRows).where(inArray(benchRows.id, idsOf(n, 100))) },
     { kind: 'timed', name: 'drizzle.preparedByPk', op: (n) => prepared.execute({ id: idOf(n) }) },
-    { kind: 'timed', name: 'pg.selectByPk', op: (n) => world.sql`select * from bench_rows where id = ${idOf(n)}` },
+    { kind: 'timed', name: 'pg.selectByPk', op: (n) => world.sql`select * from ${world.sql(world.schema)}.bench_rows where id = ${idOf(n)}` },
   ];
 }
 
@@ -132,7 +125,7 @@ export function cacheCases(world: World): Case[] {
   ];
 }
 
-export function writeCases(world: World, triggers: TriggerSql | string, listener: string | undefined): Case[] {
+export function writeCases(world: World, triggers: TriggerSql | string): Case[] {
   const { hs, db } = world;
   const admin = world.admin.sql;
   const upsert = (row: BenchRow) =>
@@ -168,13 +161,9 @@ export function writeCases(world: World, triggers: TriggerSql | string, listener
           before: () => admin.unsafe(triggers.install).then(() => undefined),
           after: () => admin.unsafe(triggers.drop).then(() => undefined),
         },
-    {
-      kind: 'value',
-      name: 'hitRatio.afterSaves',
-      unit: 'ratio',
-      run: () => Promise.reject(new Error('hitRatio.afterSaves needs the listener')),
-      ...(listener === undefined ? {} : { skipped: listener }),
-    },
+    typeof triggers === 'string'
+      ? { kind: 'value', name: 'hitRatio.afterSaves', unit: 'ratio', run: () => Promise.reject(new Error(triggers)), skipped: triggers }
+      : { kind: 'value', name: 'hitRatio.afterSaves', unit: 'ratio', run: () => hitRatioAfterSaves(world, triggers) },
   ];
 }
 
@@ -240,4 +229,48 @@ async function stampede(world: World): Promise<{ value: number; detail: Record<s
     if (found.some((row) => row?.id !== id)) throw new Error('stampede: a reader did not get the row');
   }
   return { value: Math.max(...trials), detail: { readers: STAMPEDE_READERS, trials } };
+}
+
+const SAVES = 1000;
+const SAVE_CONCURRENCY = 64;
+
+/**
+ * With the change feed installed and a listener running (a storage created after the install, so it detects the feed
+ * and names its writes), 1,000 saves through hotstorage, the outbox drained, then one getByPk of each saved row:
+ * the share served from Redis. The triggers are dropped again afterwards.
+ */
+async function hitRatioAfterSaves(world: World, triggers: TriggerSql): Promise<{ value: number; detail: Record<string, unknown> }> {
+  await world.admin.sql.unsafe(triggers.install);
+  const hs = await createHotStorage({ db: world.db, redis: world.redis, prefix: world.prefix, outboxSchema: world.outboxSchema });
+  try {
+    const listener = await hs.listen({ pollIntervalMs: 200 });
+    try {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: SAVE_CONCURRENCY }, async () => {
+          for (let n = next++; n < SAVES; n = next++) await rows.save(hs, changed(n));
+        }),
+      );
+      const drainedAt = performance.now();
+      const outbox = async () => Number((await world.admin.sql.unsafe<{ n: string }[]>(`select count(*)::text as n from "${world.outboxSchema}".outbox`))[0]?.n);
+      while ((await outbox()) > 0) {
+        if (performance.now() - drainedAt > 30_000) throw new Error('the listener did not drain the outbox within 30 s');
+        await listener.drain();
+      }
+      const before = hs.stats();
+      for (let n = 0; n < SAVES; n++) await rows.getByPk(hs, idOf(n));
+      const after = hs.stats();
+      const hits = after.hits - before.hits;
+      const misses = after.misses - before.misses;
+      return {
+        value: Math.round((hits / (hits + misses)) * 10_000) / 10_000,
+        detail: { saves: SAVES, hits, misses, outboxSkips: after.outboxSkips, outboxInvalidations: after.outboxInvalidations, changeFeed: true },
+      };
+    } finally {
+      await listener.stop();
+    }
+  } finally {
+    hs.close();
+    await world.admin.sql.unsafe(triggers.drop);
+  }
 }

@@ -1,5 +1,5 @@
-// The benchmark's world: a Postgres schema and a Redis prefix of its own on the shared services, the 10,000-row
-// table in it, one storage over one postgres.js pool and one ioredis client (the same clients every case uses), and
+// The benchmark's world: a Postgres schema (bench/db/schema.ts's, created here and dropped at the end; a second run
+// at the same time is refused) and a Redis prefix of its own on the shared services, the 10,000-row table in it, one storage over one postgres.js pool and one ioredis client (the same clients every case uses), and
 // an admin connection pair for set-up, eviction, MEMORY USAGE and clean-up.
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { rowCodecFor, type RowCodec } from '../../runtime/codecs.js';
 import { createHotStorage, type HotStorage } from '../../runtime/index.js';
 import { buildTableRuntime, type TableRuntime } from '../../runtime/table-runtime.js';
-import { benchRows } from '../db/schema.js';
+import { BENCH_SCHEMA, benchRows } from '../db/schema.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -24,6 +24,7 @@ export interface World {
   readonly schema: string;
   /** Schema of the change feed's outbox and capture functions (hotstorage triggers --outbox-schema). */
   readonly outboxSchema: string;
+  readonly url: { readonly database: string; readonly redis: string };
   readonly prefix: string;
   readonly hs: HotStorage;
   readonly db: PostgresJsDatabase;
@@ -54,7 +55,7 @@ export function rowOf(id: number): BenchRow {
   };
 }
 
-const DDL = `create table bench_rows (
+const DDL = `create table "${BENCH_SCHEMA}".bench_rows (
   id integer primary key,
   email text not null unique,
   tenant_id integer not null,
@@ -68,22 +69,33 @@ const DDL = `create table bench_rows (
 )`;
 
 export async function openWorld(): Promise<World> {
-  const schema = `hs_bench_${process.pid}_${Date.now().toString(36)}`;
-  const prefix = `${schema}:`;
+  const schema = BENCH_SCHEMA;
+  // Short, as an application's would be (it is part of every key, so it counts in memory.bytesPerRow). Only one run
+  // holds the schema at a time, so the prefix can be fixed: whatever a killed run left under it is deleted first.
+  const prefix = 'hsb:';
   const admin = { sql: postgres(DATABASE_URL, { max: 2, onnotice: () => {} }), redis: new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }) };
-  await admin.sql.unsafe(`create schema "${schema}"`);
+  try {
+    await admin.sql.unsafe(`create schema "${schema}"`);
+  } catch (error) {
+    await admin.sql.end({ timeout: 2 });
+    admin.redis.disconnect();
+    throw new Error(
+      `cannot create schema ${schema} (${error instanceof Error ? error.message : String(error)}): another bench is running, ` +
+        `or a run was killed; if none is running: psql "${DATABASE_URL}" -c 'drop schema ${schema} cascade; drop schema if exists ${outboxSchemaOf(schema)} cascade'`,
+    );
+  }
+  await deletePrefix(admin.redis, prefix);
   let queries = 0;
   const sql = postgres(DATABASE_URL, {
     max: POOL_SIZE,
     onnotice: () => {},
-    connection: { search_path: schema },
     debug: () => {
       queries += 1;
     },
   });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    await admin.sql.unsafe(`set search_path to "${schema}"; ${DDL}`);
+    await admin.sql.unsafe(DDL);
     for (let from = 1; from <= ROWS; from += 1000) {
       const rows = Array.from({ length: Math.min(1000, ROWS - from + 1) }, (_, i) => toSqlRow(admin.sql, rowOf(from + i)));
       await admin.sql`insert into ${admin.sql(schema)}.bench_rows ${admin.sql(rows)}`;
@@ -96,6 +108,7 @@ export async function openWorld(): Promise<World> {
     return {
       schema,
       outboxSchema: outboxSchemaOf(schema),
+      url: { database: DATABASE_URL, redis: REDIS_URL },
       prefix,
       hs,
       db,

@@ -10,15 +10,26 @@ import { createHash } from 'node:crypto';
  */
 export function escapeKeyPart(text: string): string {
   if (text === '') return '%_';
+  // Hot path: ids, slugs and most key values need no escaping at all.
+  if (ALL_RAW.test(text)) return text;
   let out = '';
+  let run = 0; // start of the current run of raw units, copied with one slice
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (isRaw(unit)) out += text[i];
-    else if (unit < 0x80) out += `%${unit.toString(16).toUpperCase().padStart(2, '0')}`;
-    else out += `%u${unit.toString(16).toUpperCase().padStart(4, '0')}`;
+    const escaped = unit < 0x80 ? ASCII_ESCAPES[unit] : `%u${unit.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (escaped === undefined) continue;
+    out += text.slice(run, i) + escaped;
+    run = i + 1;
   }
-  return out;
+  return out + text.slice(run);
 }
+
+const ALL_RAW = /^[A-Za-z0-9_-]+$/;
+
+/** `%XX` for every ASCII unit that is not raw, undefined for raw ones (`A-Z a-z 0-9 _ -`). */
+const ASCII_ESCAPES: readonly (string | undefined)[] = Array.from({ length: 0x80 }, (_, unit) =>
+  isRaw(unit) ? undefined : `%${unit.toString(16).toUpperCase().padStart(2, '0')}`,
+);
 
 function isRaw(unit: number): boolean {
   return (
@@ -63,6 +74,16 @@ export interface TableKeyspace {
 export function tableKeyspace(input: { prefix: string; schema: string; table: string; shape: string }): TableKeyspace {
   const base = `${input.prefix}${escapeKeyPart(input.schema)}.${escapeKeyPart(input.table)}@${input.shape}`;
   const rowPrefix = `${base}:{`;
+  // Column names are few and fixed per table: escaped once, not on every lookup.
+  const columnTexts = new Map<string, string>();
+  const escapedColumn = (column: string): string => {
+    let text = columnTexts.get(column);
+    if (text === undefined) {
+      text = escapeKeyPart(column);
+      columnTexts.set(column, text);
+    }
+    return text;
+  };
   const rowKeysForTag = (tag: string): RowKeys => {
     const row = `${rowPrefix}${tag}}`;
     return { tag, row, index: `${row}:ix`, lease: `${row}:lease`, writers: `${row}:writers`, contended: `${row}:contended`, applied: `${row}:applied` };
@@ -75,7 +96,9 @@ export function tableKeyspace(input: { prefix: string; schema: string; table: st
     rowKeys: (parts) => rowKeysForTag(parts.map(escapeKeyPart).join(',')),
     pointer: (columns, parts) => {
       if (columns.length !== parts.length || columns.length === 0) throw new Error('hotstorage: pointer needs one part per column');
-      return `${base}:${columns.map((c, i) => `${escapeKeyPart(c)}=${escapeKeyPart(parts[i] ?? '')}`).join(':')}`;
+      let key = base;
+      for (let i = 0; i < columns.length; i++) key += `:${escapedColumn(columns[i] ?? '')}=${escapeKeyPart(parts[i] ?? '')}`;
+      return key;
     },
   };
 }

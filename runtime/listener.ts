@@ -148,6 +148,8 @@ export async function startListener(core: StorageCore, options: ListenOptions = 
     void checkBound().catch(failed).finally(kick);
   }, pollIntervalMs);
   timer.unref();
+  // A listener that was down for long starts with the bound check, before any drain takes the entries row by row.
+  await checkBound().catch(failed);
   // onlisten runs on every (re)connection of the LISTEN connection: catch up on what was written meanwhile.
   const subscription = await sql.listen(schema, () => kick(), () => kick());
 

@@ -5,15 +5,15 @@ import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import type { RowKeys } from './keys.js';
 import type { Database } from './options.js';
-import { applyEffects, markOrigin, releaseWriteLeases, takeWriteLeases, type Effect } from './write.js';
+import { applyEffects, releaseWriteLeases, takeWriteLeases, type Effect } from './write.js';
 
 export interface TransactionState {
   readonly db: Database;
   /** Throws when the transaction has ended (a `tx` kept past hs.transaction). */
   assertOpen(): void;
   record(effects: readonly Effect[]): void;
-  /** Names this transaction's writer for the change feed, once, before its first write (no-op without the feed). */
-  markOrigin(): Promise<void>;
+  /** This transaction's writer token: the change feed's origin of its accessors' statements. */
+  readonly token: string;
 }
 
 export async function runTransaction<R>(core: StorageCore, body: (state: ContextState) => Promise<R>): Promise<R> {
@@ -26,7 +26,6 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
   try {
     result = await core.db.transaction(async (dtx) => {
       let open = true;
-      let marked: Promise<void> | undefined;
       const state: TransactionState = {
         db: dtx,
         assertOpen() {
@@ -36,11 +35,7 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
           state.assertOpen();
           for (const effect of effects) pending.set(effect.keys.row, effect); // the last write of a row wins
         },
-        markOrigin() {
-          if (!core.changeFeed) return Promise.resolve();
-          marked ??= markOrigin(dtx, token);
-          return marked;
-        },
+        token,
       };
       const value = await body({ core, tx: state });
       open = false;

@@ -94,8 +94,7 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
   if (tx !== undefined) {
     // Leases are taken for everything the transaction wrote just before it commits.
     tx.assertOpen();
-    await tx.markOrigin();
-    const outcome = await statement(tx.db);
+    const outcome = core.changeFeed ? await markedStatement(tx.db, tx.token, statement, true) : await statement(tx.db);
     tx.record(outcome.effects);
     return outcome.result;
   }
@@ -107,7 +106,7 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
   let outcome: Outcome<T>;
   try {
     await hooks.beforeCommit?.({ keys: leaseKeys });
-    outcome = core.changeFeed ? await core.db.transaction((dtx) => markedStatement(dtx, token, statement)) : await statement(core.db);
+    outcome = core.changeFeed ? await core.db.transaction((dtx) => markedStatement(dtx, token, statement, false)) : await statement(core.db);
   } catch (error) {
     await releaseWriteLeases(core, knownKeys, token);
     throw error;
@@ -123,12 +122,15 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
  * the outbox listener can skip the entry once this writer's apply-write has put the committed row in the cache. The
  * setting is sent without waiting for it: postgres.js pipelines it with the statement on the transaction's connection.
  */
-async function markedStatement<T>(db: Database, token: string, statement: Statement<T>): Promise<Outcome<T>> {
+async function markedStatement<T>(db: Database, token: string, statement: Statement<T>, unmark: boolean): Promise<Outcome<T>> {
   const marked = markOrigin(db, token);
   try {
     return await statement(db);
   } finally {
     await marked.catch(() => undefined); // its failure fails the statement too (same connection, same transaction)
+    // Inside hs.transaction the application's own statements (tx.db) come between ours: they must not carry our name,
+    // or the listener would skip their entries. Not awaited: the connection runs it before anything sent later.
+    if (unmark) markOrigin(db, '').catch(() => undefined);
   }
 }
 

@@ -2,6 +2,7 @@
 // every save): the writer names its transaction (hotstorage.origin), apply-write records the applied token next to
 // the row, and the listener skips the entry whose origin it finds there. A writer that died after its commit, before
 // its cache update, is still invalidated.
+import { sql } from 'drizzle-orm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { HotStorage, Listener } from '../../runtime/index.js';
@@ -58,6 +59,15 @@ test('writes inside hs.transaction are skipped too', timed(30_000, async () => {
   const hitsBefore = hs.stats().hits;
   assert.is((await world.hot.items.getBy(hs, ['id'], { id: 1 }))?.name, 'in a transaction');
   assert.is(hs.stats().hits - hitsBefore, 1);
+}));
+
+test('raw SQL through tx.db in the same hs.transaction as an accessor write is not skipped', timed(30_000, async () => {
+  await world.hot.items.save(hs, { id: 5001, email: emailOf(5001), name: 'start' });
+  await hs.transaction(async (tx) => {
+    await world.hot.items.update(tx, { id: 5001 }, { name: 'accessor' });
+    await tx.db.execute(sql.raw(`update "${world.schema}".items set name = 'raw after' where id = 5001`));
+  });
+  await eventually(async () => (await world.hot.items.getBy(hs, ['id'], { id: 5001 }))?.name === 'raw after', 'the raw write is seen');
 }));
 
 test('a writer that dies after its commit, before its cache update, is still invalidated by its entry', timed(30_000, async () => {

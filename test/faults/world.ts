@@ -94,7 +94,7 @@ export async function openWorld(suite: string, server: { persist?: boolean; args
     async storage(options = {}, client = {}, ownPrefix = prefix) {
       const queries: string[] = [];
       const sql = postgres(DATABASE_URL, { max: 6, onnotice: () => {}, debug: (_connection, query) => queries.push(query) });
-      const redis = new Redis(redisServer.url, client);
+      const redis = new Redis({ host: '127.0.0.1', port: redisServer.port, ...client }); // client.port: e.g. a proxy's
       redis.on('error', () => {}); // outages are seen through hotstorage's counters
       const hs = await createHotStorage({ db: drizzle(sql), redis, prefix: ownPrefix, ...options });
       const storage = { hs, redis, queries, sql };

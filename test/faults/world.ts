@@ -70,7 +70,7 @@ export interface World {
    * A storage over the suite's Redis. `client`: ioredis options of the application's client (default: ioredis's own
    * defaults, offline queue and 20 retries per request included: hotstorage must not depend on them).
    */
-  storage(options?: Partial<HotStorageOptions>, client?: RedisOptions, prefix?: string): Promise<Storage>;
+  storage(options?: Partial<HotStorageOptions>, client?: RedisOptions, prefix?: string, connection?: Record<string, string>): Promise<Storage>;
   close(): Promise<void>;
 }
 
@@ -91,12 +91,13 @@ export async function openWorld(suite: string, server: { persist?: boolean; args
     users: defineTable(tables.users, { primaryKey: ['id'], uniqueKeys: [['email'], ['tenantId', 'slug']], identity: ['id'] }),
     docs: defineTable(tables.docs, { primaryKey: ['id'], uniqueKeys: [], identity: ['id'] }),
     admin,
-    async storage(options = {}, client = {}, ownPrefix = prefix) {
+    async storage(options = {}, client = {}, ownPrefix = prefix, connection = {}) {
       const queries: string[] = [];
-      const sql = postgres(DATABASE_URL, { max: 6, onnotice: () => {}, debug: (_connection, query) => queries.push(query) });
+      const sql = postgres(DATABASE_URL, { max: 6, onnotice: () => {}, connection, debug: (_connection, query) => queries.push(query) });
       const redis = new Redis({ host: '127.0.0.1', port: redisServer.port, ...client }); // client.port: e.g. a proxy's
       redis.on('error', () => {}); // outages are seen through hotstorage's counters
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix: ownPrefix, ...options });
+      // No change feed here, whatever another suite installed in the shared database meanwhile.
+      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix: ownPrefix, changeFeed: false, ...options });
       const storage = { hs, redis, queries, sql };
       opened.push(storage);
       return storage;

@@ -1,7 +1,8 @@
 // A/B of two checkouts' runtimes in one process, for measuring an optimisation before proposing it:
 // `node --import tsx bench/compare.ts DIR_A DIR_B [--only REGEX] [--rounds N] [--ms MS]`. Each DIR is a copy of the
 // repository (e.g. `git archive HEAD | tar -x -C DIR` plus a node_modules symlink) with its own runtime/ and bench/;
-// each side gets its own world (schema, prefix, storage). Rounds alternate the sides (A B, then B A, …) so that
+// each side gets its own world (schema, prefix, storage): give the copies different schemas first, e.g.
+// `sed -i s/hotstorage_bench\'/hotstorage_bench_b\'/ DIR_B/bench/db/schema.ts`. Rounds alternate the sides (A B, then B A, …) so that
 // a shared machine's drift hits both alike; the figures are medians over rounds. Besides throughput it reports the
 // CPU each operation costs this process and the Redis server (INFO cpu), the least over the rounds (interference
 // only ever adds to it): on a busy machine these move far less than wall time. Point REDIS_URL at a redis-server of

@@ -72,7 +72,7 @@ export async function openWorld(): Promise<World> {
   const schema = BENCH_SCHEMA;
   // Short, as an application's would be (it is part of every key, so it counts in memory.bytesPerRow). Only one run
   // holds the schema at a time, so the prefix can be fixed: whatever a killed run left under it is deleted first.
-  const prefix = 'hsb:';
+  const prefix = `hsb${schema.replace(/^hotstorage_bench/, '')}:`;
   const admin = { sql: postgres(DATABASE_URL, { max: 2, onnotice: () => {} }), redis: new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }) };
   try {
     await admin.sql.unsafe(`create schema "${schema}"`);

@@ -1,6 +1,7 @@
 // defineTable: the accessor object a generated module exports for one table. It holds no state of its own: the
 // table's runtime (checked keys, codec, key space) is built per storage on first use.
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { checkGetBy, checkGetMany, checkRemove, checkSave, checkUpdate } from './arguments.js';
 import { contextState } from './context.js';
 import type { StorageCore } from './core.js';
 import type { Context, HotTable, NewRow, Row, TableSpec } from './index.js';
@@ -20,9 +21,11 @@ export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTa
     }
     return rt;
   };
-  const resolve = async (ctx: Context) => {
+  // `check` validates the call's arguments before any I/O (the epoch read included).
+  const resolve = async (ctx: Context, check: (rt: TableRuntime) => void) => {
     const state = contextState(ctx);
     const rt = runtimeFor(state.core);
+    check(rt);
     // With the change feed on, a table's epoch is known before its first cached row is trusted.
     const pending = state.core.epochReady(rt);
     if (pending !== undefined) await pending;
@@ -30,23 +33,23 @@ export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTa
   };
   const hot: HotTable<T> = {
     async getBy(ctx, key, values) {
-      const { state, rt } = await resolve(ctx);
+      const { state, rt } = await resolve(ctx, (rt) => checkGetBy(rt, key, values));
       return (await getBy(state, rt, key, values)) as Row<T> | null;
     },
     async getManyByIdentity(ctx, values) {
-      const { state, rt } = await resolve(ctx);
+      const { state, rt } = await resolve(ctx, (rt) => checkGetMany(rt, values));
       return (await getManyByIdentity(state, rt, values)) as (Row<T> | null)[];
     },
     async save(ctx, row: NewRow<T>) {
-      const { state, rt } = await resolve(ctx);
+      const { state, rt } = await resolve(ctx, (rt) => checkSave(rt, row));
       return (await save(state, rt, row)) as Row<T>;
     },
     async update(ctx, identity, patch) {
-      const { state, rt } = await resolve(ctx);
+      const { state, rt } = await resolve(ctx, (rt) => checkUpdate(rt, identity, patch));
       return (await update(state, rt, identity, patch)) as Row<T> | null;
     },
     async remove(ctx, identity) {
-      const { state, rt } = await resolve(ctx);
+      const { state, rt } = await resolve(ctx, (rt) => checkRemove(rt, identity));
       return remove(state, rt, identity);
     },
   };

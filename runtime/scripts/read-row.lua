@@ -2,7 +2,12 @@
 -- KEYS[1] row, KEYS[2] lease
 -- ARGV[1] reader lease value, ARGV[2] lease ttl (ms), ARGV[3] a value the caller could not decode ('' = none)
 -- Returns {'row', value} | {'lease'} (the caller now holds the lease) | {'wait', current lease value}
-local row = redis.call('GET', KEYS[1])
+local ok, row = pcall(redis.call, 'GET', KEYS[1])
+if not ok then
+  -- Not a string: another program's value under our key. Named by a text no codec decodes, so the caller counts it
+  -- as corrupt and drops it like any other foreign value.
+  row = '~hotstorage:not-a-string'
+end
 if row and row ~= ARGV[3] then
   return {'row', row}
 end

@@ -1,8 +1,8 @@
 // The bench's chart (pure: results in, SVG text out). One panel per concurrency; in each, a horizontal bar per
-// timed case: its p50 latency on a log scale, labelled with the p50 and its time per op against its reference (the
+// timed case: its p50 latency on a log scale, labelled with the p50 and its ratio to its reference's p50 (the
 // raw-Redis floor for reads, drizzle.upsert for writes). Colours by family: floor, hotstorage, what users write instead.
 import { isTimed, type CaseResult } from './targets.js';
-import { ratioToReference } from './report.js';
+import { referenceOf } from './report.js';
 
 const WIDTH = 980;
 const LABEL = 190;
@@ -38,14 +38,15 @@ export function renderChart(results: readonly CaseResult[], caption: string): st
     for (let d = lo; d <= hi; d *= 10) {
       const gx = x(d).toFixed(1);
       parts.push(`<line x1="${gx}" y1="${top}" x2="${gx}" y2="${top + height}" class="grid"/>`);
-      parts.push(`<text x="${gx}" y="${top + height + 13}" class="axis" text-anchor="middle">${d >= 1000 ? `${d / 1000} ms` : `${d} µs`}</text>`);
+      parts.push(`<text x="${gx}" y="${top + height + 13}" class="axis" text-anchor="middle">${d >= 1e6 ? `${d / 1e6} s` : d >= 1000 ? `${d / 1000} ms` : `${d} µs`}</text>`);
     }
     for (const r of cases) {
-      const vs = ratioToReference(results, r.name, c);
+      const reference = referenceOf(r.name);
+      const ref = cases.find((x) => x.name === reference);
       const w = Math.max(1, x(r.p50us) - LABEL);
       parts.push(`<text x="${LABEL - 8}" y="${y + 14}" text-anchor="end">${escapeXml(r.name)}</text>`);
       parts.push(`<rect x="${LABEL}" y="${y + 3}" width="${w.toFixed(1)}" height="${ROW - 6}" fill="${COLOURS[family(r.name)]}"/>`);
-      const label = `${Math.round(r.p50us)} µs${vs ? ` · ${vs.ratio.toFixed(2)}× ${vs.reference}` : ' · reference'}`;
+      const label = `${Math.round(r.p50us)} µs${ref ? ` · ${(r.p50us / ref.p50us).toFixed(2)}× ${ref.name}` : r.name.startsWith('redis.') ? ' · floor' : ' · reference'}`;
       parts.push(`<text x="${(LABEL + w + 6).toFixed(1)}" y="${y + 14}" class="v">${escapeXml(label)}</text>`);
       y += ROW;
     }
@@ -63,7 +64,7 @@ export function renderChart(results: readonly CaseResult[], caption: string): st
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="12">
 <style>.h{font-weight:bold;font-size:13px}.grid{stroke:#ddd}.axis{fill:#666;font-size:10px}.v{fill:#333;font-size:11px}.t{font-weight:bold;font-size:14px}.cap{fill:#666;font-size:11px}</style>
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="10" y="20" class="t">hotstorage bench: p50 latency per operation (log scale), time per op vs reference</text>
+<text x="10" y="20" class="t">hotstorage bench: p50 latency per operation (log scale) and its ratio to the reference's p50</text>
 <text x="10" y="34" class="cap">${escapeXml(caption)}</text>
 ${parts.join('\n')}
 ${legend}

@@ -47,4 +47,4 @@ export { createHotStorage, type HotStorage, type HotStorageTransaction } from '.
 export type { HotStorageOptions, ProtocolHooks } from './options.js';
 export type { ListenOptions, Listener } from './listener.js';
 export type { HotStorageEvent, HotStorageEventType, HotStorageStats } from './events.js';
-export { KeyUsageError, OptionError, ServiceUnavailableError, SpecMismatchError } from './errors.js';
+export { KeyUsageError, KeyValueError, OptionError, ServiceUnavailableError, SpecMismatchError } from './errors.js';

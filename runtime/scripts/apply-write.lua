@@ -10,9 +10,20 @@
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local deadline = redis.call('ZSCORE', KEYS[4], ARGV[1])
-local contended = redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 1
-redis.call('ZREM', KEYS[4], ARGV[1])
+local contended = redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 1 or redis.call('ZSCORE', KEYS[4], 'c:' .. ARGV[1]) ~= false
+redis.call('ZREM', KEYS[4], ARGV[1], 'c:' .. ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
+if not deadline or tonumber(deadline) <= now then
+  -- Our record is gone (expired and cleared by a later writer's take, or evicted with the whole set): writers now in
+  -- flight may have started during our flight without seeing us, and one of us may commit after the other. None of
+  -- them may write its row either.
+  for _, token in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+    if string.sub(token, 1, 2) ~= 'c:' then
+      redis.call('SADD', KEYS[5], token)
+      redis.call('ZADD', KEYS[4], redis.call('ZSCORE', KEYS[4], token), 'c:' .. token)
+    end
+  end
+end
 -- The outbox listener skips the entry this writer's own trigger recorded: the cache already holds this commit.
 if ARGV[9] ~= '0' then
   redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[9])

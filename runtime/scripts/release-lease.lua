@@ -4,6 +4,7 @@
 -- ARGV[1] writer token
 -- Returns 1 released | 0 (it was not in flight any more)
 local removed = redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[2], 'c:' .. ARGV[1]) -- its contention mark (take-write-lease.lua)
 redis.call('SREM', KEYS[3], ARGV[1])
 if redis.call('ZCARD', KEYS[2]) == 0 and redis.call('GET', KEYS[1]) == 'w' then
   redis.call('DEL', KEYS[1])

@@ -16,6 +16,8 @@ function lua(file: string): string {
 }
 
 function toNumber(reply: unknown): number {
+  // A client created with ioredis's `stringNumbers` returns integer replies as decimal strings.
+  if (typeof reply === 'string' && /^-?\d+$/.test(reply)) return Number(reply);
   if (typeof reply !== 'number') throw new Error(`hotstorage: unexpected script reply ${JSON.stringify(reply)}`);
   return reply;
 }

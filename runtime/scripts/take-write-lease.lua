@@ -13,16 +13,21 @@ local ttl = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local others = {}
 for _, token in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if token ~= ARGV[1] then table.insert(others, token) end
+  if token ~= ARGV[1] and string.sub(token, 1, 2) ~= 'c:' then table.insert(others, token) end
 end
 local clean = 1
 if #others > 0 then
   clean = 0
+  -- Contention is recorded twice: in the contended set, and as a 'c:<token>' member of the writers set with the
+  -- writer's own deadline, so that an eviction of the contended set alone forgets nothing (an eviction of the writers
+  -- set makes every writer in it find itself missing at apply, which is safe: see apply-write.lua).
   for _, token in ipairs(others) do
     redis.call('SADD', KEYS[3], token)
+    redis.call('ZADD', KEYS[2], redis.call('ZSCORE', KEYS[2], token), 'c:' .. token)
   end
   redis.call('SADD', KEYS[3], ARGV[1])
   redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('ZADD', KEYS[2], now + ttl, 'c:' .. ARGV[1])
 end
 redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ttl)

@@ -159,4 +159,79 @@ test('an evicted index set leaves old pointers behind; a lookup by an old value 
   assert.is(found.stalePointers, 1, 'the old pointer remains until it expires: a hint, re-checked by every lookup');
 }));
 
+/** A promise with its resolver, for placing two writers' steps in a chosen order through the protocol's hooks. */
+function signal(): { promise: Promise<void>; fire: () => void } {
+  let fire: () => void = () => {};
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
+}
+
+test('two overlapping writers whose contention mark (:contended) is evicted still leave the invalid marker, not the earlier commit', timed(30_000, async () => {
+  const id = nextId++;
+  const base = await world.storage();
+  await world.users.save(base.hs, user(id, { name: 'v0' }));
+  const key = await rowKeyOf(id);
+  const secondLeased = signal();
+  const secondMayCommit = signal();
+  let second: Promise<unknown> = Promise.resolve();
+  let armed = true;
+  const w2 = await world.storage({ hooks: { beforeCommit: async () => { secondLeased.fire(); await secondMayCommit.promise; } } });
+  const w1 = await world.storage({
+    hooks: {
+      beforeCommit: async () => {
+        if (!armed) return;
+        second = world.users.save(w2.hs, user(id, { name: 'second' }));
+        await secondLeased.promise; // both in flight: each is marked contended
+        await world.admin.redis.del(`${key}:contended`); // evicted
+      },
+      afterCommit: async () => {
+        if (!armed) return;
+        armed = false;
+        secondMayCommit.fire(); // the second commits after us, and updates the cache before us
+        await second;
+      },
+    },
+  });
+  await world.users.save(w1.hs, user(id, { name: 'first' }));
+  const [inDb] = await world.admin.sql.unsafe(`select name from "${world.schema}".users where id = $1`, [id]);
+  assert.is(inDb?.name, 'second');
+  assert.is.not(await world.admin.redis.get(key), encoded(user(id, { name: 'first' })), 'the earlier commit is not cached');
+  assert.is((await world.users.getBy(base.hs, ['id'], { id }))?.name, 'second');
+  await audit(world, base, [id]);
+}));
+
+test('a writer whose in-flight record (:writers) is evicted makes the writer that started meanwhile leave the invalid marker too', timed(30_000, async () => {
+  const id = nextId++;
+  const base = await world.storage();
+  await world.users.save(base.hs, user(id, { name: 'v0' }));
+  const key = await rowKeyOf(id);
+  const secondCommitted = signal();
+  const secondMayApply = signal();
+  let second: Promise<unknown> = Promise.resolve();
+  let armed = true;
+  const w2 = await world.storage({ hooks: { afterCommit: async () => { secondCommitted.fire(); await secondMayApply.promise; } } });
+  const w1 = await world.storage({
+    hooks: {
+      beforeCommit: async () => {
+        if (!armed) return;
+        await world.admin.redis.del(`${key}:writers`); // evicted: the second writer will not see us
+        second = world.users.save(w2.hs, user(id, { name: 'second' }));
+        await secondCommitted.promise; // it commits before us, and updates the cache after us
+      },
+      afterApply: () => {
+        if (!armed) return;
+        armed = false;
+        secondMayApply.fire();
+      },
+    },
+  });
+  await world.users.save(w1.hs, user(id, { name: 'first' }));
+  await second;
+  const [inDb] = await world.admin.sql.unsafe(`select name from "${world.schema}".users where id = $1`, [id]);
+  assert.is(inDb?.name, 'first', 'the first writer committed last');
+  assert.is.not(await world.admin.redis.get(key), encoded(user(id, { name: 'second' })), 'the earlier commit is not cached');
+  assert.is((await world.users.getBy(base.hs, ['id'], { id }))?.name, 'first');
+  await audit(world, base, [id]);
+}));
+
 test.run();

@@ -118,4 +118,19 @@ for (const fault of faults) {
   }));
 }
 
+test('a client created with options that change replies or queueing (stringNumbers, no offline queue, no retries) caches as any other', timed(20_000, async () => {
+  for (const client of [{ stringNumbers: true }, { enableOfflineQueue: false, maxRetriesPerRequest: 0 }, { autoResendUnfulfilledCommands: false }]) {
+    const s = await world.storage({}, client);
+    const id = nextId++;
+    await world.users.save(s.hs, { id, email: `c${id}@x.io`, tenantId: 1, slug: `c${id}`, name: 'n', version: 0 });
+    const sqlBefore = s.queries.length;
+    assert.is((await world.users.getBy(s.hs, ['id'], { id }))?.name, 'n');
+    assert.is((await world.users.getBy(s.hs, ['email'], { email: `c${id}@x.io` }))?.name, 'n');
+    assert.is(s.queries.length, sqlBefore, `hits with ${JSON.stringify(client)}`);
+    const stats = s.hs.stats();
+    assert.is(stats.writes, 1);
+    assert.is(stats.redisErrors, 0);
+  }
+}));
+
 test.run();

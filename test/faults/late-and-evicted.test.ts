@@ -234,4 +234,33 @@ test('a writer whose in-flight record (:writers) is evicted makes the writer tha
   await audit(world, base, [id]);
 }));
 
+test('a repair drops the reader\'s lease with the row: a read that predates the commit never fills, even if the invalid marker is evicted', timed(30_000, async () => {
+  const id = nextId++;
+  await insertRaw(id, 'before');
+  const relay = await startRelay(world.server.port);
+  try {
+    const readerRead = signal();
+    const readerMayFill = signal();
+    const reader = await world.storage({ hooks: { afterDbRead: async () => { readerRead.fire(); await readerMayFill.promise; } } });
+    const writer = await world.storage({ commandTimeoutMs: 300, repairIntervalMs: 60_000 }, { port: relay.port });
+    relay.down(); // Redis is gone for the writer only
+    await until(async () => writer.redis.status !== 'ready', 'the writer to lose Redis');
+    const read = world.users.getBy(reader.hs, ['id'], { id });
+    await readerRead.promise; // the reader holds the row's lease and has read the row the writer replaces
+    assert.is((await world.users.save(writer.hs, user(id, { name: 'after' }))).name, 'after');
+    relay.up();
+    await until(async () => (await writer.hs.flushRepairs()) === 0, 'the writer\'s repair');
+    const key = await rowKeyOf(id);
+    assert.is(await world.admin.redis.get(key), '~hotstorage:invalid');
+    await world.admin.redis.del(key); // evicted before the reader's fill arrives
+    readerMayFill.fire();
+    assert.is((await read)?.name, 'before');
+    assert.is.not(await world.admin.redis.get(key), encoded(user(id, { name: 'before' })), 'the pre-commit row was not filled');
+    assert.is((await world.users.getBy(reader.hs, ['id'], { id }))?.name, 'after');
+    await audit(world, reader, [id]);
+  } finally {
+    await relay.close();
+  }
+}));
+
 test.run();

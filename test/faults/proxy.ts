@@ -9,14 +9,22 @@ export interface Relay {
   hold(): void;
   /** Sends everything kept back, in order, and stops holding. */
   release(): void;
+  /** Drops every connection and refuses new ones (the client sees Redis gone) until `up`. */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
 export async function startRelay(targetPort: number): Promise<Relay> {
   let held = false;
+  let isDown = false;
   const pending: { upstream: Socket; chunk: Buffer }[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
+    if (isDown) {
+      client.destroy();
+      return;
+    }
     const upstream = connect({ host: '127.0.0.1', port: targetPort });
     sockets.add(client).add(upstream);
     client.on('data', (chunk) => {
@@ -42,6 +50,13 @@ export async function startRelay(targetPort: number): Promise<Relay> {
     release: () => {
       held = false;
       for (const { upstream, chunk } of pending.splice(0)) upstream.write(chunk);
+    },
+    down: () => {
+      isDown = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    up: () => {
+      isDown = false;
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();

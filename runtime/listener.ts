@@ -93,11 +93,14 @@ export async function startListener(core: StorageCore, options: ListenOptions = 
     }) as Promise<number>;
 
   /** A listener down for long leaves more than `outboxLimit` entries: bump the tables they name, drop them. */
+  // The span counts our tables' entries only: entries of tables this process does not cache (another application's,
+  // drained by its own listener) must not make us invalidate our tables whole.
   const checkBound = async (): Promise<void> => {
-    const [span] = await sql<{ lo: string | null; hi: string | null }[]>`select min(id)::text as lo, max(id)::text as hi from ${sql(schema)}.outbox`;
-    if (span?.lo == null || span.hi == null || BigInt(span.hi) - BigInt(span.lo) + 1n <= BigInt(outboxLimit)) return;
-    const hi = span.hi;
     await sql.begin(async (tx) => {
+      const [span] = await tx<{ lo: string | null; hi: string | null }[]>`
+        select min(id)::text as lo, max(id)::text as hi from ${tx(schema)}.outbox where ${ours(tx)}`;
+      if (span?.lo == null || span.hi == null || BigInt(span.hi) - BigInt(span.lo) + 1n <= BigInt(outboxLimit)) return;
+      const hi = span.hi;
       const named = await tx<{ table_schema: string; table_name: string }[]>`
         select distinct table_schema, table_name from ${tx(schema)}.outbox where id <= ${hi} and ${ours(tx)}`;
       // Bumped before the delete commits: an entry is never gone before its table is invalidated.

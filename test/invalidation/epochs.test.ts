@@ -68,6 +68,23 @@ test('an outbox grown past its bound while no listener ran: the table is bumped,
   assert.is(await outboxSize(), 0);
 }));
 
+test('entries of tables this process does not cache never make it bump its own tables', timed(60_000, async () => {
+  const ids = range(501, 510);
+  await seed(ids);
+  await warm(world, hs, ids, ids.map(emailOf));
+  // Another application's backlog, more than the bound, older than our entries.
+  await world.admin.sql.unsafe(
+    `insert into "${world.feed}".outbox (table_schema, table_name, kind, pk) select 'elsewhere', 'other', 'update', array[g::text] from generate_series(1, 80) g`,
+  );
+  const bumps = hs.stats().epochBumps;
+  await world.admin.sql.unsafe(`update ${items()} set name = 'one' where id = 501`);
+  await listener.drain();
+  await agrees(hs, ids, 'after one update behind a foreign backlog');
+  assert.is(hs.stats().epochBumps, bumps, 'no bump: the backlog is not ours');
+  assert.is(await outboxSize(), 80, 'the foreign entries are left for their own listener');
+  await world.admin.sql.unsafe(`delete from "${world.feed}".outbox where table_schema = 'elsewhere'`);
+}));
+
 test('another process that caches rows sees a bulk statement within its epoch refresh interval', timed(60_000, async () => {
   const other = await world.storage({ epochRefreshMs: 100 });
   const ids = range(1001, 1300);

@@ -32,11 +32,17 @@ if ARGV[4] == '1' then
   if lease and lease ~= 'w' then
     redis.call('DEL', KEYS[3])
   end
-  local writers = redis.call('ZRANGE', KEYS[4], 0, -1)
-  if #writers > 0 then
-    for _, token in ipairs(writers) do
+  -- Contention is recorded twice, as take-write-lease.lua does (the contended set and a 'c:<token>' member of the
+  -- writers set with the writer's deadline), so that an eviction of the contended set alone forgets nothing.
+  local marked = 0
+  for _, token in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+    if string.sub(token, 1, 2) ~= 'c:' then
       redis.call('SADD', KEYS[5], token)
+      redis.call('ZADD', KEYS[4], redis.call('ZSCORE', KEYS[4], token), 'c:' .. token)
+      marked = marked + 1
     end
+  end
+  if marked > 0 then
     redis.call('PEXPIRE', KEYS[5], ARGV[3])
   end
 end

@@ -86,6 +86,34 @@ test('a writer that dies after its commit, before its cache update, is still inv
   await eventually(async () => (await world.hot.items.getBy(hs, ['id'], { id: 3001 }))?.name === 'after', 'the committed row is read');
 }));
 
+test('an out-of-band write committed while a hotstorage writer is in flight wins, even when its contention mark (:contended) is evicted', timed(30_000, async () => {
+  await world.hot.items.save(hs, { id: 6001, email: emailOf(6001), name: 'v0' });
+  let armed = true;
+  const writer = await world.storage({
+    hooks: {
+      async afterCommit() {
+        if (!armed) return;
+        armed = false;
+        // After the writer's commit and before its cache update: another program commits a newer row, the listener
+        // invalidates it (marking the writer contended), and memory pressure evicts the contended set.
+        await world.admin.sql.unsafe(`update "${world.schema}".items set name = 'raw, later' where id = 6001`);
+        await listener.drain();
+        let cursor = '0';
+        let evicted = 0;
+        do {
+          const [next, keys] = await world.admin.redis.scan(cursor, 'MATCH', `${world.prefix}*:contended`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) evicted += await world.admin.redis.del(...keys);
+        } while (cursor !== '0');
+        assert.is(evicted, 1, 'the writer was marked contended, and that mark is evicted');
+      },
+    },
+  });
+  await world.hot.items.update(writer.hs, { id: 6001 }, { name: 'hotstorage, earlier' });
+  await writer.close();
+  assert.is((await world.hot.items.getBy(hs, ['id'], { id: 6001 }))?.name, 'raw, later', 'the earlier commit is not served');
+}));
+
 test('without the listener an own write left in the outbox is skipped later, another process\'s raw write is not', timed(30_000, async () => {
   await listener.stop();
   await world.hot.items.save(hs, { id: 4001, email: emailOf(4001), name: 'own' });

@@ -97,8 +97,15 @@ export class StorageCore {
     if (this.repairTimer === undefined && this.repairs.size > 0) {
       this.repairTimer = setInterval(() => void this.flushRepairs(), this.options.repairIntervalMs);
       this.repairTimer.unref();
+      // Other processes trust the rows we could not invalidate as soon as Redis is back: repair at reconnection, not
+      // only at the next tick, to keep that window to one round trip.
+      this.io.client.on('ready', this.repairOnReady);
     }
   }
+
+  private readonly repairOnReady = (): void => {
+    void this.flushRepairs();
+  };
 
   /** Invalidates every queued row now, if Redis answers; returns how many are still queued. */
   async flushRepairs(): Promise<number> {
@@ -135,6 +142,7 @@ export class StorageCore {
   stopRepairs(): void {
     if (this.repairTimer !== undefined) clearInterval(this.repairTimer);
     this.repairTimer = undefined;
+    this.io.client.off('ready', this.repairOnReady);
   }
 }
 

@@ -10,7 +10,18 @@ import { Redis } from 'ioredis';
 
 export interface RedisCluster {
   readonly nodes: readonly { host: string; port: number }[];
+  /** SIGKILL node `i` (no shutdown save, no goodbye to the other nodes) and wait for the process to exit. */
+  kill(i: number): Promise<void>;
+  /** Start node `i` again on its port with its nodes.conf and dir (it rejoins with what it persisted); resolves when every node reports cluster_state:ok. */
+  restart(i: number): Promise<void>;
   destroy(): Promise<void>;
+}
+
+export interface RedisClusterOptions {
+  /** Append-only file with fsync on every write, so a node killed with SIGKILL comes back with its data. */
+  persist?: boolean;
+  /** Extra redis-server arguments for every node (e.g. `--cluster-require-full-coverage no`). */
+  args?: readonly string[];
 }
 
 async function isFree(port: number): Promise<boolean> {
@@ -55,16 +66,18 @@ async function answer<T>(port: number, ask: (redis: Redis) => Promise<T>): Promi
   }
 }
 
-export async function startRedisCluster(): Promise<RedisCluster> {
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hs-cluster-'));
   const taken = new Set<number>();
   const ports = [await clusterPort(taken), await clusterPort(taken), await clusterPort(taken)];
-  const children: ChildProcess[] = ports.map((port) =>
+  const persistence = options.persist === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const launch = (port: number): ChildProcess =>
     spawn('redis-server', [
       '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-      '--save', '', '--appendonly', 'no', '--dir', dir,
-    ], { stdio: 'ignore' }),
-  );
+      '--save', '', ...persistence, '--appendfilename', `appendonly-${port}.aof`, '--appenddirname', `aof-${port}`, '--dir', dir,
+      ...(options.args ?? []),
+    ], { stdio: 'ignore' });
+  const children: ChildProcess[] = ports.map(launch);
   const destroy = async () => {
     await Promise.all(children.map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -84,5 +97,32 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     await destroy();
     throw error;
   }
-  return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), destroy };
+  const exited = (child: ChildProcess) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+  });
+  const at = (i: number) => {
+    const port = ports[i];
+    const child = children[i];
+    if (port === undefined || child === undefined) throw new Error(`no cluster node ${i}`);
+    return { port, child };
+  };
+  return {
+    nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+    async kill(i) {
+      const { child } = at(i);
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async restart(i) {
+      const { port, child } = at(i);
+      await exited(child);
+      children[i] = launch(port);
+      await poll(`PING on restarted ${port}`, 10_000, () => answer(port, async (r) => (await r.ping()) === 'PONG'));
+      for (const p of ports) {
+        await poll(`cluster_state:ok on ${p} after a restart`, 30_000, () => answer(p, async (r) => String(await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok')));
+      }
+    },
+    destroy,
+  };
 }

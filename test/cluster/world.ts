@@ -1,0 +1,286 @@
+// Shared by the cluster suites: the users table's keyspace as the runtime lays it out, a dump of every master's keys
+// under the suite's prefix, the audit every suite ends with (each cached row equals Postgres or is a marker, each
+// pointer leads to a row carrying its value, each getter answers what Postgres holds), and a workload whose workers
+// each own their ids (so each knows the exact row every read must return) and count every call that threw.
+import { isDeepStrictEqual } from 'node:util';
+import { Redis } from 'ioredis';
+import { rowCodecFor } from '../../runtime/codecs.js';
+import { shapeHash, tableKeyspace, type TableKeyspace } from '../../runtime/keys.js';
+import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
+import * as db from '../runtime/db/schema.js';
+import type { Harness, Storage } from '../runtime/harness.js';
+import { users } from '../runtime/hot/index.js';
+
+export type User = { id: number; email: string; tenantId: number; slug: string; name: string; version: number };
+
+/** The keyspace test/runtime/hot/users.ts was generated for (schema public as Drizzle sees it). */
+export function usersKeyspace(prefix: string): TableKeyspace {
+  const shape = shapeHash({ signature: rowCodecFor(db.users).signature, identity: ['id'], uniqueKeys: [['email'], ['tenantId', 'slug']] });
+  return tableKeyspace({ prefix, schema: 'public', table: 'users', shape });
+}
+
+/** Every string key under `prefix` on every reachable node (each node SCANs only its own slots). */
+export async function dumpCluster(nodes: readonly { host: string; port: number }[], prefix: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const node of nodes) {
+    const redis = new Redis({ ...node, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    redis.on('error', () => {});
+    try {
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) {
+          if ((await redis.type(key)) === 'string') out.set(key, (await redis.get(key)) ?? '');
+        }
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return out;
+}
+
+export async function postgresUsers(h: Harness): Promise<Map<number, User>> {
+  const rows = (await h.admin.sql.unsafe(`select id, email, tenant_id, slug, name, version from "${h.schema}".users`)) as unknown as {
+    id: number; email: string; tenant_id: number; slug: string; name: string; version: number;
+  }[];
+  return new Map(rows.map((r) => [r.id, { id: r.id, email: r.email, tenantId: r.tenant_id, slug: r.slug, name: r.name, version: r.version }]));
+}
+
+export interface ClusterAudit {
+  rows: number;
+  markers: number;
+  pointers: number;
+  /** Pointers naming a cached row that no longer carries their value: hints a lookup re-checks (a miss, never a wrong row). */
+  stalePointers: number;
+  /** Everything that disagrees with Postgres: stale or corrupt rows, pointers to a row not carrying their value, wrong getters. */
+  problems: string[];
+}
+
+/** Invariant 1 at quiescence, over every key of the prefix on every node, then every getter for `ids`. */
+export async function auditCluster(h: Harness, nodes: readonly { host: string; port: number }[], checker: Storage, ids: readonly number[]): Promise<ClusterAudit> {
+  const ks = usersKeyspace(h.prefix);
+  const codec = rowCodecFor(db.users);
+  const inDb = await postgresUsers(h);
+  const dump = await dumpCluster(nodes, h.prefix);
+  const result: ClusterAudit = { rows: 0, markers: 0, pointers: 0, stalePointers: 0, problems: [] };
+  const rowKey = new RegExp(`^${ks.rowPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+)\\}$`);
+  const decoded = new Map<string, User | null | 'marker'>();
+  for (const [key, value] of dump) {
+    const match = rowKey.exec(key);
+    if (match === null) continue;
+    const id = Number(match[1]);
+    if (value === INVALID || value === OVERSIZED) {
+      result.markers += 1;
+      decoded.set(key, 'marker');
+      continue;
+    }
+    const cached = value === ABSENT ? null : ((codec.decode(value) as User | undefined) ?? 'corrupt');
+    if (value === ABSENT) result.markers += 1;
+    else result.rows += 1;
+    decoded.set(key, cached === 'corrupt' ? 'marker' : cached);
+    if (!isDeepStrictEqual(cached, inDb.get(id) ?? null)) result.problems.push(`row ${id} is stale: cached ${JSON.stringify(cached)}, Postgres ${JSON.stringify(inDb.get(id) ?? null)}`);
+  }
+  // On a cluster, pointers live in other slots than their rows and stale ones are left to expire (runtime/README.md,
+  // "Redis Cluster"): each is counted, and a lookup by its value must still answer exactly what Postgres holds.
+  for (const [key, tag] of dump) {
+    const email = key.startsWith(`${ks.base}:email=`) ? unescapeKeyPart(key.slice(`${ks.base}:email=`.length)) : undefined;
+    const tenantSlug = /^:tenant_id=([^:]*):slug=([^:]*)$/.exec(key.slice(ks.base.length));
+    if (email === undefined && tenantSlug === null) continue;
+    result.pointers += 1;
+    const target = decoded.get(ks.rowKeysForTag(tag).row);
+    if (target !== undefined && target !== 'marker' && target !== null) {
+      const carries = key === ks.pointer(['email'], [target.email]) || key === ks.pointer(['tenant_id', 'slug'], [String(target.tenantId), target.slug]);
+      if (!carries) result.stalePointers += 1;
+    }
+    const want = [...inDb.values()].find((u) =>
+      email !== undefined ? u.email === email : String(u.tenantId) === unescapeKeyPart(tenantSlug?.[1] ?? '') && u.slug === unescapeKeyPart(tenantSlug?.[2] ?? ''),
+    ) ?? null;
+    const got = email !== undefined
+      ? await users.getByEmail(checker.hs, email)
+      : await users.getByTenantIdAndSlug(checker.hs, { tenantId: Number(unescapeKeyPart(tenantSlug?.[1] ?? '')), slug: unescapeKeyPart(tenantSlug?.[2] ?? '') });
+    if (!isDeepStrictEqual(got, want)) result.problems.push(`lookup through pointer ${key}: ${JSON.stringify(got)}, Postgres ${JSON.stringify(want)}`);
+  }
+  const many = await users.getManyByPk(checker.hs, ids);
+  for (const [i, id] of ids.entries()) {
+    const want = inDb.get(id) ?? null;
+    const got = { byPk: await users.getByPk(checker.hs, id), many: many[i] ?? null };
+    if (!isDeepStrictEqual(got.byPk, want)) result.problems.push(`getByPk ${id}: ${JSON.stringify(got.byPk)}, Postgres ${JSON.stringify(want)}`);
+    if (!isDeepStrictEqual(got.many, want)) result.problems.push(`getManyByPk ${id}: ${JSON.stringify(got.many)}, Postgres ${JSON.stringify(want)}`);
+    if (want === null) continue;
+    const byEmail = await users.getByEmail(checker.hs, want.email);
+    if (!isDeepStrictEqual(byEmail, want)) result.problems.push(`getByEmail of ${id}: ${JSON.stringify(byEmail)}`);
+    const bySlug = await users.getByTenantIdAndSlug(checker.hs, { tenantId: want.tenantId, slug: want.slug });
+    if (!isDeepStrictEqual(bySlug, want)) result.problems.push(`getByTenantIdAndSlug of ${id}: ${JSON.stringify(bySlug)}`);
+  }
+  return result;
+}
+
+/** The inverse of runtime/keys.ts escapeKeyPart (`%XX`, `%uXXXX`, `%_` for the empty string). */
+export function unescapeKeyPart(text: string): string {
+  if (text === '%_') return '';
+  return text.replace(/%u([0-9A-F]{4})|%([0-9A-F]{2})/g, (_, wide: string | undefined, narrow: string | undefined) => String.fromCharCode(parseInt(wide ?? narrow ?? '0', 16)));
+}
+
+export interface WorkloadReport {
+  ops: number;
+  byKind: Record<string, number>;
+  /** Calls that threw: with a cache that only ever falls back, none of these workloads' calls may. */
+  errors: string[];
+  /** Reads or write results that differ from the worker's model: a stale or lost row. */
+  mismatches: string[];
+  maxMs: number;
+  slowest: string;
+}
+
+export interface ClusterWorkload {
+  readonly ids: readonly number[];
+  ops(): number;
+  /** Resolves once `count` more calls have completed. */
+  advance(count: number): Promise<void>;
+  stop(): Promise<WorkloadReport>;
+}
+
+const KINDS = ['getByPk', 'getByPk', 'getByEmail', 'getBySlug', 'getMany', 'save', 'update', 'updateEmail', 'remove', 'transaction'] as const;
+type Kind = (typeof KINDS)[number];
+
+/** One worker per storage, each the only writer of its `idsPerWorker` ids (starting at `firstId`), all running until stop(). */
+export async function startClusterWorkload(storages: readonly Storage[], options: { idsPerWorker: number; firstId: number }): Promise<ClusterWorkload> {
+  const report: WorkloadReport = { ops: 0, byKind: {}, errors: [], mismatches: [], maxMs: 0, slowest: '' };
+  const owned = storages.map((_, w) => Array.from({ length: options.idsPerWorker }, (_, i) => options.firstId + w * options.idsPerWorker + i));
+  const model = new Map<number, User | null>();
+  for (const [w, ids] of owned.entries()) {
+    const s = storages[w] as Storage;
+    for (const id of ids) model.set(id, await users.save(s.hs, { id, email: `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name: 'start', version: 0 }));
+  }
+  let running = true;
+  let seq = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  const same = (what: string, actual: unknown, expected: unknown) => {
+    if (!isDeepStrictEqual(actual, expected)) report.mismatches.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  };
+
+  async function step(s: Storage, ids: readonly number[], kind: Kind): Promise<void> {
+    const id = ids[Math.floor(Math.random() * ids.length)] ?? 0;
+    const current = model.get(id) ?? null;
+    const n = ++seq;
+    switch (kind) {
+      case 'getByPk':
+        return same(`getByPk ${id}`, await users.getByPk(s.hs, id), current);
+      case 'getByEmail': {
+        const email = current?.email ?? `u${id}@example.com`;
+        return same(`getByEmail ${email}`, await users.getByEmail(s.hs, email), current);
+      }
+      case 'getBySlug':
+        return same(`getByTenantIdAndSlug s${id}`, await users.getByTenantIdAndSlug(s.hs, { tenantId: 1, slug: `s${id}` }), current);
+      case 'getMany':
+        return same(`getManyByPk ${ids.join(',')}`, await users.getManyByPk(s.hs, ids), ids.map((i) => model.get(i) ?? null));
+      case 'save': {
+        const row: User = { id, email: current?.email ?? `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name: `saved ${n}`, version: n };
+        same(`save ${id}`, await users.save(s.hs, row), row);
+        model.set(id, row);
+        return;
+      }
+      case 'update':
+      case 'updateEmail': {
+        const patch = kind === 'update' ? { name: `updated ${n}`, version: n } : { email: `u${id}.${n}@example.com`, version: n };
+        const expected = current === null ? null : { ...current, ...patch };
+        same(`update ${id}`, await users.update(s.hs, id, patch), expected);
+        model.set(id, expected);
+        return;
+      }
+      case 'remove':
+        same(`remove ${id}`, await users.remove(s.hs, id), current !== null);
+        model.set(id, null);
+        return;
+      case 'transaction': {
+        const other = ids[(ids.indexOf(id) + 1) % ids.length] ?? id;
+        const expected = new Map<number, User | null>();
+        await s.hs.transaction(async (tx) => {
+          for (const target of new Set([id, other])) {
+            const row = model.get(target) ?? null;
+            const next = row === null ? null : { ...row, name: `tx ${n}`, version: n };
+            same(`transaction update ${target}`, await users.update(tx, target, { name: `tx ${n}`, version: n }), next);
+            same(`transaction read ${target}`, await users.getByPk(tx, target), next);
+            expected.set(target, next);
+          }
+        });
+        for (const [target, row] of expected) model.set(target, row);
+        return;
+      }
+    }
+  }
+
+  async function worker(s: Storage, ids: readonly number[]): Promise<void> {
+    while (running) {
+      const kind = KINDS[Math.floor(Math.random() * KINDS.length)] ?? 'getByPk';
+      const started = performance.now();
+      try {
+        await step(s, ids, kind);
+      } catch (error) {
+        report.errors.push(`${kind} on ${ids.join(',')}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      }
+      const ms = performance.now() - started;
+      if (ms > report.maxMs) {
+        report.maxMs = ms;
+        report.slowest = kind;
+      }
+      report.ops += 1;
+      report.byKind[kind] = (report.byKind[kind] ?? 0) + 1;
+      for (const waiter of waiters.filter((w) => report.ops >= w.at)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // let timers and other workers run (not an ordering sleep)
+    }
+  }
+
+  const done = Promise.all(storages.map((s, w) => worker(s, owned[w] ?? [])));
+  return {
+    ids: owned.flat(),
+    ops: () => report.ops,
+    advance: (count) => new Promise<void>((resolve) => waiters.push({ at: report.ops + count, resolve })),
+    async stop() {
+      running = false;
+      await done;
+      return report;
+    },
+  };
+}
+
+/** Master node ids by port, and which port serves `slot`, from CLUSTER NODES / CLUSTER SLOTS of one node. */
+export async function clusterLayout(node: { host: string; port: number }): Promise<{ idOf: Map<number, string>; ownerOf(slot: number): number | undefined }> {
+  const redis = new Redis({ ...node, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    const text = String(await redis.call('CLUSTER', 'NODES'));
+    const idOf = new Map<number, string>();
+    for (const line of text.trim().split('\n')) {
+      const [id = '', address = ''] = line.split(' ');
+      idOf.set(Number(/:(\d+)@/.exec(address)?.[1]), id);
+    }
+    const ranges = (await redis.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
+    return {
+      idOf,
+      ownerOf: (slot) => {
+        const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+        return range?.[2][1];
+      },
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The cluster slot of a key (CRC16 of its hash tag), as the cluster itself computes it. */
+export async function keySlot(node: { host: string; port: number }, key: string): Promise<number> {
+  const redis = new Redis({ ...node, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    return Number(await redis.call('CLUSTER', 'KEYSLOT', key));
+  } finally {
+    redis.disconnect();
+  }
+}

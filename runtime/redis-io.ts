@@ -39,6 +39,18 @@ export class RedisIo {
     return script.parse(reply);
   }
 
+  /**
+   * Plain values of keys in one round trip: MGET (one per key on a Cluster, concurrent, grouped per node). MGET, not
+   * GET, because it answers nil for a key holding another type where GET raises WRONGTYPE: such a key then takes the
+   * read-row script like a missing one, and the script drops it as foreign, exactly as when the script reads it first.
+   */
+  async values(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    this.assertConnected();
+    if (this.cluster) return this.bounded(Promise.all(keys.map(async (key) => (await this.client.mget(key))[0] ?? null)));
+    return this.bounded(this.client.mget(...keys));
+  }
+
   /** Many calls of one script in one round trip; each result is its reply or the error it raised. */
   async runMany<R>(script: Script<R>, calls: readonly ScriptCall[]): Promise<(R | Error)[]> {
     if (calls.length === 0) return [];

@@ -95,7 +95,7 @@ test('a miss by primary key: the MGET finds nothing, read-row takes the lease, o
   assert.equal(again.sql, []);
 }));
 
-test('a hit by a unique key is one round trip (the read-pointer script) and no SQL; composite keys too', timed(10_000, async () => {
+test('a hit by a unique key is one round trip (the read-pointer script, then an MGET of the remembered row) and no SQL; composite keys too', timed(10_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id, { tenantId: 7, slug: 'x:y' }));
   const byEmail = await cost(() => users.getByEmail(s.hs, `u${id}@example.com`));
@@ -106,6 +106,11 @@ test('a hit by a unique key is one round trip (the read-pointer script) and no S
   assert.is(byEmail.commands[0]?.[3], `${byEmail.commands[0]?.[2]}:lease`);
   assert.match(byEmail.commands[0]?.[2] ?? '', /:email=u\d+%40example%2Ecom$/);
   assert.equal(byEmail.sql, []);
+  const again = await cost(() => users.getByEmail(s.hs, `u${id}@example.com`));
+  assert.equal(again.result, byEmail.result);
+  assert.is(again.roundTrips, 1);
+  assert.equal(again.commands, [['mget', await rowKeyOf(id)]], 'the pointer named this row last time: a plain MGET of it');
+  assert.equal(again.sql, []);
   const composite = await cost(() => users.getByTenantIdAndSlug(s.hs, { tenantId: 7, slug: 'x:y' }));
   assert.is(composite.result?.id, id);
   assert.is(composite.roundTrips, 1);

@@ -31,8 +31,10 @@ export async function getManyByIdentity(state: ContextState, rt: TableRuntime, v
   const token = core.token('r');
   if (tx === undefined && all.length > 0) {
     const cached = all.filter((slot) => !core.repairs.has(slot.keys.row));
+    // Hits first with one MGET; the read-row script (lease on a miss) runs only for the rows it did not serve.
+    const first = await readPlain(core, rt, cached);
     // A corrupt value gets one more read-row that deletes exactly it and leases the row, so the fill repairs it.
-    const corrupt = await readCached(core, rt, cached, token, new Map());
+    const corrupt = await readCached(core, rt, first.unresolved, token, first.corrupt);
     if (corrupt.size > 0) await readCached(core, rt, [...corrupt.keys()], token, corrupt);
   }
   const missing = all.filter((slot) => slot.row === undefined);
@@ -56,10 +58,47 @@ export async function getManyByIdentity(state: ContextState, rt: TableRuntime, v
   return order.map((key) => slots.get(key)?.row ?? null);
 }
 
+/** One MGET: serves rows and cached absences, leaves oversized and invalid rows to Postgres; missing and corrupt ones go to readCached. */
+async function readPlain(core: StorageCore, rt: TableRuntime, slots: readonly Slot[]): Promise<{ unresolved: Slot[]; corrupt: Map<Slot, string> }> {
+  const table = rt.info.display;
+  const corrupt = new Map<Slot, string>();
+  if (slots.length === 0) return { unresolved: [], corrupt };
+  let values: (string | null)[];
+  try {
+    values = await core.io.values(slots.map((slot) => slot.keys.row));
+  } catch (error) {
+    core.redisError(error, table);
+    return { unresolved: [], corrupt };
+  }
+  const unresolved: Slot[] = [];
+  slots.forEach((slot, i) => {
+    const value = values[i] ?? null;
+    // As readCached handles each script reply; only a missing key (or one of another type: nil) goes on to the script.
+    if (value === null) return unresolved.push(slot);
+    if (value === OVERSIZED) return; // read from Postgres, no fill
+    if (value === INVALID) return core.emit('invalidRead', table, slot.keys.row);
+    if (value === ABSENT) {
+      slot.row = null;
+      core.emit('hit', table, slot.keys.row);
+      return core.emit('tombstoneHit', table, slot.keys.row);
+    }
+    const row = rt.codec.decode(value);
+    if (row === undefined) {
+      core.emit('corrupt', table, slot.keys.row);
+      corrupt.set(slot, value);
+      return unresolved.push(slot);
+    }
+    slot.row = row;
+    core.emit('hit', table, slot.keys.row);
+  });
+  return { unresolved, corrupt };
+}
+
 /** Reads (or leases) each slot; returns the slots whose cached value could not be decoded, with that value. */
 async function readCached(core: StorageCore, rt: TableRuntime, slots: readonly Slot[], token: string, corrupt: ReadonlyMap<Slot, string>): Promise<Map<Slot, string>> {
   const table = rt.info.display;
   const found = new Map<Slot, string>();
+  if (slots.length === 0) return found;
   let replies: (ReadRowReply | Error)[];
   try {
     replies = await core.io.runMany(readRow, slots.map((slot) => ({

@@ -18,6 +18,31 @@ interface PointerLease {
 export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns, parts: readonly string[], values: Values): Promise<Row | null> {
   const table = rt.info.display;
   const pointer = rt.keyspace.pointer(key.sqlNames, parts);
+  // Hit path: the pk tag this pointer named last time (in memory; a hint, like the pointer itself), then a plain MGET
+  // of that row. Served only when it decodes (current epoch) and carries the queried values (invariant 3); any other
+  // value (missing, absent, invalid, oversized, corrupt, a row that moved) drops the hint and takes the scripted path
+  // below, which handles it and refreshes the hint. The repair queue is checked first, as on the scripted path.
+  const hints = hintsOf(key);
+  const hinted = core.io.cluster ? undefined : hints.get(pointer);
+  if (hinted !== undefined) {
+    const rowKey = rt.keyspace.rowKeysForTag(hinted).row;
+    if (!core.repairs.has(rowKey)) {
+      let value: string | null;
+      try {
+        [value = null] = await core.io.values([rowKey]);
+      } catch (error) {
+        // As when the scripted path fails: Postgres, no fill (not a second wait on a Redis that just failed).
+        core.redisError(error, table, pointer);
+        return readWithoutFill(core, rt, key, values);
+      }
+      const row = value === null || value === ABSENT || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
+      if (row !== undefined && rt.carries(row, key, parts)) {
+        core.emit('hit', table, pointer);
+        return row;
+      }
+    }
+    hints.delete(pointer);
+  }
   const lease: PointerLease = { key: `${pointer}:lease`, token: core.token('r') };
   let corrupt: { tag: string; value: string } | undefined;
   for (let attempt = 0; ; attempt++) {
@@ -35,6 +60,7 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
             corrupt = { tag: found.tag, value: found.value };
           } else if (rt.carries(row, key, parts)) {
             core.emit('hit', table, pointer);
+            remember(hints, pointer, found.tag);
             return row;
           }
           // invariant 3: a row that no longer carries these values means a stale pointer: a miss, never that row.
@@ -50,6 +76,27 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
     // Wait only for another reader that will fill; a failed holder ('f') or the last try sends us to Postgres.
     if (!found.lease.startsWith('r:') || attempt + 1 >= core.options.leaseWaitTries) return uniqueMiss(core, rt, key, values, corrupt, undefined);
     await core.options.wait(attempt + 1);
+  }
+}
+
+/** Pointer → pk tag, per unique key and process, bounded (oldest first out: a Map iterates in insertion order). */
+const HINTS_PER_KEY = 10_000;
+const hintsByKey = new WeakMap<KeyColumns, Map<string, string>>();
+
+function hintsOf(key: KeyColumns): Map<string, string> {
+  let hints = hintsByKey.get(key);
+  if (hints === undefined) {
+    hints = new Map();
+    hintsByKey.set(key, hints);
+  }
+  return hints;
+}
+
+function remember(hints: Map<string, string>, pointer: string, tag: string): void {
+  hints.set(pointer, tag);
+  if (hints.size > HINTS_PER_KEY) {
+    const oldest = hints.keys().next();
+    if (oldest.done !== true) hints.delete(oldest.value);
   }
 }
 

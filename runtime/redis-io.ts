@@ -39,6 +39,18 @@ export class RedisIo {
     return script.parse(reply);
   }
 
+  /**
+   * Plain values of keys in one round trip: MGET (one per key on a Cluster, concurrent, grouped per node). MGET, not
+   * GET, because it answers nil for a key holding another type where GET raises WRONGTYPE: such a key then takes the
+   * read-row script like a missing one, and the script drops it as foreign, exactly as when the script reads it first.
+   */
+  async values(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    this.assertConnected();
+    if (this.cluster) return this.bounded(Promise.all(keys.map(async (key) => (await this.client.mget(key))[0] ?? null)));
+    return this.bounded(this.client.mget(...keys));
+  }
+
   /** Many calls of one script in one round trip; each result is its reply or the error it raised. */
   async runMany<R>(script: Script<R>, calls: readonly ScriptCall[]): Promise<(R | Error)[]> {
     if (calls.length === 0) return [];
@@ -118,25 +130,56 @@ export class RedisIo {
     }
   }
 
-  private async bounded<T>(promise: Promise<T>, timeoutMs = this.options.timeoutMs, roundTrip = true): Promise<T> {
+  // One sweeper timer for every call in flight instead of a setTimeout + Promise.race per round trip: a call past its
+  // deadline is rejected at the next sweep (at most a tenth of the timeout late).
+  private readonly pending = new Set<{ readonly deadline: number; readonly timeoutMs: number; readonly reject: (error: Error) => void }>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweepMs = 0;
+
+  private bounded<T>(promise: Promise<T>, timeoutMs = this.options.timeoutMs, roundTrip = true): Promise<T> {
     if (roundTrip) this.options.onRoundTrip();
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RedisUnavailableError(this.options.address, `no reply within ${timeoutMs} ms (option \`commandTimeoutMs\`)`)),
-        timeoutMs,
+    return new Promise<T>((resolve, reject) => {
+      const entry = { deadline: performance.now() + timeoutMs, timeoutMs, reject };
+      this.pending.add(entry);
+      // The period follows the shortest timeout in flight (connected() passes its own); not unref'd: a call in flight
+      // keeps the process alive until it is answered or timed out, as the per-call timer did.
+      const period = Math.max(1, Math.floor(timeoutMs / 10));
+      if (this.sweeper === undefined || period < this.sweepMs) {
+        if (this.sweeper !== undefined) clearInterval(this.sweeper);
+        this.sweepMs = period;
+        this.sweeper = setInterval(() => this.sweep(), period);
+      }
+      promise.then(
+        (value) => {
+          this.pending.delete(entry);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.pending.delete(entry);
+          reject(this.mapError(error));
+        },
       );
     });
-    try {
-      return await Promise.race([promise, limit]);
-    } catch (error) {
-      if (error instanceof RedisUnavailableError) throw error;
-      // A reply error is Redis answering (a script bug, a wrong type): not an outage, so it is not hidden as one.
-      if (error instanceof TypeError || (error instanceof Error && error.name === 'ReplyError')) throw error;
-      throw new RedisUnavailableError(this.options.address, error instanceof Error ? error.message : String(error));
-    } finally {
-      clearTimeout(timer);
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const entry of this.pending) {
+      if (now < entry.deadline) continue;
+      this.pending.delete(entry);
+      entry.reject(new RedisUnavailableError(this.options.address, `no reply within ${entry.timeoutMs} ms (option \`commandTimeoutMs\`)`));
     }
+    if (this.pending.size === 0 && this.sweeper !== undefined) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  private mapError(error: unknown): Error {
+    if (error instanceof RedisUnavailableError) return error;
+    // A reply error is Redis answering (a script bug, a wrong type): not an outage, so it is not hidden as one.
+    if (error instanceof TypeError || (error instanceof Error && error.name === 'ReplyError')) return error;
+    return new RedisUnavailableError(this.options.address, error instanceof Error ? error.message : String(error));
   }
 }
 

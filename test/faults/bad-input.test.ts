@@ -70,11 +70,15 @@ test('a row over maxRowBytes (a 2 MB text) is saved and read back whole from Pos
   assert.is(saved.body.length, body.length);
   assert.is(s.hs.stats().oversized, 1);
   const sqlBefore = s.queries.length;
+  const statsBefore = s.hs.stats();
   const read = await world.docs.getBy(s.hs, ['id'], { id });
   assert.ok(read?.body === body, 'the whole row, not a truncated one');
   assert.is(s.queries.length - sqlBefore, 1, 'served from Postgres');
   const [many] = await world.docs.getManyByIdentity(s.hs, [{ id }]);
   assert.ok(many?.body === body);
+  const statsAfter = s.hs.stats();
+  assert.is(statsAfter.corrupt - statsBefore.corrupt, 0, 'the marker is not a corrupt value: never deleted by a read');
+  assert.is(statsAfter.fills - statsBefore.fills, 0, 'nor leased and filled again');
   const dump = await dumpPrefix(world.admin.redis, world.prefix);
   const rowKey = Object.keys(dump).find((key) => key.includes('.docs@') && key.endsWith(`:{${id}}`));
   assert.ok(rowKey !== undefined);

@@ -66,26 +66,27 @@ test('save writes the row, its pointers, its index set and the all set under the
   assert.is(await h.admin.redis.exists(`${row}:lease`), 0, 'the writer lease is gone after the write');
 }));
 
-test('a hit by primary key is one round trip (one read-row script on the row and lease keys) and no SQL', timed(10_000, async () => {
+test('a hit by primary key is one round trip (a plain MGET of the row key, no script) and no SQL', timed(10_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id));
   const row = await rowKeyOf(id);
   const { result, commands, roundTrips, sql } = await cost(() => users.getByPk(s.hs, id));
   assert.equal(result, user(id));
   assert.is(roundTrips, 1);
-  assert.equal(commands.map((c) => c.slice(0, 4)), [['script', '2', row, `${row}:lease`]]);
+  assert.equal(commands, [['mget', row]]);
   assert.equal(sql, []);
 }));
 
-test('a miss by primary key: read-row takes the lease, one SELECT, one fill script; the next read is a hit', timed(10_000, async () => {
+test('a miss by primary key: the MGET finds nothing, read-row takes the lease, one SELECT, one fill script; the next read is a hit', timed(10_000, async () => {
   const id = nextId++;
   await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'm${id}@x.io', 1, 'm${id}', 'm')`);
   const { result, commands, roundTrips, sql } = await cost(() => users.getByPk(s.hs, id));
   assert.equal(result, { id, email: `m${id}@x.io`, tenantId: 1, slug: `m${id}`, name: 'm', version: 0 });
-  assert.is(roundTrips, 2);
-  assert.is(commands.length, 2);
-  assert.is(commands[0]?.[1], '2'); // read-row: row + lease
-  assert.is(commands[1]?.[1], '3'); // fill: row + index + lease
+  assert.is(roundTrips, 3);
+  assert.is(commands.length, 3);
+  assert.is(commands[0]?.[0], 'mget');
+  assert.is(commands[1]?.[1], '2'); // read-row: row + lease
+  assert.is(commands[2]?.[1], '3'); // fill: row + index + lease
   assert.is(sql.length, 1);
   // unqualified: the suite's search_path, not the statement, picks the schema
   assert.match(sql[0] ?? '', /^select .* from "users" where "users"\."id" = \$1 limit \$2$/);
@@ -94,7 +95,7 @@ test('a miss by primary key: read-row takes the lease, one SELECT, one fill scri
   assert.equal(again.sql, []);
 }));
 
-test('a hit by a unique key is one round trip (the read-pointer script) and no SQL; composite keys too', timed(10_000, async () => {
+test('a hit by a unique key is one round trip (the read-pointer script, then an MGET of the remembered row) and no SQL; composite keys too', timed(10_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id, { tenantId: 7, slug: 'x:y' }));
   const byEmail = await cost(() => users.getByEmail(s.hs, `u${id}@example.com`));
@@ -105,6 +106,11 @@ test('a hit by a unique key is one round trip (the read-pointer script) and no S
   assert.is(byEmail.commands[0]?.[3], `${byEmail.commands[0]?.[2]}:lease`);
   assert.match(byEmail.commands[0]?.[2] ?? '', /:email=u\d+%40example%2Ecom$/);
   assert.equal(byEmail.sql, []);
+  const again = await cost(() => users.getByEmail(s.hs, `u${id}@example.com`));
+  assert.equal(again.result, byEmail.result);
+  assert.is(again.roundTrips, 1);
+  assert.equal(again.commands, [['mget', await rowKeyOf(id)]], 'the pointer named this row last time: a plain MGET of it');
+  assert.equal(again.sql, []);
   const composite = await cost(() => users.getByTenantIdAndSlug(s.hs, { tenantId: 7, slug: 'x:y' }));
   assert.is(composite.result?.id, id);
   assert.is(composite.roundTrips, 1);
@@ -185,13 +191,13 @@ test('getManyByPk: all hits in one round trip, input order, null for absent rows
   const hits = await cost(() => users.getManyByPk(s.hs, [b, a]));
   assert.equal(hits.result.map((r) => r?.id), [b, a]);
   assert.is(hits.roundTrips, 1);
-  assert.is(hits.commands.length, 2);
+  assert.equal(hits.commands, [['mget', await rowKeyOf(b), await rowKeyOf(a)]]);
   assert.equal(hits.sql, []);
   const mixed = await cost(() => users.getManyByPk(s.hs, [c, a, absent, c]));
   assert.equal(mixed.result.map((r) => r?.id ?? null), [c, a, null, c]);
   assert.is(mixed.sql.length, 1);
   assert.match(mixed.sql[0] ?? '', /from "users" where "users"\."id" in \(\$1, \$2\)$/);
-  assert.is(mixed.roundTrips, 2, 'read-row pipeline, then fill pipeline');
+  assert.is(mixed.roundTrips, 3, 'MGET, read-row pipeline for what it did not serve, then fill pipeline');
   const after = await cost(() => users.getManyByPk(s.hs, [c, absent]));
   assert.equal(after.result.map((r) => r?.id ?? null), [c, null]);
   assert.equal(after.sql, [], 'the filled row and the cached absence are hits now');

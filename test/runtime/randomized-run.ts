@@ -1,0 +1,186 @@
+// The randomized concurrency invariant run (invariants 1 and 3 under load), shared by test/runtime/randomized.test.ts
+// (one Redis) and test/cluster/randomized.test.ts (a real cluster): the same workers, seams and checks, parameterised
+// by where the storages' Redis is and how to dump every key under the suite's prefix.
+import * as assert from 'uvu/assert';
+import { isDeepStrictEqual } from 'node:util';
+import { rowCodecFor } from '../../runtime/codecs.js';
+import { shapeHash, tableKeyspace } from '../../runtime/keys.js';
+import * as db from './db/schema.js';
+import { users } from './hot/index.js';
+import type { Harness, Storage } from './harness.js';
+
+export const WORKERS = 8;
+const OPS_PER_WORKER = 30;
+export const ROUNDS = 8;
+const IDS = [1, 2, 3, 4, 5];
+const EMAILS = ['a@x', 'b@x', 'c@x', 'd@x', 'e@x', 'f@x', 'g@x'];
+
+/** Where a run happens: the suite's harness, the Redis its storages use (a URL, or cluster nodes), and a dump of every key under the prefix. */
+export interface RandomizedTarget {
+  readonly h: Harness;
+  readonly redis?: string | readonly { host: string; port: number }[];
+  dump(): Promise<Record<string, unknown>>;
+}
+
+let h: Harness;
+let target: RandomizedTarget;
+
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type User = { id: number; email: string; tenantId: number; slug: string; name: string; version: number };
+
+/** Unique violations and deadlocks are the database refusing a random write, which is fine here. */
+function expected(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '23505' || code === '40P01' || code === '40001') return true;
+  }
+  return false;
+}
+
+/**
+ * The Redis row key of a user, as the runtime lays it out for the keys test/runtime/hot/users.ts was generated with
+ * (`run` checks that the runtime caches there: evictions that missed would make both runs below pass vacuously).
+ */
+function rowKey(id: number): string {
+  const shape = shapeHash({ signature: rowCodecFor(db.users).signature, identity: ['id'], uniqueKeys: [['email'], ['tenantId', 'slug']] });
+  return tableKeyspace({ prefix: h.prefix, schema: 'public', table: 'users', shape }).rowKeys([String(id)]).row;
+}
+
+async function worker(s: Storage, seed: number): Promise<void> {
+  const random = prng(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const t = users;
+  for (let op = 0; op < OPS_PER_WORKER; op++) {
+    const id = pick(IDS);
+    const roll = random();
+    try {
+      if (roll < 0.15) await t.save(s.hs, { id, email: pick(EMAILS), tenantId: 1, slug: `s${id}`, name: `n${Math.floor(random() * 1000)}`, version: op });
+      else if (roll < 0.25) await t.update(s.hs, id, { email: pick(EMAILS) });
+      else if (roll < 0.35) await t.update(s.hs, id, { name: `n${Math.floor(random() * 1000)}`, version: op });
+      else if (roll < 0.4) await t.remove(s.hs, id);
+      else if (roll < 0.45) {
+        const other = pick(IDS);
+        await s.hs.transaction(async (tx) => {
+          const a = await t.getByPk(tx, id);
+          const b = await t.getByPk(tx, other);
+          if (a === null || b === null || a.id === b.id) return;
+          await t.update(tx, a.id, { email: `swap-${seed}-${op}@x` });
+          await t.update(tx, b.id, { email: a.email });
+          await t.update(tx, a.id, { email: b.email });
+        });
+      } else if (roll < 0.52) await s.redis.del(rowKey(id)); // an eviction (maxmemory, TTL): the next read misses and fills
+      else if (roll < 0.7) await t.getByPk(s.hs, id);
+      else if (roll < 0.85) await t.getByEmail(s.hs, pick(EMAILS));
+      else if (roll < 0.92) await t.getByTenantIdAndSlug(s.hs, { tenantId: 1, slug: `s${id}` });
+      else await t.getManyByPk(s.hs, [id, pick(IDS)]);
+    } catch (error) {
+      if (!expected(error)) throw error;
+    }
+  }
+}
+
+/** What differs between the cache and Postgres at quiescence (empty when consistent). */
+async function divergences(checker: Storage): Promise<string[]> {
+  const found: string[] = [];
+  const rows = (await checker.sql.unsafe(`select id, email, tenant_id, slug, name, version from "${h.schema}".users`)) as unknown as {
+    id: number; email: string; tenant_id: number; slug: string; name: string; version: number;
+  }[];
+  const inDb = new Map<number, User>(rows.map((r) => [r.id, { id: r.id, email: r.email, tenantId: r.tenant_id, slug: r.slug, name: r.name, version: r.version }]));
+  const codec = rowCodecFor(db.users);
+  const dump = await target.dump();
+  for (const [key, value] of Object.entries(dump)) {
+    const match = /\.users@[0-9a-f]+:\{(\d+)\}$/.exec(key);
+    if (match === null || typeof value !== 'string') continue;
+    const id = Number(match[1]);
+    if (value === '~hotstorage:invalid') continue;
+    const cached = value === '~hotstorage:absent' ? null : (codec.decode(value) ?? 'corrupt');
+    if (!isDeepStrictEqual(cached, inDb.get(id) ?? null)) found.push(`row ${id}: cached ${JSON.stringify(cached)}, Postgres ${JSON.stringify(inDb.get(id) ?? null)}`);
+  }
+  for (const id of IDS) {
+    const got = await users.getByPk(checker.hs, id);
+    if (!isDeepStrictEqual(got, inDb.get(id) ?? null)) found.push(`getBy id ${id}: ${JSON.stringify(got)}`);
+    const bySlug = await users.getByTenantIdAndSlug(checker.hs, { tenantId: 1, slug: `s${id}` });
+    if (!isDeepStrictEqual(bySlug, inDb.get(id) ?? null)) found.push(`getBy slug s${id}: ${JSON.stringify(bySlug)}`);
+  }
+  for (const email of EMAILS) {
+    const got = await users.getByEmail(checker.hs, email);
+    const want = [...inDb.values()].find((u) => u.email === email) ?? null;
+    if (!isDeepStrictEqual(got, want)) found.push(`getBy email ${email}: ${JSON.stringify(got)}, Postgres ${JSON.stringify(want)}`);
+  }
+  return found;
+}
+
+/** During the closing phase of a round every reader's fill window gets a rival write. */
+let closing = false;
+
+/**
+ * Seams placing rivals inside the protocol's windows: a reader pauses between its Postgres read and its fill, and
+ * sometimes another worker writes that very row in the meantime (the interleaving the lease guard exists for); a
+ * writer pauses between its commit and its cache update.
+ */
+function seams(random: () => number, rivals: () => readonly Storage[]) {
+  const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.floor(random() * ms)));
+  return {
+    afterDbRead: async ({ key }: { key: string }) => {
+      await pause(4);
+      const id = Number(/:\{(\d+)\}$/.exec(key)?.[1]);
+      const pool = rivals();
+      if (!Number.isInteger(id) || pool.length === 0 || (!closing && random() >= 0.3)) return;
+      const rival = pool[Math.floor(random() * pool.length)] as Storage;
+      await users.update(rival.hs, id, { version: Math.floor(random() * 1e6) }).catch((error: unknown) => {
+        if (!expected(error)) throw error;
+      });
+    },
+    afterCommit: () => pause(3),
+  };
+}
+
+export async function runRandomized(where: RandomizedTarget, guard: boolean, seed: number): Promise<{ diverged: string[][]; stats: { fillsRefused: number; invalidations: number; writes: number; hits: number } }> {
+  target = where;
+  h = where.h;
+  const workers: Storage[] = [];
+  for (let i = 0; i < WORKERS; i++) {
+    workers.push(await h.storage({ unsafeDisableLeaseGuard: !guard, hooks: seams(prng(seed * 7 + i), () => workers.filter((_, j) => j !== i)) }, where.redis));
+  }
+  const checker = await h.storage({}, where.redis);
+  await users.getByPk(checker.hs, IDS[0] ?? 0);
+  assert.is(await checker.redis.exists(rowKey(IDS[0] ?? 0)), 1, 'rowKey() names the key the runtime caches the row under');
+  const diverged: string[][] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      await Promise.all(workers.map((w, i) => worker(w, seed + round * 100 + i)));
+      // Closing phase: the interleaving made deterministic. Each row is evicted and read; between the reader's
+      // Postgres read and its fill, another worker commits a write to that row.
+      closing = true;
+      await Promise.all(IDS.map(async (id, i) => {
+        const w = workers[i % workers.length] as Storage;
+        await w.redis.del(rowKey(id));
+        await users.getByPk(w.hs, id);
+      }));
+      closing = false;
+      diverged.push(await divergences(checker));
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+  const stats = { fillsRefused: 0, invalidations: 0, writes: 0, hits: 0 };
+  for (const w of workers) {
+    const s = w.hs.stats();
+    stats.fillsRefused += s.fillsRefused;
+    stats.invalidations += s.invalidations;
+    stats.writes += s.writes;
+    stats.hits += s.hits;
+  }
+  return { diverged, stats };
+}
+

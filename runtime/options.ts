@@ -44,7 +44,7 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
   tombstoneTtlMs?: number;
   /** Lifetime of a lease: longer than a row's Postgres read and a writer's commit (default 5000 ms). */
   leaseTtlMs?: number;
-  /** Longest wait for one Redis round trip before the call goes on without the cache (default 1000 ms). */
+  /** Longest wait for one Redis round trip before the call goes on without the cache (default 250 ms). */
   commandTimeoutMs?: number;
   /** How many times a reader waits for another reader's lease before reading Postgres itself (default 8). */
   leaseWaitTries?: number;
@@ -132,7 +132,7 @@ export function resolveOptions(options: HotStorageOptions<Record<string, unknown
     // A reader holding a lease may fill until its lease expires: the marker must outlive any such lease.
     invalidTtlMs: Math.max(tombstoneTtlMs, leaseTtlMs * 2),
     leaseTtlMs,
-    commandTimeoutMs: positive('commandTimeoutMs', options.commandTimeoutMs, 1000),
+    commandTimeoutMs: positive('commandTimeoutMs', options.commandTimeoutMs, 250),
     leaseWaitTries: Math.floor(positive('leaseWaitTries', options.leaseWaitTries, 8)),
     wait: options.wait ?? defaultWait,
     repairQueueLimit: Math.floor(positive('repairQueueLimit', options.repairQueueLimit, 10_000)),

@@ -26,6 +26,7 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
   const hinted = core.io.cluster ? undefined : hints.get(pointer);
   if (hinted !== undefined) {
     const rowKey = rt.keyspace.rowKeysForTag(hinted).row;
+    const mark = core.repairs.mark();
     if (!core.repairs.has(rowKey)) {
       let value: string | null;
       try {
@@ -35,6 +36,7 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
         core.redisError(error, table, pointer);
         return readWithoutFill(core, rt, key, values);
       }
+      if (core.repairs.untrusted(rowKey, mark)) return readWithoutFill(core, rt, key, values);
       const row = value === null || value === ABSENT || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
       if (row !== undefined && rt.carries(row, key, parts)) {
         core.emit('hit', table, pointer);
@@ -48,9 +50,10 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
   for (let attempt = 0; ; attempt++) {
     let found: ReadPointerReply;
     try {
+      const mark = core.repairs.mark();
       found = await followPointer(core, rt, pointer, lease);
       if (found.kind === 'row') {
-        if (core.repairs.has(rt.keyspace.rowKeysForTag(found.tag).row)) return readWithoutFill(core, rt, key, values);
+        if (core.repairs.untrusted(rt.keyspace.rowKeysForTag(found.tag).row, mark)) return readWithoutFill(core, rt, key, values);
         if (found.value === OVERSIZED) return readWithoutFill(core, rt, key, values);
         if (found.value === INVALID) core.emit('invalidRead', table, pointer);
         else if (found.value !== ABSENT) {

@@ -2,8 +2,13 @@
 // marker, so no older fill can land) as soon as Redis answers; until then reads of these rows skip the cache.
 // Bounded and in-process: a process that dies with entries queued leaves those rows stale until their TTL
 // (option `rowTtlSeconds`); beyond `repairQueueLimit` the oldest entries are dropped and counted.
+const REMOVED_HISTORY = 10_000;
+
 export class RepairQueue {
   private readonly keys = new Set<string>();
+  /** Removals so far, and the removal number of recently removed rows: see `mark` and `untrusted`. */
+  private removals = 0;
+  private readonly removedAt = new Map<string, number>();
 
   constructor(private readonly limit: number, private readonly onDrop: (key: string) => void) {}
 
@@ -27,7 +32,30 @@ export class RepairQueue {
   }
 
   delete(rowKey: string): void {
-    this.keys.delete(rowKey);
+    if (!this.keys.delete(rowKey)) return;
+    this.removals += 1;
+    this.removedAt.delete(rowKey);
+    this.removedAt.set(rowKey, this.removals);
+    // Only reads in flight (at most a command timeout old) look this up: a bounded recent history is enough.
+    while (this.removedAt.size > REMOVED_HISTORY) {
+      const oldest = this.removedAt.keys().next().value;
+      if (oldest === undefined) break;
+      this.removedAt.delete(oldest);
+    }
+  }
+
+  /** A point in the queue's history, taken before a round trip whose reply may name a row not known beforehand. */
+  mark(): number {
+    return this.removals;
+  }
+
+  /**
+   * True when the row is queued, or was repaired after `mark`: the reply of a round trip sent before that repair
+   * landed may carry the pre-repair row. (A repair's reply and an earlier read's reply can arrive in one chunk, and
+   * the repair's continuation may run first: checking `has` alone after the read would then trust a stale row.)
+   */
+  untrusted(rowKey: string, mark: number): boolean {
+    return this.keys.has(rowKey) || (this.removedAt.get(rowKey) ?? Number.NEGATIVE_INFINITY) > mark;
   }
 
   snapshot(): string[] {

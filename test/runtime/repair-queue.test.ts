@@ -1,0 +1,27 @@
+// The repair queue decides whether a cached row may be trusted. A read whose round trip was sent before a repair
+// landed may carry the pre-repair row even though, by the time its continuation runs, the repair has finished and the
+// row has left the queue: `untrusted(key, mark)` must still say so.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RepairQueue } from '../../runtime/repair-queue.js';
+
+test('a row repaired after a read was sent stays untrusted for that read, and only for reads sent before the repair', () => {
+  const queue = new RepairQueue(10, () => {});
+  queue.add('row:1');
+  const sentBefore = queue.mark();
+  assert.ok(queue.untrusted('row:1', sentBefore), 'queued: untrusted');
+  queue.delete('row:1'); // the repair landed while the read was in flight
+  assert.ok(queue.untrusted('row:1', sentBefore), 'the read sent before the repair may hold the pre-repair row');
+  assert.not.ok(queue.untrusted('row:1', queue.mark()), 'a read sent after the repair is trusted');
+  assert.not.ok(queue.untrusted('row:2', sentBefore), 'other rows are unaffected');
+});
+
+test('removing a row that was not queued changes nothing', () => {
+  const queue = new RepairQueue(10, () => {});
+  const mark = queue.mark();
+  queue.delete('row:3');
+  assert.is(queue.mark(), mark);
+  assert.not.ok(queue.untrusted('row:3', mark));
+});
+
+test.run();

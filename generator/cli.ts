@@ -1,39 +1,27 @@
 // argv → one command. The only module that prints and picks the exit code: 0 done or up to date, 1 drift
 // (`generate --check`), 2 error. Everything it prints comes from values the pipeline returned. The pipeline
 // is imported only once a command is chosen, so --help and usage errors start fast.
-import { relative, resolve, sep } from 'node:path';
+import { relative, resolve } from 'node:path';
 import pc from 'picocolors';
-import yargs, { type Argv } from 'yargs';
-import type { ConfigFlags, ExtractMode } from './config.js';
-import { type Diagnostic, formatDiagnostic } from './diagnostics.js';
+import yargs from 'yargs';
+import { registerOperatingCommands } from '../operate/commands.js';
+import {
+  EXIT_DRIFT,
+  EXIT_ERROR,
+  EXIT_OK,
+  errorCount,
+  flagsOf,
+  type Io,
+  printDiagnostics,
+  type SelectionArgs,
+  selection,
+  toPosix,
+} from './cli-common.js';
 import type { GenerateResult, ModelResult } from './generate.js';
-import type { Casing } from './findings.js';
 import type { Model } from './model.js';
 import { diffStale } from './output.js';
 
-export const EXIT_OK = 0;
-export const EXIT_DRIFT = 1;
-export const EXIT_ERROR = 2;
-
-interface Io {
-  readonly cwd: string;
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
-
-const toPosix = (path: string): string => path.split(sep).join('/');
-
-/** Diagnostics carry root-relative paths; print them relative to where the user stands, so they are clickable. */
-function printDiagnostics(io: Io, root: string, diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) {
-    const file = d.file ? toPosix(relative(io.cwd, resolve(root, d.file))) || d.file : d.file;
-    io.err(`${formatDiagnostic({ ...d, file })}\n`);
-  }
-}
-
-function errorCount(diagnostics: readonly Diagnostic[]): number {
-  return diagnostics.filter((d) => d.severity === 'error').length;
-}
+export { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from './cli-common.js';
 
 function colorDiff(diff: string): string {
   return diff
@@ -105,38 +93,14 @@ function reportInspect(io: Io, built: ModelResult, json: boolean): number {
   return EXIT_OK;
 }
 
-interface SelectionArgs {
-  config?: string | undefined;
-  schema?: (string | number)[] | undefined;
-  out?: string | undefined;
-  casing?: string | undefined;
-  extract?: string | undefined;
-}
-
-function flagsOf(args: SelectionArgs): ConfigFlags {
-  return {
-    config: args.config,
-    schema: args.schema?.map(String),
-    out: args.out,
-    // yargs has already checked these against their choices.
-    casing: args.casing as Casing | undefined,
-    extract: args.extract as ExtractMode | undefined,
-  };
-}
-
-function selection<T>(y: Argv<T>) {
-  return y
-    .option('config', { type: 'string', describe: 'Config file (default: ./hotstorage.config.ts, else ./drizzle.config.ts)' })
-    .option('schema', { type: 'array', string: true, describe: 'Schema files, folders or globs (as drizzle-kit); overrides the config' })
-    .option('casing', { choices: ['snake_case', 'camelCase'], describe: 'Casing of columns declared without a name' })
-    .option('extract', { choices: ['static', 'import'], describe: 'Read the schema files (static) or load them and ask drizzle-orm (import)' });
-}
-
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   // Handlers only pick the action; it runs after parsing, so a flag that fails validation runs nothing.
   let action: (() => Promise<number>) | undefined;
   let failure: string | undefined;
-  const parser = yargs([...argv])
+  const choose = (chosen: () => Promise<number>): void => {
+    action = chosen;
+  };
+  const commands = yargs([...argv])
     .scriptName('hotstorage')
     .usage('$0 <command> [options]\n\nA hot copy of Drizzle (PostgreSQL) rows in Redis, with generated typed accessors.')
     .command(
@@ -187,8 +151,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       (args) => {
         action = () => runTriggers(io, args);
       },
-    )
-    .demandCommand(1, 'Name a command: generate, inspect or triggers.')
+    );
+  const parser = registerOperatingCommands(commands, io, choose)
+    .demandCommand(1, 'Name a command: generate, inspect, triggers, warm, verify, stats or purge.')
     .strict()
     .version(false)
     .help()
@@ -276,6 +241,9 @@ export async function run(argv: readonly string[]): Promise<void> {
     cwd: process.cwd(),
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
   });
   process.exitCode = code;
 }

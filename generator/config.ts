@@ -23,9 +23,17 @@ export interface HotstorageConfig {
   readonly importExtension?: '.js' | '.ts' | '';
   /** Module generated code imports the runtime from (default 'hotstorage/runtime'). */
   readonly runtimeImport?: string;
+  /** Key prefix the application passes to createHotStorage (default `hs:`); operating commands use it. `HOTSTORAGE_PREFIX` overrides it. */
+  readonly prefix?: string;
+  /** Postgres for the operating commands (warm, verify, stats, purge). `DATABASE_URL` overrides it. */
+  readonly databaseUrl?: string;
+  /** Redis for the operating commands. `REDIS_URL` overrides it. */
+  readonly redisUrl?: string;
+  /** A Redis Cluster for the operating commands, as `host:port` seed nodes. `REDIS_CLUSTER_NODES` overrides it and redisUrl. */
+  readonly redisClusterNodes?: readonly string[];
 }
 
-const CONFIG_KEYS = ['schema', 'out', 'casing', 'extract', 'importExtension', 'runtimeImport'] as const;
+const CONFIG_KEYS = ['schema', 'out', 'casing', 'extract', 'importExtension', 'runtimeImport', 'prefix', 'databaseUrl', 'redisUrl', 'redisClusterNodes'] as const;
 const HOTSTORAGE_CONFIG_NAMES = ['hotstorage.config.ts', 'hotstorage.config.mts', 'hotstorage.config.js', 'hotstorage.config.mjs'];
 const DRIZZLE_CONFIG_NAMES = ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs'];
 export const DEFAULT_OUT = './hotstorage';
@@ -65,6 +73,15 @@ export interface ResolvedConfig {
   readonly extract: ExtractMode;
   readonly importExtension: string;
   readonly runtimeImport: string;
+  /** Connection settings of the config file, for the operating commands (the environment overrides them there). */
+  readonly services: ServiceSettings;
+}
+
+export interface ServiceSettings {
+  readonly prefix?: string;
+  readonly databaseUrl?: string;
+  readonly redisUrl?: string;
+  readonly redisClusterNodes?: readonly string[];
 }
 
 export interface ConfigResult {
@@ -129,11 +146,12 @@ interface FileSettings {
   extract?: ExtractMode;
   importExtension?: string;
   runtimeImport?: string;
+  services: { -readonly [K in keyof ServiceSettings]: ServiceSettings[K] };
 }
 
 /** Checks the exported object; `text` is the config's source, for line numbers. */
 function readSettings(value: Record<string, unknown>, kind: ConfigKind, file: string, text: string, diagnostics: Diagnostic[]): FileSettings {
-  const settings: FileSettings = {};
+  const settings: FileSettings = { services: {} };
   const bad = (key: string, expected: string): void => {
     diagnostics.push(error(file, locate(text, keyPattern(key)), 'invalid-config', `Config key "${key}" in ${file} must be ${expected}.`));
   };
@@ -162,6 +180,15 @@ function readSettings(value: Record<string, unknown>, kind: ConfigKind, file: st
   else if (importExtension !== undefined) bad('importExtension', '".js", ".ts" or ""');
   if (typeof runtimeImport === 'string' && runtimeImport !== '') settings.runtimeImport = runtimeImport;
   else if (runtimeImport !== undefined) bad('runtimeImport', 'a module specifier');
+  const { prefix, databaseUrl, redisUrl, redisClusterNodes } = value;
+  if (typeof prefix === 'string' && !/[{}]/.test(prefix)) settings.services.prefix = prefix;
+  else if (prefix !== undefined) bad('prefix', 'a string without braces');
+  if (typeof databaseUrl === 'string' && databaseUrl !== '') settings.services.databaseUrl = databaseUrl;
+  else if (databaseUrl !== undefined) bad('databaseUrl', 'a postgres:// URL');
+  if (typeof redisUrl === 'string' && redisUrl !== '') settings.services.redisUrl = redisUrl;
+  else if (redisUrl !== undefined) bad('redisUrl', 'a redis:// URL');
+  if (isStringList(redisClusterNodes) && redisClusterNodes.length > 0) settings.services.redisClusterNodes = redisClusterNodes;
+  else if (redisClusterNodes !== undefined) bad('redisClusterNodes', 'a list of "host:port" seed nodes');
   return settings;
 }
 
@@ -181,7 +208,7 @@ export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): 
   }
 
   const root = found ? dirname(found.file) : cwd;
-  let settings: FileSettings = {};
+  let settings: FileSettings = { services: {} };
   let configFile: string | undefined;
   let text = '';
   if (found) {
@@ -226,6 +253,7 @@ export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): 
       extract: flags.extract ?? settings.extract ?? 'static',
       importExtension: settings.importExtension ?? '.js',
       runtimeImport: settings.runtimeImport ?? 'hotstorage/runtime',
+      services: settings.services,
     },
     diagnostics,
   };

@@ -41,7 +41,7 @@ test(
     });
     try {
       const installed = join(dir, 'node_modules/hotstorage');
-      for (const part of ['package.json', 'bin', 'generator', 'runtime', 'templates']) cpSync(join(REPO_ROOT, part), join(installed, part), { recursive: true });
+      for (const part of ['package.json', 'bin', 'generator', 'operate', 'runtime', 'templates']) cpSync(join(REPO_ROOT, part), join(installed, part), { recursive: true });
       mkdirSync(join(dir, 'node_modules/.bin'));
       symlinkSync('../hotstorage/bin/hotstorage.js', join(dir, 'node_modules/.bin/hotstorage'));
       cpSync(join(REPO_ROOT, 'example/db'), join(dir, 'db'), { recursive: true });

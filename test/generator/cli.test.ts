@@ -50,7 +50,7 @@ test(
     const dir = project({});
     const noCommand = await runCli(dir, []);
     assert.is(noCommand.code, 2);
-    assert.is(noCommand.stderr, 'hotstorage: Name a command: generate, inspect or triggers.\nRun `hotstorage --help` for usage.\n');
+    assert.is(noCommand.stderr, 'hotstorage: Name a command: generate, inspect, triggers, warm, verify, stats or purge.\nRun `hotstorage --help` for usage.\n');
     const unknown = await runCli(dir, ['generate', '--schema', 'x.ts', '--outdir', 'hot']);
     assert.is(unknown.code, 2);
     assert.match(unknown.stderr, /^hotstorage: Unknown argument: outdir\n/);

@@ -149,7 +149,7 @@ test(
     assert.is(config, undefined);
     assert.equal(messages, [
       'hotstorage.config.ts:3:3: error: Unknown config key "outDir" in hotstorage.config.ts. [unknown-config-key]\n' +
-        '  hint: known keys: schema, out, casing, extract, importExtension, runtimeImport',
+        '  hint: known keys: schema, out, casing, extract, importExtension, runtimeImport, prefix, databaseUrl, redisUrl, redisClusterNodes',
     ]);
   }),
 );

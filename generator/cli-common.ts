@@ -1,0 +1,66 @@
+// What every command of the CLI shares: exit codes, the output seam, the schema-selection flags and diagnostics
+// printing. generator/cli.ts (generate, inspect, triggers) and operate/ (warm, verify, stats, purge) both use it.
+import { relative, resolve, sep } from 'node:path';
+import type { Argv } from 'yargs';
+import type { ConfigFlags, ExtractMode } from './config.js';
+import { type Diagnostic, formatDiagnostic } from './diagnostics.js';
+import type { Casing } from './findings.js';
+
+/** Done, up to date, clean. */
+export const EXIT_OK = 0;
+/** Found a problem: drift (`generate --check`, `triggers --check`), a divergence (`verify`). */
+export const EXIT_DRIFT = 1;
+/** Could not do the job: bad input, a service unreachable, an internal error. */
+export const EXIT_ERROR = 2;
+
+export interface Io {
+  readonly cwd: string;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** The process's streams, for commands that draw on a terminal (progress bars, `stats --watch`). */
+  readonly stdout?: NodeJS.WriteStream;
+  readonly stderr?: NodeJS.WriteStream;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export const toPosix = (path: string): string => path.split(sep).join('/');
+
+/** Diagnostics carry root-relative paths; print them relative to where the user stands, so they are clickable. */
+export function printDiagnostics(io: Io, root: string, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const file = d.file ? toPosix(relative(io.cwd, resolve(root, d.file))) || d.file : d.file;
+    io.err(`${formatDiagnostic({ ...d, file })}\n`);
+  }
+}
+
+export function errorCount(diagnostics: readonly Diagnostic[]): number {
+  return diagnostics.filter((d) => d.severity === 'error').length;
+}
+
+export interface SelectionArgs {
+  config?: string | undefined;
+  schema?: (string | number)[] | undefined;
+  out?: string | undefined;
+  casing?: string | undefined;
+  extract?: string | undefined;
+}
+
+export function flagsOf(args: SelectionArgs): ConfigFlags {
+  return {
+    config: args.config,
+    schema: args.schema?.map(String),
+    out: args.out,
+    // yargs has already checked these against their choices.
+    casing: args.casing as Casing | undefined,
+    extract: args.extract as ExtractMode | undefined,
+  };
+}
+
+/** The flags that choose the config and schema files, as `generate` takes them. */
+export function selection<T>(y: Argv<T>) {
+  return y
+    .option('config', { type: 'string', describe: 'Config file (default: ./hotstorage.config.ts, else ./drizzle.config.ts)' })
+    .option('schema', { type: 'array', string: true, describe: 'Schema files, folders or globs (as drizzle-kit); overrides the config' })
+    .option('casing', { choices: ['snake_case', 'camelCase'], describe: 'Casing of columns declared without a name' })
+    .option('extract', { choices: ['static', 'import'], describe: 'Read the schema files (static) or load them and ask drizzle-orm (import)' });
+}

@@ -1,0 +1,98 @@
+// Where the operating commands find Postgres, Redis and the key prefix: the environment first (as the application
+// reads it), then the config file, then the local defaults. Opening the clients is the only I/O here.
+import { Cluster, Redis } from 'ioredis';
+import postgres from 'postgres';
+import type { ServiceSettings } from '../generator/config.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** As createHotStorage's default, so a command sees the keys an application without `prefix` writes. */
+export const DEFAULT_PREFIX = 'hs:';
+
+export type RedisTarget = { readonly kind: 'single'; readonly url: string } | { readonly kind: 'cluster'; readonly nodes: readonly { host: string; port: number }[] };
+
+export interface ServiceTargets {
+  readonly databaseUrl: string;
+  readonly redis: RedisTarget;
+  readonly prefix: string;
+}
+
+/** Thrown for a setting that cannot be used; the message is one sentence naming the setting and the value. */
+export class SettingError extends Error {}
+
+/** Pure: the environment over the config file over the defaults. */
+export function resolveTargets(env: NodeJS.ProcessEnv, settings: ServiceSettings): ServiceTargets {
+  // No default database: guessing one could warm or purge against the wrong data.
+  const databaseUrl = nonEmpty(env.DATABASE_URL) ?? settings.databaseUrl;
+  if (databaseUrl === undefined) throw new SettingError('No database to read: set DATABASE_URL (or "databaseUrl" in hotstorage.config.ts).');
+  const prefix = env.HOTSTORAGE_PREFIX ?? settings.prefix ?? DEFAULT_PREFIX;
+  if (/[{}]/.test(prefix)) throw new SettingError(`The key prefix "${prefix}" contains a brace, which would break Redis Cluster hash tags: change HOTSTORAGE_PREFIX or "prefix" in the config.`);
+  const clusterText = nonEmpty(env.REDIS_CLUSTER_NODES);
+  const nodes = clusterText !== undefined ? clusterText.split(',').map((s) => s.trim()).filter((s) => s !== '') : settings.redisClusterNodes;
+  const redisUrl = nonEmpty(env.REDIS_URL);
+  let redis: RedisTarget;
+  if (nodes !== undefined && (clusterText !== undefined || redisUrl === undefined)) {
+    const source = clusterText !== undefined ? 'REDIS_CLUSTER_NODES' : '"redisClusterNodes" in the config';
+    redis = { kind: 'cluster', nodes: nodes.map((node) => parseNode(node, source)) };
+  } else {
+    redis = { kind: 'single', url: redisUrl ?? settings.redisUrl ?? DEFAULT_REDIS_URL };
+  }
+  return { databaseUrl, redis, prefix };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function parseNode(text: string, source: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) throw new SettingError(`${source} has "${text}", which is not host:port (for example 127.0.0.1:7000).`);
+  return { host: match[1] ?? '', port };
+}
+
+/** `host:port` (or the cluster's seed list) for messages. */
+export function describeRedis(target: RedisTarget): string {
+  if (target.kind === 'cluster') return `the cluster ${target.nodes.map((n) => `${n.host}:${n.port}`).join(', ')}`;
+  try {
+    const url = new URL(target.url);
+    return `${url.hostname}:${url.port || '6379'}`;
+  } catch {
+    return target.url;
+  }
+}
+
+export function describePostgres(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}`;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * A Redis client for a command-line run: no offline queue and no endless reconnecting, so an unreachable Redis is
+ * an error at once rather than a hang. The caller connects it (createHotStorage waits for the connection).
+ */
+export function openRedis(target: RedisTarget): Redis | Cluster {
+  const client = newRedisClient(target);
+  // Failures reach the user through the command that failed; without a listener ioredis prints each to stderr.
+  client.on('error', () => {});
+  return client;
+}
+
+function newRedisClient(target: RedisTarget): Redis | Cluster {
+  const retryStrategy = (attempt: number): number | null => (attempt > 3 ? null : 200 * attempt);
+  if (target.kind === 'cluster') {
+    return new Cluster(target.nodes.map((n) => ({ host: n.host, port: n.port })), {
+      clusterRetryStrategy: retryStrategy,
+      enableOfflineQueue: true,
+      redisOptions: { connectTimeout: 3000, maxRetriesPerRequest: 2 },
+    });
+  }
+  return new Redis(target.url, { connectTimeout: 3000, maxRetriesPerRequest: 2, retryStrategy });
+}
+
+export function openPostgres(url: string, options: { max?: number } = {}): postgres.Sql {
+  return postgres(url, { max: options.max ?? 4, connect_timeout: 5, onnotice: () => {} });
+}

@@ -1,0 +1,30 @@
+// `hotstorage verify`: flags and help; the work is in run.ts, loaded only when chosen.
+import type { CommandModule } from 'yargs';
+import { type Io, type SelectionArgs, selection } from '../../generator/cli-common.js';
+import { type Choose, runReported } from '../commands.js';
+
+export interface VerifyArgs extends SelectionArgs {
+  tables: string[];
+  sample?: number | undefined;
+  all: boolean;
+  repair: boolean;
+  json: boolean;
+}
+
+export function verifyCommand(io: Io, choose: Choose): CommandModule<object, VerifyArgs> {
+  return {
+    command: 'verify [tables..]',
+    describe: 'Compare cached rows and unique pointers with Postgres; exit 1 when anything diverges',
+    builder: (y) =>
+      selection(y)
+        .positional('tables', { type: 'string', array: true, default: [], describe: 'Tables by export name or SQL name (default: every cached table)' })
+        .option('sample', { type: 'number', describe: 'Check this many cached rows per table, chosen at random (default 1000)' })
+        .option('all', { type: 'boolean', default: false, describe: 'Check every cached row and pointer' })
+        .option('repair', { type: 'boolean', default: false, describe: 'Invalidate what diverges (the next read refills it from Postgres)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' })
+        .conflicts('sample', 'all')
+        .example('$0 verify --all --json', 'check everything; machine-readable report')
+        .example('$0 verify users --repair', 'check a sample of users and fix what is wrong'),
+    handler: (args) => choose(() => runReported(async () => (await import('./run.js')).runVerify(io, args))),
+  };
+}

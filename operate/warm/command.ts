@@ -1,0 +1,29 @@
+// `hotstorage warm`: flags and help; the work is in run.ts, loaded only when chosen.
+import type { CommandModule } from 'yargs';
+import { type Io, type SelectionArgs, selection } from '../../generator/cli-common.js';
+import { type Choose, runReported } from '../commands.js';
+
+export interface WarmArgs extends SelectionArgs {
+  tables: string[];
+  rate?: number | undefined;
+  batch: number;
+  resume: boolean;
+  json: boolean;
+}
+
+export function warmCommand(io: Io, choose: Choose): CommandModule<object, WarmArgs> {
+  return {
+    command: 'warm [tables..]',
+    describe: 'Fill the cache from Postgres (keyset batches, through the same leases as a miss)',
+    builder: (y) =>
+      selection(y)
+        .positional('tables', { type: 'string', array: true, default: [], describe: 'Tables by export name or SQL name (default: every cached table)' })
+        .option('rate', { type: 'number', describe: 'At most this many rows per second (default: as fast as Postgres and Redis allow)' })
+        .option('batch', { type: 'number', default: 1000, describe: 'Rows per Postgres query and Redis pipeline' })
+        .option('resume', { type: 'boolean', default: false, describe: 'Continue from the last primary key a previous, interrupted warm finished' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
+        .example('$0 warm users --rate 5000', 'fill the users table at most 5,000 rows a second')
+        .example('$0 warm --resume', 'continue every table from where an interrupted warm stopped'),
+    handler: (args) => choose(() => runReported(async () => (await import('./run.js')).runWarm(io, args))),
+  };
+}

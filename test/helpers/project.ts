@@ -46,12 +46,14 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `hotstorage ...args` as its own process, as a user would, in `cwd`. */
-export function runCli(cwd: string, args: readonly string[]): Promise<CliRun> {
+/** Runs `hotstorage ...args` as its own process, as a user would, in `cwd`; `env` adds to (or, undefined, removes from) the environment. */
+export function runCli(cwd: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
+    const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env };
+    for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: merged,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -3,7 +3,7 @@
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { epochKey, type StorageCore } from './core.js';
 import type { RowKeys } from './keys.js';
-import { invalidateRow } from './scripts/scripts.js';
+import { invalidateRow, type InvalidateReply } from './scripts/scripts.js';
 import type { TableRuntime, Values } from './table-runtime.js';
 
 /** One outbox row as the listener reads it. */
@@ -78,13 +78,7 @@ export async function invalidateEntries(
   }
   for (const rt of bump) await bumpEpoch(core, rt);
   if (calls.length === 0) return;
-  const results = await core.io.runMany(
-    invalidateRow,
-    calls.map(({ keys, origin }) => ({
-      keys: [keys.row, keys.index, keys.lease, keys.writers, keys.contended, keys.applied],
-      argv: [origin, keys.tag, core.options.leaseTtlMs, options.overrideLease ? '1' : '0'],
-    })),
-  );
+  const results = await invalidateRowKeys(core, calls, options);
   results.forEach((result, i) => {
     const call = calls[i];
     if (call === undefined) return;
@@ -92,6 +86,24 @@ export async function invalidateEntries(
     // 'pending': the entry's own writer is still in flight; its apply-write will write this commit's row.
     core.emit(result === 'invalidated' ? 'outboxInvalidation' : 'outboxSkip', call.rt.info.display, call.keys.row);
   });
+}
+
+/**
+ * Invalidates rows by their keys in one round trip (invalidate-row.lua: lease overridden first, then the row and the
+ * pointers still naming it). Also used by `hotstorage verify --repair`, so both invalidate the same way.
+ */
+export async function invalidateRowKeys(
+  core: StorageCore,
+  calls: readonly { readonly keys: RowKeys; readonly origin: string }[],
+  options: InvalidateOptions = { overrideLease: true },
+): Promise<(InvalidateReply | Error)[]> {
+  return core.io.runMany(
+    invalidateRow,
+    calls.map(({ keys, origin }) => ({
+      keys: [keys.row, keys.index, keys.lease, keys.writers, keys.contended, keys.applied],
+      argv: [origin, keys.tag, core.options.leaseTtlMs, options.overrideLease ? '1' : '0'],
+    })),
+  );
 }
 
 export async function bumpEpoch(core: StorageCore, rt: TableRuntime): Promise<void> {

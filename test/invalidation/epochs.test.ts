@@ -110,6 +110,19 @@ test('rows filled under an old epoch by a process not yet refreshed are not serv
   assert.is(await disagreement(world, hs, ids, ids.map(emailOf)), undefined, 'the refreshed process serves only rows of the new epoch');
 }));
 
+test('a cached absence filled before a bulk insert is not served once the epoch is bumped', timed(60_000, async () => {
+  // Tombstones far longer than the wait below: only the epoch can end them in time.
+  const other = await world.storage({ epochRefreshMs: 100, tombstoneTtlMs: 600_000 });
+  const ids = range(4001, 4200);
+  await warm(world, other.hs, ids, ids.map(emailOf));
+  assert.ok(other.hs.stats().tombstoneHits > 0, 'the absences were cached and served');
+  const bumps = hs.stats().epochBumps;
+  await seed(ids); // one statement over the trigger's row limit: one epoch bump instead of 200 entries
+  await eventually(async () => hs.stats().epochBumps > bumps, 'the listener bumps the epoch');
+  let last: string | undefined;
+  await eventually(async () => (last = await disagreement(world, other.hs, ids, ids.map(emailOf))) === undefined, `after the bulk insert: ${last ?? ''}`, 5_000);
+}));
+
 test('TRUNCATE bumps the epoch', timed(30_000, async () => {
   const ids = range(3001, 3010);
   await seed(ids);

@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as generatorBench from './generator.js';
 import { cacheCases, readCases, triggerSql, writeCases, type Case, type TimedCase } from './lib/cases.js';
+import { clusterCases, clusterTargets, clusterValueCases, mastersNeeded } from './lib/cluster-cases.js';
+import { openClusterStorage, type ClusterStorage } from './lib/cluster-world.js';
 import { renderChart } from './lib/chart.js';
 import { measure, type Measurement } from './lib/measure.js';
 import { progress } from './lib/progress.js';
@@ -49,12 +51,14 @@ async function main(): Promise<void> {
   // A closed pipe (`| head`) must not kill the run before it removes its schema and keys.
   process.stdout.on('error', () => {});
   const results: CaseResult[] = [];
+  const clusters: ClusterStorage[] = [];
   try {
     const machine = await describeMachine(world, load);
     await warmCache(world);
+    for (const masters of mastersNeeded(selected)) clusters.push(await openClusterStorage(world, masters));
     const triggers = selected('drizzle.updateWithTriggers') || selected('hitRatio.afterSaves') ? triggersOrReason(world) : 'not selected';
-    const reads = readCases(world).filter((c) => selected(c.name));
-    const values = cacheCases(world).filter((c) => selected(c.name));
+    const reads = [...readCases(world), ...clusterCases(clusters)].filter((c) => selected(c.name));
+    const values = [...cacheCases(world), ...clusterValueCases(clusters)].filter((c) => selected(c.name));
     const writes = writeCases(world, triggers).filter((c) => selected(c.name));
     const generator = ['generator.generate200', 'generator.check200'].filter(selected);
     const show = progress();
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
     }
     show.done();
 
-    const targets = computeTargets(results);
+    const targets = [...computeTargets(results), ...clusterTargets(results)];
     const order = (r: CaseResult) => [...reads, ...values, ...writes].findIndex((c) => c.name === r.name);
     const sorted = [...results].sort((a, b) => (order(a) === -1 ? 1e9 : order(a)) - (order(b) === -1 ? 1e9 : order(b)) || ('concurrency' in a && 'concurrency' in b ? (a.concurrency ?? 0) - (b.concurrency ?? 0) : 0));
     const endLoad = loadavg();
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+    for (const cluster of clusters) await cluster.close();
     await world.close();
   }
 }

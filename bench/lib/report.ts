@@ -4,6 +4,7 @@ import { isTimed, isValue, type CaseResult, type Target } from './targets.js';
 /** The case each timed case is compared with in the table and the chart (the floor it should approach). */
 export function referenceOf(name: string): string | undefined {
   if (name === 'redis.get' || name === 'redis.mget100' || name === 'drizzle.upsert') return undefined;
+  if (/\.cluster1?$/.test(name)) return name.replace(/\.cluster1?$/, ''); // the same read on the single Redis
   if (name.endsWith('100')) return 'redis.mget100';
   if (name === 'hs.missFill') return 'drizzle.selectByPk';
   if (name === 'hs.save' || name === 'hs.removeInsert' || name === 'drizzle.updateWithTriggers') return 'drizzle.upsert';
@@ -46,7 +47,8 @@ export function formatResults(results: readonly CaseResult[]): string {
 export function formatTargets(targets: readonly Target[]): string {
   const rows = [['target', 'value', 'limit', 'met']];
   for (const t of targets) {
-    rows.push([t.name, t.value === null ? '—' : formatNumber(t.value), `${t.comparison} ${t.limit}`, t.met ? 'yes' : t.reason ? `no (${t.reason})` : 'no']);
+    if (t.informational === true) rows.push([t.name, t.value === null ? '—' : formatNumber(t.value), 'none', 'info']);
+    else rows.push([t.name, t.value === null ? '—' : formatNumber(t.value), `${t.comparison} ${t.limit}`, t.met ? 'yes' : t.reason ? `no (${t.reason})` : 'no']);
   }
   return table(rows, [false, true, false, false]);
 }
@@ -84,7 +86,8 @@ export function markdownResults(results: readonly CaseResult[]): string {
 export function markdownTargets(targets: readonly Target[]): string {
   const lines = ['| target | value | limit | met |', '|---|--:|---|---|'];
   for (const t of targets) {
-    lines.push(`| ${t.name} | ${t.value === null ? '—' : formatNumber(t.value)} | ${t.comparison} ${t.limit} | ${t.met ? 'yes' : t.reason ? `no: ${t.reason}` : '**no**'} |`);
+    if (t.informational === true) lines.push(`| ${t.name} | ${t.value === null ? '—' : formatNumber(t.value)} | none | info |`);
+    else lines.push(`| ${t.name} | ${t.value === null ? '—' : formatNumber(t.value)} | ${t.comparison} ${t.limit} | ${t.met ? 'yes' : t.reason ? `no: ${t.reason}` : '**no**'} |`);
   }
   return lines.join('\n');
 }

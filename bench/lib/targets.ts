@@ -38,6 +38,8 @@ export interface Target {
   readonly comparison: '<=' | '>=' | '=' | '<';
   readonly met: boolean;
   readonly reason?: string;
+  /** A figure shown for information (bench/lib/cluster-cases.ts): no limit, so `met` is always true. */
+  readonly informational?: boolean;
 }
 
 type Metric = 'time' | 'throughput' | 'p50';

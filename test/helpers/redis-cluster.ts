@@ -1,5 +1,7 @@
 // A throwaway Redis Cluster of our own: three masters on loopback ports (each with its bus port, +10000, free too),
 // joined with `redis-cli --cluster create`, ready when every node reports cluster_state:ok (polled, no fixed sleeps).
+// One master is possible too (the bench compares 1 and 3): redis-cli refuses to create fewer than three, so that node
+// is given every slot with CLUSTER ADDSLOTSRANGE.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,6 +24,8 @@ export interface RedisClusterOptions {
   persist?: boolean;
   /** Extra redis-server arguments for every node (e.g. `--cluster-require-full-coverage no`). */
   args?: readonly string[];
+  /** 3 (the default) or 1. */
+  masters?: 1 | 3;
 }
 
 async function isFree(port: number): Promise<boolean> {
@@ -69,11 +73,13 @@ async function answer<T>(port: number, ask: (redis: Redis) => Promise<T>): Promi
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hs-cluster-'));
   const taken = new Set<number>();
-  const ports = [await clusterPort(taken), await clusterPort(taken), await clusterPort(taken)];
+  const ports: number[] = [];
+  for (let i = 0; i < (options.masters ?? 3); i++) ports.push(await clusterPort(taken));
   const persistence = options.persist === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const launch = (port: number): ChildProcess =>
     spawn('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
+      // announce-ip: a node learns its own address from a peer's handshake; a lone master would report "" in CLUSTER SLOTS
+      '--port', String(port), '--bind', '127.0.0.1', '--cluster-announce-ip', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
       '--save', '', ...persistence, '--appendfilename', `appendonly-${port}.aof`, '--appenddirname', `aof-${port}`, '--dir', dir,
       ...(options.args ?? []),
     ], { stdio: 'ignore' });
@@ -89,7 +95,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
   try {
     for (const port of ports) await poll(`PING on ${port}`, 5000, () => answer(port, async (r) => (await r.ping()) === 'PONG'));
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    if (ports.length === 1) await answer(ports[0] ?? 0, (r) => r.call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383));
+    else await promisify(execFile)('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
     for (const port of ports) {
       await poll(`cluster_state:ok on ${port}`, 10_000, () => answer(port, async (r) => String(await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok')));
     }

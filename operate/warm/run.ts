@@ -1,8 +1,94 @@
-// SCAFFOLD (session 2): replaced by the real command in this session; never lands as "done".
-import { EXIT_ERROR, type Io } from '../../generator/cli-common.js';
+// `hotstorage warm`: each selected table in turn, keyset batches filled through the miss protocol (engine.ts),
+// progress on stderr, the summary on stdout. Ctrl-C stops after the current batch with its checkpoint saved.
+import { EXIT_ERROR, EXIT_OK, type Io } from '../../generator/cli-common.js';
+import { contextState } from '../../runtime/context.js';
+import { describePostgres, describeRedis } from '../services.js';
+import { type Operation, openOperation } from '../operation.js';
+import { colorsFor, isTerminal } from '../terminal.js';
 import type { WarmArgs } from './command.js';
+import { type TableWarmResult, warmTable } from './engine.js';
+import { estimateRows } from './estimate.js';
+import { startMemoryProbe } from './memory-probe.js';
+import { lineView, type ProgressView, terminalView } from './progress.js';
+import { RowBucket, UNLIMITED } from './rate-limit.js';
+import { renderSummary, summarize, summaryJson, type TableSummary } from './summary.js';
+import { WarmTally } from './tally.js';
+import { RedisUnavailableError } from '../../runtime/errors.js';
+import { connectionErrorCode } from '../../runtime/core.js';
 
-export async function runWarm(io: Io, _args: WarmArgs): Promise<number> {
-  io.err('hotstorage: warm is not built yet.\n');
-  return EXIT_ERROR;
+export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
+  const problem = flagProblem(args);
+  if (problem !== undefined) {
+    io.err(`hotstorage: ${problem}\n`);
+    return EXIT_ERROR;
+  }
+  const env = io.env ?? process.env;
+  const probe = env.HOTSTORAGE_WARM_MEMORY_PROBE === '1' ? startMemoryProbe() : undefined;
+  const tally = new WarmTally();
+  const op = await openOperation(io, args, { names: args.tables, storage: { onEvent: tally.listen } });
+  const stop = new AbortController();
+  // The first Ctrl-C asks for a clean stop; a second one is Node's default (exit at once), for a stuck run.
+  const onSigint = (): void => {
+    process.off('SIGINT', onSigint);
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const view: ProgressView = isTerminal(io.stderr) && io.stderr !== undefined ? terminalView(io.stderr, colorsFor(io.stderr, env)) : lineView(io.err);
+  // A batch never holds more rows than a second of the rate allows, so a low rate is smooth instead of bursty.
+  const batch = args.rate === undefined ? args.batch : Math.max(1, Math.min(args.batch, Math.floor(args.rate)));
+  const limiter = args.rate === undefined ? UNLIMITED : new RowBucket(args.rate);
+  const summaries: TableSummary[] = [];
+  probe?.markStart();
+  let failure: string | undefined;
+  try {
+    for (const t of op.tables) {
+      if (stop.signal.aborted) break;
+      let result: TableWarmResult;
+      try {
+        const progress = view.table(t.display, await estimateRows(op.core.db, t.rt));
+        result = await warmTable(contextState(op.hs), t.rt, { batch, resume: args.resume, limiter, signal: stop.signal }, ({ done, readThisRun }) => progress.update(done, readThisRun));
+        progress.end(result.done);
+      } catch (error) {
+        failure = explain(op, t.display, error);
+        break;
+      }
+      summaries.push(summarize(t.model, result, tally.of(t.rt.info.display)));
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    view.stop();
+    await op.close();
+  }
+  const memory = probe?.stop();
+  const unfinished = op.tables.filter((t) => !summaries.some((s) => s.table === t.model.exportName && s.completed));
+  const interrupted = stop.signal.aborted && failure === undefined;
+  if (args.json) io.out(summaryJson(summaries, { interrupted, ...(memory === undefined ? {} : { memory }) }));
+  else if (summaries.length > 0) io.out(renderSummary(summaries, colorsFor(io.stdout, env)));
+  if (memory !== undefined && !args.json) io.err(`hotstorage: peak resident memory ${(memory.peakRssBytes / 2 ** 20).toFixed(1)} MiB.\n`);
+  if (failure !== undefined) io.err(`hotstorage: ${failure}\n`);
+  if (interrupted) io.err('hotstorage: stopped after the current batch; what was done is checkpointed.\n');
+  if (unfinished.length > 0) {
+    io.err(`hotstorage: to continue, run \`hotstorage warm ${unfinished.map((t) => t.model.exportName).join(' ')} --resume\`.\n`);
+    return EXIT_ERROR;
+  }
+  const errors = summaries.reduce((n, s) => n + s.redisErrors, 0);
+  if (errors > 0) {
+    io.err(`hotstorage: ${errors} Redis call${errors === 1 ? '' : 's'} failed during the warm; some rows were not filled: run it again.\n`);
+    return EXIT_ERROR;
+  }
+  return EXIT_OK;
+}
+
+function flagProblem(args: WarmArgs): string | undefined {
+  if (!Number.isInteger(args.batch) || args.batch < 1) return `--batch must be a positive integer, got ${args.batch}.`;
+  if (args.rate !== undefined && !(Number.isFinite(args.rate) && args.rate > 0)) return `--rate must be a positive number of rows per second, got ${args.rate}.`;
+  return undefined;
+}
+
+/** One sentence for a failure in the middle of a warm: which service, where, and that the checkpoint keeps the work. */
+function explain(op: Operation, table: string, error: unknown): string {
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+  if (error instanceof RedisUnavailableError) return `Redis stopped answering at ${describeRedis(op.targets.redis)} while warming ${table} (${message}).`;
+  if (connectionErrorCode(error) !== undefined) return `Postgres stopped answering at ${describePostgres(op.targets.databaseUrl)} while warming ${table} (${message}).`;
+  return `warming ${table} failed: ${message}.`;
 }

@@ -6,7 +6,7 @@ import { type Choose, runReported } from '../commands.js';
 export interface VerifyArgs extends SelectionArgs {
   tables: string[];
   sample?: number | undefined;
-  all: boolean;
+  all?: boolean | undefined;
   repair: boolean;
   json: boolean;
 }
@@ -19,7 +19,7 @@ export function verifyCommand(io: Io, choose: Choose): CommandModule<object, Ver
       selection(y)
         .positional('tables', { type: 'string', array: true, default: [], describe: 'Tables by export name or SQL name (default: every cached table)' })
         .option('sample', { type: 'number', describe: 'Check this many cached rows per table, chosen at random (default 1000)' })
-        .option('all', { type: 'boolean', default: false, describe: 'Check every cached row and pointer' })
+        .option('all', { type: 'boolean', describe: 'Check every cached row and pointer' })
         .option('repair', { type: 'boolean', default: false, describe: 'Invalidate what diverges (the next read refills it from Postgres)' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' })
         .conflicts('sample', 'all')

@@ -1,8 +1,28 @@
-// SCAFFOLD (session 2): replaced by the real command in this session; never lands as "done".
-import { EXIT_ERROR, type Io } from '../../generator/cli-common.js';
+// `hotstorage verify`: per selected table, cached rows and pointers against Postgres (check.ts), optionally repaired
+// (repair.ts); exit 1 when anything diverged, 0 when clean, 2 on error.
+import { EXIT_DRIFT, EXIT_OK, type Io } from '../../generator/cli-common.js';
+import { openOperation } from '../operation.js';
+import { colorsFor } from '../terminal.js';
+import { checkTable } from './check.js';
 import type { VerifyArgs } from './command.js';
+import { repairTable } from './repair.js';
+import { divergence, renderReport, reportJson, type TableResult } from './report.js';
 
-export async function runVerify(io: Io, _args: VerifyArgs): Promise<number> {
-  io.err('hotstorage: verify is not built yet.\n');
-  return EXIT_ERROR;
+export const DEFAULT_SAMPLE = 1000;
+
+export async function runVerify(io: Io, args: VerifyArgs): Promise<number> {
+  const op = await openOperation(io, args, { names: args.tables });
+  try {
+    const sample = args.all ? undefined : Math.max(0, Math.floor(args.sample ?? DEFAULT_SAMPLE));
+    const results: TableResult[] = [];
+    for (const { rt } of op.tables) {
+      const findings = await checkTable({ core: op.core, redis: op.redis, rt, sample });
+      const repaired = args.repair && divergence(findings.report) > 0 ? await repairTable({ core: op.core, redis: op.redis, rt, findings }) : undefined;
+      results.push(repaired === undefined ? findings.report : { ...findings.report, repaired });
+    }
+    io.out(args.json ? reportJson(results) : renderReport(results, colorsFor(io.stdout, io.env ?? process.env)));
+    return results.some((t) => divergence(t) > 0) ? EXIT_DRIFT : EXIT_OK;
+  } finally {
+    await op.close();
+  }
 }

@@ -1,0 +1,103 @@
+// Verifies one table: SCAN its key space once, judge the cached rows and pointers in batches, then judge once more
+// whatever diverged. A live application legitimately moves between our reads (a write commits in Postgres a moment
+// before its row reaches Redis; a fill lands between our SCAN and our MGET): only what still diverges on a second
+// look, a moment later, is counted, so verify on a busy but correct cache is clean.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StorageCore } from '../../runtime/core.js';
+import type { TableRuntime } from '../../runtime/table-runtime.js';
+import { globEscape, scanKeys, type RedisClient } from '../scan.js';
+import { judgePointers, type Orphan } from './pointers.js';
+import { diverges, judgeRows, type RowJudge, type RowVerdict, type StaleReason } from './rows.js';
+import { keySample } from './sample.js';
+import { tableKeys } from './table-keys.js';
+
+const BATCH = 500;
+/** Long enough for a write's post-commit cache update or a fill in flight to land (both are one round trip). */
+const RECHECK_DELAY_MS = 200;
+
+export interface TableReport {
+  readonly schema: string;
+  readonly name: string;
+  readonly checked: number;
+  readonly equal: number;
+  readonly stale: number;
+  readonly orphanedPointers: number;
+  readonly missingIndex: number;
+  /** Invalid or oversized markers: read from Postgres, never served. */
+  readonly notServed: number;
+  /** Cached absences whose identity could not be rebuilt from the key. */
+  readonly uncheckable: number;
+  readonly pointersChecked: number;
+  /** Why the stale rows are stale. */
+  readonly staleReasons: Partial<Record<StaleReason, number>>;
+}
+
+export interface TableFindings {
+  readonly report: TableReport;
+  /** Rows to invalidate (stale, or with missing pointers), with the cached row when it decoded. */
+  readonly divergentRows: readonly { readonly tag: string; readonly row: Record<string, unknown> | null }[];
+  readonly orphans: readonly Orphan[];
+}
+
+export async function checkTable(input: { core: StorageCore; redis: RedisClient; rt: TableRuntime; sample: number | undefined }): Promise<TableFindings> {
+  const { core, redis, rt } = input;
+  const keys = tableKeys(rt);
+  const judge: RowJudge = { core, rt, keys };
+  const rows = keySample(input.sample);
+  const pointers = keySample(input.sample);
+  for await (const batch of scanKeys(redis, `${globEscape(`${rt.keyspace.base}:`)}*`)) {
+    for (const key of batch) {
+      if (keys.rowTag(key) !== undefined) rows.add(key);
+      else if (keys.isPointer(key)) pointers.add(key);
+    }
+  }
+  const verdicts = new Map<string, RowVerdict>();
+  for (const batch of chunks(rows.keys())) for (const [key, verdict] of await judgeRows(judge, batch)) verdicts.set(key, verdict);
+  let pointersChecked = 0;
+  let orphans: Orphan[] = [];
+  for (const batch of chunks(pointers.keys())) {
+    const judged = await judgePointers(judge, batch);
+    pointersChecked += judged.checked;
+    orphans.push(...judged.orphans);
+  }
+
+  const doubtful = [...verdicts].filter(([, v]) => diverges(v)).map(([key]) => key);
+  if (doubtful.length > 0 || orphans.length > 0) await sleep(RECHECK_DELAY_MS);
+  for (const batch of chunks(doubtful)) for (const [key, verdict] of await judgeRows(judge, batch, { settle: true })) verdicts.set(key, verdict);
+  const confirmed: Orphan[] = [];
+  for (const batch of chunks(orphans.map((o) => o.key))) {
+    const again = await judgePointers(judge, batch);
+    // Still an orphan holding the same value: the pointer did not move under us.
+    for (const orphan of again.orphans) if (orphans.some((o) => o.key === orphan.key && o.value === orphan.value)) confirmed.push(orphan);
+  }
+  orphans = confirmed;
+
+  const count = (kind: RowVerdict['kind']) => [...verdicts.values()].filter((v) => v.kind === kind).length;
+  const divergentRows = [...verdicts.values()].flatMap((v) => (diverges(v) && (v.kind === 'stale' || v.kind === 'equal') ? [{ tag: v.tag, row: v.row }] : []));
+  const report: TableReport = {
+    schema: rt.info.schema,
+    name: rt.info.name,
+    checked: verdicts.size - count('gone'),
+    equal: count('equal'),
+    stale: count('stale'),
+    orphanedPointers: orphans.length,
+    missingIndex: [...verdicts.values()].reduce((n, v) => n + (v.kind === 'equal' ? v.missingPointers.length : 0), 0),
+    notServed: count('notServed'),
+    uncheckable: count('uncheckable'),
+    pointersChecked,
+    staleReasons: countReasons(verdicts.values()),
+  };
+  return { report, divergentRows, orphans };
+}
+
+function countReasons(verdicts: Iterable<RowVerdict>): Partial<Record<StaleReason, number>> {
+  const counts: Partial<Record<StaleReason, number>> = {};
+  for (const v of verdicts) if (v.kind === 'stale') counts[v.reason] = (counts[v.reason] ?? 0) + 1;
+  return counts;
+}
+
+function chunks<T>(items: readonly T[], size = BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

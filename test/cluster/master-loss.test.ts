@@ -22,9 +22,9 @@ let h: Harness;
 let cluster: RedisCluster;
 
 test.before(async () => {
-  h = await openHarness('master_loss');
   // The other masters keep serving their slots while one is down (by default a cluster with uncovered slots refuses all).
   cluster = await startRedisCluster({ persist: true, args: ['--cluster-require-full-coverage', 'no', '--cluster-node-timeout', '2000'] });
+  h = await openHarness('master_loss', { kind: 'cluster', nodes: cluster.nodes });
 });
 test.after(async () => {
   await h.close();
@@ -51,8 +51,8 @@ async function timedCall<T>(body: () => Promise<T>): Promise<{ result: T; ms: nu
 test('a master killed mid-workload: fallback within the timeout, writes commit, other slots hit; on return nothing stale', timed(180_000, async () => {
   const options = { commandTimeoutMs: COMMAND_TIMEOUT_MS };
   const storages: Storage[] = [];
-  for (let i = 0; i < WORKERS; i++) storages.push(await h.storage(options, cluster.nodes));
-  const probe = await h.storage(options, cluster.nodes);
+  for (let i = 0; i < WORKERS; i++) storages.push(await h.storage(options));
+  const probe = await h.storage(options);
   const first = cluster.nodes[0] ?? { host: '127.0.0.1', port: 0 };
   const ks = usersKeyspace(h.prefix);
   const workload = await startClusterWorkload(storages, { idsPerWorker: 8, firstId: 2000 });
@@ -126,7 +126,7 @@ test('a master killed mid-workload: fallback within the timeout, writes commit, 
   victimAgain.disconnect();
   assert.is(sentinelBack, 'persisted', 'the node came back with its data');
   assert.is(probeRowBack, INVALID, 'the row written while its master was down is invalid, not its pre-outage copy');
-  const audit = await auditCluster(h, cluster.nodes, probe, [...workload.ids, probeIds.down, probeIds.up]);
+  const audit = await auditCluster(h, probe, [...workload.ids, probeIds.down, probeIds.up]);
   const inDb = await postgresUsers(h);
   const stats = storages.map((s) => s.hs.stats());
   console.log(`master loss: killed ${victimPort} holding ${counts.get(victimPort)} of ${workload.ids.length} rows; ${report.ops} calls ` +

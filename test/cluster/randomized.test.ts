@@ -7,17 +7,14 @@ import * as assert from 'uvu/assert';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, type Harness } from '../runtime/harness.js';
-import { ROUNDS, runRandomized, WORKERS, type RandomizedTarget } from '../runtime/randomized-run.js';
-import { dumpCluster } from './world.js';
+import { ROUNDS, runRandomized, WORKERS } from '../runtime/randomized-run.js';
 
 let h: Harness;
 let cluster: RedisCluster;
-let target: RandomizedTarget;
 
 test.before(async () => {
-  h = await openHarness('random_cluster');
   cluster = await startRedisCluster();
-  target = { h, redis: cluster.nodes, dump: async () => Object.fromEntries(await dumpCluster(cluster.nodes, h.prefix)) };
+  h = await openHarness('random_cluster', { kind: 'cluster', nodes: cluster.nodes });
 });
 test.after(async () => {
   await h.close();
@@ -25,14 +22,14 @@ test.after(async () => {
 });
 
 test(`${WORKERS} concurrent workers on a cluster: at quiescence every cached row equals Postgres and every getter finds the right row`, timed(120_000, async () => {
-  const { diverged, stats } = await runRandomized(target, true, 1000);
+  const { diverged, stats } = await runRandomized(h, true, 1000);
   assert.equal(diverged, Array.from({ length: ROUNDS }, () => []));
   assert.ok(stats.writes > 0 && stats.hits > 0, JSON.stringify(stats));
   assert.ok(stats.fillsRefused + stats.invalidations > 0, `the run exercised the guard: ${JSON.stringify(stats)}`);
 }));
 
 test('the same run on a cluster with the lease guard switched off leaves stale rows: the check above can fail there too', timed(120_000, async () => {
-  const { diverged } = await runRandomized(target, false, 1000);
+  const { diverged } = await runRandomized(h, false, 1000);
   const rounds = diverged.filter((d) => d.length > 0).length;
   assert.ok(rounds >= ROUNDS / 2, `divergence detected in only ${rounds} of ${ROUNDS} rounds without the guard`);
 }));

@@ -21,8 +21,8 @@ let h: Harness;
 let cluster: RedisCluster;
 
 test.before(async () => {
-  h = await openHarness('reshard');
   cluster = await startRedisCluster();
+  h = await openHarness('reshard', { kind: 'cluster', nodes: cluster.nodes });
 });
 test.after(async () => {
   await h.close();
@@ -59,8 +59,8 @@ async function moveSlot(slot: number, from: number, to: number, idOf: Map<number
 
 test('slots holding the workload rows move between masters during load: no call fails, nothing stale, pointers right', timed(180_000, async () => {
   const storages: Storage[] = [];
-  for (let i = 0; i < WORKERS; i++) storages.push(await h.storage({}, cluster.nodes));
-  const checker = await h.storage({}, cluster.nodes);
+  for (let i = 0; i < WORKERS; i++) storages.push(await h.storage());
+  const checker = await h.storage();
   const first = cluster.nodes[0] ?? { host: '127.0.0.1', port: 0 };
   const ks = usersKeyspace(h.prefix);
   const workload = await startClusterWorkload(storages, { idsPerWorker: IDS_PER_WORKER, firstId: 1000 });
@@ -104,7 +104,7 @@ test('slots holding the workload rows move between masters during load: no call 
 
   const report = await workload.stop();
   for (const s of storages) assert.is(await s.hs.flushRepairs(), 0, 'the repair queue drained');
-  const audit = await auditCluster(h, cluster.nodes, checker, workload.ids);
+  const audit = await auditCluster(h, checker, workload.ids);
   console.log(`resharding: ${report.ops} calls ${JSON.stringify(report.byKind)}, phase 1 moved ${moving.length} slots (${keysMoved} keys) ${from}→${to}, ` +
     `phase 2 moved ${movedInPhase2} of the workload's ${slots.size} slots; audit ${audit.rows} rows, ${audit.markers} markers, ${audit.pointers} pointers (${audit.stalePointers} stale hints, each lookup right); ` +
     `slowest ${report.slowest} ${report.maxMs.toFixed(0)} ms; redis errors ${storages.reduce((n, s) => n + s.hs.stats().redisErrors, 0)}`);

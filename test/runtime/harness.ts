@@ -2,6 +2,9 @@
 // postgres.js's own debug hook, not from our code) and a MONITOR-based recorder of the Redis commands a call sends.
 // The suites call the generated accessors in ./hot/ (tables of ./db/schema.ts, schema public as Drizzle sees them):
 // a storage's connections set search_path to the suite's schema, so Drizzle's unqualified table names land there.
+// A harness runs against a target: the shared Redis, or a Redis Cluster of the suite's own (test/helpers/redis-cluster.ts);
+// the same suite code runs on both (test/runtime/*-suite.ts), and what it inspects (keys, dumps, MONITOR) covers
+// every master of a cluster.
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { connect } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
@@ -9,6 +12,20 @@ import postgres from 'postgres';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
 import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
 import { ddl } from './db/ddl.js';
+
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where a harness's storages keep their cache: one Redis (a URL) or the masters of a cluster. */
+export type RedisTarget = { readonly kind: 'single'; readonly url: string } | { readonly kind: 'cluster'; readonly nodes: readonly RedisNode[] };
+
+/** The shared Redis of the test run (REDIS_URL). */
+export const SHARED_REDIS: RedisTarget = { kind: 'single', url: REDIS_URL };
+
+/** A suite's target, asked for when its `before` hook runs (a cluster file starts its cluster then, once for all its suites). */
+export type TargetSource = () => Promise<RedisTarget>;
 
 export interface Storage {
   readonly hs: HotStorage;
@@ -23,24 +40,70 @@ export interface Harness {
   /** The suite's Postgres schema (its storages' search_path); the admin connection names it explicitly. */
   readonly schema: string;
   readonly prefix: string;
-  /** Admin connections (not counted). */
+  readonly target: RedisTarget;
+  /** Admin connections (not counted). On a cluster `admin.redis` reaches its first node only: suites that run on both use `redis`. */
   readonly admin: { sql: postgres.Sql; redis: Redis };
-  /** A storage with its own Redis and Postgres connections; `redis`: a URL, or cluster nodes for a Cluster client. */
-  storage(options?: Partial<HotStorageOptions>, redis?: string | readonly { host: string; port: number }[]): Promise<Storage>;
+  /** An admin client of the target (not counted): `admin.redis` on one Redis, a Cluster client on a cluster (for single-key commands; keys() and dump() span nodes). */
+  readonly redis: Redis | Cluster;
+  /** A storage with its own Redis and Postgres connections, on the harness's target unless `redis` names another (a URL, or cluster nodes). */
+  storage(options?: Partial<HotStorageOptions>, redis?: string | readonly RedisNode[]): Promise<Storage>;
+  /** Keys matching a glob (which starts with the prefix) on the target's every node. */
+  keys(pattern: string): Promise<string[]>;
+  /** Every key under the prefix with its type and value, from every node (see dumpPrefix). */
+  dump(): Promise<Record<string, unknown>>;
+  /** The commands touching the prefix sent while `body` runs, seen by MONITOR on every node (see recordCommands). */
+  record(body: () => Promise<unknown>): Promise<string[][]>;
   close(): Promise<void>;
 }
 
-export async function openHarness(suite: string): Promise<Harness> {
+function nodesOf(target: RedisTarget): RedisNode[] {
+  if (target.kind === 'cluster') return [...target.nodes];
+  const url = new URL(target.url);
+  return [{ host: url.hostname, port: Number(url.port || 6379) }];
+}
+
+/** A plain connection to one node, for what a Cluster client cannot do across slots (KEYS, SCAN, MONITOR markers). */
+async function onNode<T>(node: RedisNode, ask: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({ ...node, lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return await ask(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function openAdminRedis(target: RedisTarget): Promise<{ node: Redis; target: Redis | Cluster }> {
+  if (target.kind === 'single' && target.url === REDIS_URL) {
+    const redis = await connectRedis();
+    return { node: redis, target: redis };
+  }
+  if (target.kind === 'single') {
+    const redis = new Redis(target.url, { maxRetriesPerRequest: 1 });
+    return { node: redis, target: redis };
+  }
+  const node = new Redis({ ...target.nodes[0], maxRetriesPerRequest: 1 });
+  const cluster = new Cluster([...target.nodes], { redisOptions: { maxRetriesPerRequest: 1 } });
+  for (const client of [node, cluster]) client.on('error', () => {});
+  return { node, target: cluster };
+}
+
+export async function openHarness(suite: string, target: RedisTarget = SHARED_REDIS): Promise<Harness> {
   const schema = suiteName(suite);
   const prefix = `${schema}:`;
-  const admin = { sql: connectPostgres(), redis: await connectRedis() };
+  const redis = await openAdminRedis(target);
+  const admin = { sql: connectPostgres(), redis: redis.node };
   await admin.sql.unsafe(ddl(schema));
   const opened: Storage[] = [];
+  const nodes = nodesOf(target);
   return {
     schema,
     prefix,
+    target,
     admin,
-    async storage(options = {}, target = REDIS_URL) {
+    redis: redis.target,
+    async storage(options = {}, redisAt = target.kind === 'single' ? target.url : target.nodes) {
       const queries: string[] = [];
       const sql = postgres(DATABASE_URL, {
         max: 4,
@@ -49,9 +112,9 @@ export async function openHarness(suite: string): Promise<Harness> {
         debug: (_connection, query) => queries.push(query),
       });
       const redis =
-        typeof target === 'string'
-          ? new Redis(target, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
-          : new Cluster([...target], { redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 2000 } });
+        typeof redisAt === 'string'
+          ? new Redis(redisAt, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+          : new Cluster([...redisAt], { redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 2000 } });
       redis.on('error', () => {}); // a test that stops its own server sees failures through hotstorage's counters
       const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, ...options });
       const storage: Storage = {
@@ -68,12 +131,30 @@ export async function openHarness(suite: string): Promise<Harness> {
       opened.push(storage);
       return storage;
     },
+    async keys(pattern) {
+      const found = await Promise.all(nodes.map((node) => onNode(node, (redis) => redis.keys(pattern))));
+      return found.flat().sort();
+    },
+    async dump() {
+      const dumps = await Promise.all(nodes.map((node) => onNode(node, (redis) => dumpPrefix(redis, prefix))));
+      return Object.fromEntries(dumps.flatMap((d) => Object.entries(d)).sort(([a], [b]) => (a < b ? -1 : 1)));
+    },
+    record(body) {
+      return recordCommands(nodes, prefix, body);
+    },
     async close() {
       for (const s of opened) await s.close();
-      await deletePrefix(admin.redis, prefix);
+      for (const node of nodes) {
+        await onNode(node, async (redis) => {
+          if (target.kind === 'single') return deletePrefix(redis, prefix);
+          // One key at a time: a prefix spans slots, and a cluster node refuses a multi-key command across slots.
+          for (const key of await redis.keys(`${prefix}*`)) await redis.unlink(key);
+        });
+      }
       await admin.sql.unsafe(`drop schema "${schema}" cascade`);
       await admin.sql.end();
       admin.redis.disconnect();
+      redis.target.disconnect();
     },
   };
 }
@@ -125,20 +206,32 @@ export function parseMonitorArgs(text: string): string[] {
 }
 
 /**
- * The Redis commands touching `prefix` sent while `body` runs, seen by MONITOR on a raw socket of its own (ioredis's
- * monitor mode can mistake a monitor line arriving with the OK for a reply on a busy server). A marker command sent
- * after `body` tells when the monitor has seen everything (no sleeps). EVAL/EVALSHA show as
- * `['script', numkeys, ...keys, ...args]`; commands run inside scripts are left out.
+ * The Redis commands touching `prefix` sent while `body` runs, seen by MONITOR on a raw socket of its own to each node
+ * (ioredis's monitor mode can mistake a monitor line arriving with the OK for a reply on a busy server). A marker
+ * command (ECHO: it has no key, so any cluster node runs and logs it) sent to each node after `body` tells when that
+ * node's monitor has seen everything (no sleeps). EVAL/EVALSHA show as `['script', numkeys, ...keys, ...args]`; commands
+ * run inside scripts are left out. With several nodes, each node's commands are in order, the nodes one after another.
  */
-export async function recordCommands(admin: Redis, prefix: string, body: () => Promise<unknown>): Promise<string[][]> {
-  const url = new URL(REDIS_URL);
-  const socket = connect({ host: url.hostname, port: Number(url.port || 6379) });
-  const seen: string[][] = [];
+export async function recordCommands(nodes: readonly RedisNode[], prefix: string, body: () => Promise<unknown>): Promise<string[][]> {
   const marker = `${prefix}__marker__${Math.random().toString(36).slice(2)}`;
+  const monitors = nodes.map((node) => monitor(node, prefix, marker));
+  try {
+    await Promise.all(monitors.map((m) => m.started));
+    await body();
+    await Promise.all(nodes.map((node) => onNode(node, (redis) => redis.echo(marker))));
+    return (await Promise.all(monitors.map((m) => m.done))).flat();
+  } finally {
+    for (const m of monitors) m.close();
+  }
+}
+
+function monitor(node: RedisNode, prefix: string, marker: string): { started: Promise<void>; done: Promise<string[][]>; close(): void } {
+  const socket = connect({ host: node.host, port: node.port });
+  const seen: string[][] = [];
   let ready: () => void = () => {};
-  let markerSeen: () => void = () => {};
+  let markerSeen: (commands: string[][]) => void = () => {};
   const started = new Promise<void>((resolve) => (ready = resolve));
-  const done = new Promise<void>((resolve) => (markerSeen = resolve));
+  const done = new Promise<string[][]>((resolve) => (markerSeen = resolve));
   let buffered = '';
   let open = true;
   socket.setEncoding('latin1'); // MONITOR lines are ASCII (other bytes are \x escaped)
@@ -157,7 +250,7 @@ export async function recordCommands(admin: Redis, prefix: string, body: () => P
       const args = parseMonitorArgs(line.slice(line.indexOf(']') + 1));
       if (args.includes(marker)) {
         open = false;
-        markerSeen();
+        markerSeen(seen);
         continue;
       }
       if (source === 'lua' || !args.some((arg) => arg.startsWith(prefix))) continue; // script internals are part of the script
@@ -167,13 +260,5 @@ export async function recordCommands(admin: Redis, prefix: string, body: () => P
     }
   });
   socket.write('MONITOR\r\n');
-  try {
-    await started;
-    await body();
-    await admin.get(marker);
-    await done;
-  } finally {
-    socket.destroy();
-  }
-  return seen;
+  return { started, done, close: () => socket.destroy() };
 }

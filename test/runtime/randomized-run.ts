@@ -1,6 +1,6 @@
 // The randomized concurrency invariant run (invariants 1 and 3 under load), shared by test/runtime/randomized.test.ts
 // (one Redis) and test/cluster/randomized.test.ts (a real cluster): the same workers, seams and checks, parameterised
-// by where the storages' Redis is and how to dump every key under the suite's prefix.
+// by the harness's target (its storages and its dump of every key under the prefix follow it).
 import * as assert from 'uvu/assert';
 import { isDeepStrictEqual } from 'node:util';
 import { rowCodecFor } from '../../runtime/codecs.js';
@@ -15,15 +15,7 @@ export const ROUNDS = 8;
 const IDS = [1, 2, 3, 4, 5];
 const EMAILS = ['a@x', 'b@x', 'c@x', 'd@x', 'e@x', 'f@x', 'g@x'];
 
-/** Where a run happens: the suite's harness, the Redis its storages use (a URL, or cluster nodes), and a dump of every key under the prefix. */
-export interface RandomizedTarget {
-  readonly h: Harness;
-  readonly redis?: string | readonly { host: string; port: number }[];
-  dump(): Promise<Record<string, unknown>>;
-}
-
 let h: Harness;
-let target: RandomizedTarget;
 
 function prng(seed: number): () => number {
   let state = seed >>> 0;
@@ -97,9 +89,9 @@ async function divergences(checker: Storage): Promise<string[]> {
   }[];
   const inDb = new Map<number, User>(rows.map((r) => [r.id, { id: r.id, email: r.email, tenantId: r.tenant_id, slug: r.slug, name: r.name, version: r.version }]));
   const codec = rowCodecFor(db.users);
-  const dump = await target.dump();
+  const dump = await h.dump();
   for (const [key, value] of Object.entries(dump)) {
-    const match = /\.users@[0-9a-f]+:\{(\d+)\}$/.exec(key);
+    const match = /users@[A-Za-z0-9_-]+:\{(\d+)\}$/.exec(key);
     if (match === null || typeof value !== 'string') continue;
     const id = Number(match[1]);
     if (value === '~hotstorage:invalid') continue;
@@ -145,14 +137,13 @@ function seams(random: () => number, rivals: () => readonly Storage[]) {
   };
 }
 
-export async function runRandomized(where: RandomizedTarget, guard: boolean, seed: number): Promise<{ diverged: string[][]; stats: { fillsRefused: number; invalidations: number; writes: number; hits: number } }> {
-  target = where;
-  h = where.h;
+export async function runRandomized(harness: Harness, guard: boolean, seed: number): Promise<{ diverged: string[][]; stats: { fillsRefused: number; invalidations: number; writes: number; hits: number } }> {
+  h = harness;
   const workers: Storage[] = [];
   for (let i = 0; i < WORKERS; i++) {
-    workers.push(await h.storage({ unsafeDisableLeaseGuard: !guard, hooks: seams(prng(seed * 7 + i), () => workers.filter((_, j) => j !== i)) }, where.redis));
+    workers.push(await h.storage({ unsafeDisableLeaseGuard: !guard, hooks: seams(prng(seed * 7 + i), () => workers.filter((_, j) => j !== i)) }));
   }
-  const checker = await h.storage({}, where.redis);
+  const checker = await h.storage();
   await users.getByPk(checker.hs, IDS[0] ?? 0);
   assert.is(await checker.redis.exists(rowKey(IDS[0] ?? 0)), 1, 'rowKey() names the key the runtime caches the row under');
   const diverged: string[][] = [];

@@ -1,5 +1,5 @@
-// On a Redis Cluster, pointers and the `all` set live in other slots than the row, so the per-row scripts cannot
-// touch them: they are written after the row script, as separate commands (one round trip, auto-pipelined per node).
+// On a Redis Cluster, pointers live in other slots than the row, so the per-row scripts cannot touch them: they are
+// written after the row script, as separate commands (one round trip, auto-pipelined per node).
 // They are hints either way (a lookup re-checks the row it reaches); stale pointers are not removed here and cost a
 // miss until they expire.
 import type { StorageCore } from './core.js';
@@ -14,9 +14,8 @@ export async function writeClusterPointers(
 ): Promise<void> {
   const ttl = core.options.rowTtlMs;
   const commands = rows.flatMap(({ rt, keys, row }): Command[] =>
-    row === null
-      ? [['SREM', rt.keyspace.all, keys.tag]]
-      : [...rt.pointersOf(row).map((p): Command => ['SET', p, keys.tag, 'PX', ttl]), ['SADD', rt.keyspace.all, keys.tag]],
+    row === null ? [] : rt.pointersOf(row).map((p): Command => ['SET', p, keys.tag, 'PX', ttl]),
   );
+  if (commands.length === 0) return;
   await core.io.commands(commands).catch((error: unknown) => core.redisError(error));
 }

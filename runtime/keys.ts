@@ -1,6 +1,6 @@
-// Redis key layout (DESIGN §4). Every part that comes from the user (schema, table and column names, key values)
-// is escaped so that no two distinct inputs can ever produce the same key, and the row, its index set and its lease
-// share one hash tag so every per-row script touches a single Cluster slot.
+// Redis key layout (DESIGN §4, shortened: runtime/README.md "Keys" says how and why). Every part that comes from the
+// user (table and column names, key values) is escaped so that no two distinct inputs can ever produce the same key,
+// and the row, its lease and its writer sets share one hash tag so every per-row script touches a single Cluster slot.
 import { createHash } from 'node:crypto';
 
 /**
@@ -44,12 +44,21 @@ export function shapeHash(input: { signature: string; identity: readonly string[
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 
+/**
+ * The table part of every key: a short hash of the schema, the table and its shape. Every key of every row carries
+ * it, so it is short (6 base64url characters, 36 bits: the chance that two of an application's tables with the same
+ * name, or two shapes of one table, share it is negligible); the table name stays readable before it.
+ */
+export function tableTag(schema: string, table: string, shape: string): string {
+  // Escaped parts joined by separators they never contain: distinct (schema, table, shape) hash distinct texts.
+  return createHash('sha256').update(`${escapeKeyPart(schema)}.${escapeKeyPart(table)}@${shape}`).digest('base64url').slice(0, 6);
+}
+
 /** Keys of one cached row. */
 export interface RowKeys {
-  /** The escaped identity parts joined by `,`: the hash tag content, the pointer value and the `all` member. */
+  /** The escaped identity parts joined by `,`: the hash tag content and the pointer value. */
   readonly tag: string;
   readonly row: string;
-  readonly index: string;
   readonly lease: string;
   /** Writers in flight (zset of tokens by lease deadline) and those whose flights overlapped (set). */
   readonly writers: string;
@@ -59,11 +68,10 @@ export interface RowKeys {
 }
 
 export interface TableKeyspace {
-  /** `<prefix><schema>.<table>@<shape>` */
+  /** `<prefix><table>@<tableTag(schema, table, shape)>` */
   readonly base: string;
   /** Row keys are `rowPrefix + tag + '}'`: scripts following a pointer rebuild the row key this way. */
   readonly rowPrefix: string;
-  readonly all: string;
   /** `parts` are the identity columns' keyPart texts, in spec order. */
   rowKeys(parts: readonly string[]): RowKeys;
   rowKeysForTag(tag: string): RowKeys;
@@ -72,7 +80,7 @@ export interface TableKeyspace {
 }
 
 export function tableKeyspace(input: { prefix: string; schema: string; table: string; shape: string }): TableKeyspace {
-  const base = `${input.prefix}${escapeKeyPart(input.schema)}.${escapeKeyPart(input.table)}@${input.shape}`;
+  const base = `${input.prefix}${escapeKeyPart(input.table)}@${tableTag(input.schema, input.table, input.shape)}`;
   const rowPrefix = `${base}:{`;
   // Column names are few and fixed per table: escaped once, not on every lookup.
   const columnTexts = new Map<string, string>();
@@ -86,12 +94,11 @@ export function tableKeyspace(input: { prefix: string; schema: string; table: st
   };
   const rowKeysForTag = (tag: string): RowKeys => {
     const row = `${rowPrefix}${tag}}`;
-    return { tag, row, index: `${row}:ix`, lease: `${row}:lease`, writers: `${row}:writers`, contended: `${row}:contended`, applied: `${row}:applied` };
+    return { tag, row, lease: `${row}:lease`, writers: `${row}:writers`, contended: `${row}:contended`, applied: `${row}:applied` };
   };
   return {
     base,
     rowPrefix,
-    all: `${base}:all`,
     rowKeysForTag,
     rowKeys: (parts) => rowKeysForTag(parts.map(escapeKeyPart).join(',')),
     pointer: (columns, parts) => {

@@ -145,7 +145,7 @@ export async function fill(core: StorageCore, rt: TableRuntime, fills: readonly 
     const value = row === null ? ABSENT : storedValue(core, rt, keys.row, row);
     const ttl = row === null ? options.tombstoneTtlMs : options.rowTtlMs;
     const pointers = row === null || io.cluster ? [] : rt.pointersOf(row);
-    return { keys: [keys.row, keys.index, keys.lease], argv: [token, row === null ? 'absent' : 'row', value, ttl, keys.tag, io.cluster ? '' : rt.keyspace.all, ...pointers] };
+    return { keys: [keys.row, keys.lease], argv: [token, value, ttl, keys.tag, ...pointers] };
   });
   try {
     if (!options.guard) {

@@ -5,7 +5,7 @@ import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import type { RowKeys } from './keys.js';
 import type { Database } from './options.js';
-import { applyEffects, releaseWriteLeases, takeWriteLeases, type Effect } from './write.js';
+import { applyEffects, releaseWriteLeases, takeWriteLeases, type ConfirmedLeases, type Effect } from './write.js';
 
 export interface TransactionState {
   readonly db: Database;
@@ -21,7 +21,7 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
   const token = core.token('w');
   const pending = new Map<string, Effect>();
   let leased: RowKeys[] = [];
-  let taken: ReadonlySet<string> = new Set();
+  let taken: ConfirmedLeases = new Map();
   let result: R;
   try {
     result = await core.db.transaction(async (dtx) => {

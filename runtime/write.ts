@@ -6,7 +6,7 @@ import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import type { RowKeys } from './keys.js';
 import { ABSENT, INVALID } from './markers.js';
-import { storedValue } from './stored-value.js';
+import { pointersOfValue, storedValue } from './stored-value.js';
 import type { Database } from './options.js';
 import { applyWrite, releaseLease, takeWriteLease } from './scripts/scripts.js';
 import type { TableRuntime, Values } from './table-runtime.js';
@@ -46,7 +46,7 @@ export async function save(state: ContextState, rt: TableRuntime, input: Values)
   };
   // Without its identity (a serial left to the database) the row is only known after the insert: a transaction
   // lets the lease be taken after the insert and still before the commit.
-  return runWrite(state, rt.hasIdentity(input) ? [rt.rowKeys(input)] : undefined, statement);
+  return runWrite(state, rt, rt.hasIdentity(input) ? [rt.rowKeys(input)] : undefined, statement);
 }
 
 export async function update(state: ContextState, rt: TableRuntime, identityValues: Values, patch: Values): Promise<Row | null> {
@@ -59,7 +59,7 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
   const moved = identity.props.some((prop) => prop in changes);
   const newKeys = moved ? rt.rowKeys({ ...identityValues, ...changes }) : undefined;
   const leaseKeys = newKeys === undefined || newKeys.row === oldKeys.row ? [oldKeys] : [oldKeys, newKeys];
-  return runWrite(state, leaseKeys, async (db) => {
+  return runWrite(state, rt, leaseKeys, async (db) => {
     const rows: Row[] = await state.core.query(() =>
       db.update(rt.table).set(changes as never).where(rt.where(identity, identityValues)).returning(),
     );
@@ -77,7 +77,7 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
 
 export async function remove(state: ContextState, rt: TableRuntime, identityValues: Values): Promise<boolean> {
   const keys = rt.rowKeys(identityValues);
-  return runWrite(state, [keys], async (db) => {
+  return runWrite(state, rt, [keys], async (db) => {
     const rows: Row[] = await state.core.query(() => db.delete(rt.table).where(rt.where(rt.info.identity, identityValues)).returning());
     return { result: rows.length > 0, effects: [{ rt, keys, row: null }] };
   });
@@ -89,7 +89,7 @@ async function selectByIdentity(state: ContextState, rt: TableRuntime, values: V
   return rows[0] ?? null;
 }
 
-async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | undefined, statement: Statement<T>): Promise<T> {
+async function runWrite<T>(state: ContextState, rt: TableRuntime, knownKeys: readonly RowKeys[] | undefined, statement: Statement<T>): Promise<T> {
   const { core, tx } = state;
   if (tx !== undefined) {
     // Leases are taken for everything the transaction wrote just before it commits.
@@ -98,11 +98,11 @@ async function runWrite<T>(state: ContextState, knownKeys: readonly RowKeys[] | 
     tx.record(outcome.effects);
     return outcome.result;
   }
-  if (knownKeys === undefined) return runTransaction(core, (inner) => runWrite(inner, undefined, statement));
+  if (knownKeys === undefined) return runTransaction(core, (inner) => runWrite(inner, rt, undefined, statement));
   const hooks = core.options.hooks;
   const token = core.token('w');
   const leaseKeys = knownKeys.map((keys) => keys.lease);
-  const leased = await takeWriteLeases(core, knownKeys, token);
+  const leased = await takeWriteLeases(core, knownKeys, token, rt.info.pointerKeys.length > 0);
   let outcome: Outcome<T>;
   try {
     await hooks.beforeCommit?.({ keys: leaseKeys });
@@ -139,15 +139,27 @@ export async function markOrigin(db: Database, token: string): Promise<void> {
   await db.execute(sql`select set_config('hotstorage.origin', ${token}, true)`);
 }
 
-/** Overrides readers' leases before the commit. A Redis failure here does not stop the write (invariant 5). */
-export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<ReadonlySet<string>> {
-  const taken = new Set<string>(); // row keys whose lease Redis confirmed
+/**
+ * Row keys whose write lease Redis confirmed, each with the value cached there at that moment (null: none, or not
+ * asked for): the pointers of that value are the ones the apply removes if the commit does not keep them.
+ */
+export type ConfirmedLeases = ReadonlyMap<string, string | null>;
+
+/**
+ * Overrides readers' leases before the commit. A Redis failure here does not stop the write (invariant 5).
+ * `withValues`: the rows have pointers, so the cached values are wanted back.
+ */
+export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string, withValues = true): Promise<ConfirmedLeases> {
+  const taken = new Map<string, string | null>();
   try {
-    const results = await core.io.runMany(takeWriteLease, keys.map((k) => ({ keys: [k.lease, k.writers, k.contended], argv: [token, core.options.leaseTtlMs] })));
+    const results = await core.io.runMany(
+      takeWriteLease,
+      keys.map((k) => ({ keys: [k.lease, k.writers, k.contended, k.row], argv: [token, core.options.leaseTtlMs, withValues ? '1' : '0'] })),
+    );
     results.forEach((result, i) => {
       const row = keys[i]?.row;
       if (result instanceof Error) core.redisError(result);
-      else if (row !== undefined) taken.add(row);
+      else if (row !== undefined) taken.set(row, result);
     });
   } catch (error) {
     core.redisError(error);
@@ -164,7 +176,7 @@ export async function releaseWriteLeases(core: StorageCore, keys: readonly RowKe
 }
 
 /** After the commit: one apply-write script per row, all in one round trip. */
-export async function applyEffects(core: StorageCore, all: readonly Effect[], token: string, leased: ReadonlySet<string>): Promise<void> {
+export async function applyEffects(core: StorageCore, all: readonly Effect[], token: string, leased: ConfirmedLeases): Promise<void> {
   // A row whose lease Redis did not confirm before the commit (down, slow, paused) is never written: the lease may still
   // be taken late, after this commit and after a newer writer's update, and make this older row look current. It is
   // invalidated through the repair queue instead (now, if Redis answers).
@@ -174,14 +186,17 @@ export async function applyEffects(core: StorageCore, all: readonly Effect[], to
   const effects = all.filter((effect) => leased.has(effect.keys.row));
   if (effects.length === 0) return;
   const { io, options } = core;
-  const calls = effects.map(({ rt, keys, row }) => ({
-    keys: [keys.row, keys.index, keys.lease, keys.writers, keys.contended, keys.applied],
-    argv: [
-      token, row === null ? 'absent' : 'row', row === null ? ABSENT : storedValue(core, rt, keys.row, row),
-      row === null ? options.tombstoneTtlMs : options.rowTtlMs, INVALID, options.invalidTtlMs, keys.tag,
-      io.cluster ? '' : rt.keyspace.all, core.changeFeed ? options.appliedTtlMs : 0, ...(row === null || io.cluster ? [] : rt.pointersOf(row)),
-    ],
-  }));
+  const calls = effects.map(({ rt, keys, row }) => {
+    const pointers = row === null || io.cluster ? [] : rt.pointersOf(row);
+    const previous = io.cluster ? [] : pointersOfValue(rt, leased.get(keys.row) ?? null);
+    return {
+      keys: [keys.row, keys.lease, keys.writers, keys.contended, keys.applied],
+      argv: [
+        token, row === null ? ABSENT : storedValue(core, rt, keys.row, row), row === null ? options.tombstoneTtlMs : options.rowTtlMs,
+        INVALID, options.invalidTtlMs, keys.tag, core.changeFeed ? options.appliedTtlMs : 0, pointers.length, ...pointers, ...previous,
+      ],
+    };
+  });
   try {
     if (!options.guard) {
       // Test-only switch: make every writer uncontended and in flight so the script's checks always pass.

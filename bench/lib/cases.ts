@@ -178,8 +178,8 @@ async function evictRows(world: World): Promise<void> {
 const MEMORY_SAMPLE = 1000;
 
 /**
- * Redis MEMORY USAGE of what one cached row costs: the row, its index set, its unique pointers, and its share of the
- * table's `all` set, over a sample of rows.
+ * Redis MEMORY USAGE of what one cached row costs: the row and its unique pointers (runtime/README.md "Keys": there is
+ * no other per-row or per-table key), over a sample of rows.
  */
 async function memoryPerRow(world: World): Promise<{ value: number; detail: Record<string, unknown> }> {
   const redis = world.admin.redis;
@@ -189,20 +189,19 @@ async function memoryPerRow(world: World): Promise<{ value: number; detail: Reco
     return bytes;
   };
   let row = 0;
-  let index = 0;
   let pointers = 0;
   for (let n = 0; n < MEMORY_SAMPLE; n++) {
-    const keys = world.rt.rowKeys({ id: idOf(n) });
+    const id = idOf(n);
+    const keys = world.rt.rowKeys({ id });
     row += await usage(keys.row);
-    index += await usage(keys.index);
-    const members = await redis.smembers(keys.index);
-    if (members.length !== 2) throw new Error(`memory.bytesPerRow: expected 2 pointers for ${keys.row}, found ${members.length}`);
-    for (const pointer of members) pointers += await usage(pointer);
+    for (const pointer of world.rt.pointersOf(rowOf(id))) {
+      if ((await redis.get(pointer)) !== keys.tag) throw new Error(`memory.bytesPerRow: ${pointer} does not name ${keys.row}`);
+      pointers += await usage(pointer);
+    }
   }
-  const all = (await usage(world.rt.keyspace.all)) / ROWS;
   const per = (total: number) => Math.round(total / MEMORY_SAMPLE);
-  const detail = { row: per(row), indexSet: per(index), pointers: per(pointers), allSetShare: Math.round(all), sampledRows: MEMORY_SAMPLE };
-  return { value: per(row) + per(index) + per(pointers) + Math.round(all), detail };
+  const detail = { row: per(row), pointers: per(pointers), sampledRows: MEMORY_SAMPLE };
+  return { value: per(row) + per(pointers), detail };
 }
 
 /** UTF-8 bytes of JSON.stringify of the row as Drizzle returns it, over the same sample. */

@@ -2,20 +2,22 @@
 -- writer whose own cache update never came). Order matters: the row's lease is overridden FIRST, so a reader that
 -- read the old row from Postgres before the commit and still holds its lease can no longer fill it; writers in flight
 -- are marked contended, so their post-commit update leaves the invalid marker instead of a row that may predate this
--- commit. Then the row goes, and its pointers through the index set (only those still naming this row). The row is
+-- commit. Then the row goes, and the pointers of the value the listener read just before (only those still naming this
+-- row; the caller decoded that value, since a script cannot: see runtime/invalidate.ts). The row is
 -- deleted rather than marked invalid: after the override, every lease granted from now on belongs to a reader whose
 -- Postgres read follows the commit, so the next miss may fill at once.
--- KEYS[1] row, KEYS[2] index set, KEYS[3] lease, KEYS[4] writers, KEYS[5] contended, KEYS[6] applied token
+-- KEYS[1] row, KEYS[2] lease, KEYS[3] writers, KEYS[4] contended, KEYS[5] applied token
 -- ARGV[1] origin token of the entry ('' = not a hotstorage writer), ARGV[2] pk tag, ARGV[3] lease ttl (ms),
--- ARGV[4] '1' override the lease (always; '0' only in the test that proves the override matters)
+-- ARGV[4] '1' override the lease (always; '0' only in the test that proves the override matters),
+-- ARGV[5..] pointer keys of the row's cached value (single Redis only)
 -- Returns 1 invalidated | 0 skipped (the writer's own update is in the cache) | 2 left to its writer still in flight
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 if ARGV[1] ~= '' then
-  if redis.call('GET', KEYS[6]) == ARGV[1] then
+  if redis.call('GET', KEYS[5]) == ARGV[1] then
     return 0
   end
-  local deadline = redis.call('ZSCORE', KEYS[4], ARGV[1])
+  local deadline = redis.call('ZSCORE', KEYS[3], ARGV[1])
   if deadline and tonumber(deadline) > now then
     -- Its apply-write is coming and will write this commit's row (or the invalid marker). Should that writer die
     -- first, the row cached before its commit must not outlive its lease.
@@ -28,29 +30,28 @@ if ARGV[1] ~= '' then
   end
 end
 if ARGV[4] == '1' then
-  local lease = redis.call('GET', KEYS[3])
+  local lease = redis.call('GET', KEYS[2])
   if lease and lease ~= 'w' then
-    redis.call('DEL', KEYS[3])
+    redis.call('DEL', KEYS[2])
   end
   -- Contention is recorded twice, as take-write-lease.lua does (the contended set and a 'c:<token>' member of the
   -- writers set with the writer's deadline), so that an eviction of the contended set alone forgets nothing.
   local marked = 0
-  for _, token in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+  for _, token in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
     if string.sub(token, 1, 2) ~= 'c:' then
-      redis.call('SADD', KEYS[5], token)
-      redis.call('ZADD', KEYS[4], redis.call('ZSCORE', KEYS[4], token), 'c:' .. token)
+      redis.call('SADD', KEYS[4], token)
+      redis.call('ZADD', KEYS[3], redis.call('ZSCORE', KEYS[3], token), 'c:' .. token)
       marked = marked + 1
     end
   end
   if marked > 0 then
-    redis.call('PEXPIRE', KEYS[5], ARGV[3])
+    redis.call('PEXPIRE', KEYS[4], ARGV[3])
   end
 end
 redis.call('DEL', KEYS[1])
-for _, pointer in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if redis.call('GET', pointer) == ARGV[2] then
-    redis.call('DEL', pointer)
+for i = 5, #ARGV do
+  if redis.call('GET', ARGV[i]) == ARGV[2] then
+    redis.call('DEL', ARGV[i])
   end
 end
-redis.call('DEL', KEYS[2])
 return 1

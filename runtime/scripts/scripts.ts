@@ -75,22 +75,26 @@ export const takeReaderLease: Script<LeaseReply> = {
 export const fillRow: Script<boolean> = {
   name: 'hotstorageFillRow',
   lua: lua('fill-row.lua'),
-  numberOfKeys: 3,
+  numberOfKeys: 2,
   parse: (reply) => toNumber(reply) === 1,
 };
 
 export const applyWrite: Script<boolean> = {
   name: 'hotstorageApplyWrite',
   lua: lua('apply-write.lua'),
-  numberOfKeys: 6,
+  numberOfKeys: 5,
   parse: (reply) => toNumber(reply) === 1,
 };
 
-export const takeWriteLease: Script<boolean> = {
+/** The row's value as cached when the lease was taken (null: none, or not asked for). */
+export const takeWriteLease: Script<string | null> = {
   name: 'hotstorageTakeWriteLease',
   lua: lua('take-write-lease.lua'),
-  numberOfKeys: 3,
-  parse: (reply) => toNumber(reply) === 1,
+  numberOfKeys: 4,
+  parse(reply) {
+    if (reply === null || typeof reply === 'string') return reply;
+    throw new Error(`hotstorage: unexpected take-write-lease reply ${JSON.stringify(reply)}`);
+  },
 };
 
 export const failLease: Script<boolean> = {
@@ -119,7 +123,7 @@ export type InvalidateReply = 'invalidated' | 'skipped' | 'pending';
 export const invalidateRow: Script<InvalidateReply> = {
   name: 'hotstorageInvalidateRow',
   lua: lua('invalidate-row.lua'),
-  numberOfKeys: 6,
+  numberOfKeys: 5,
   parse(reply) {
     const n = toNumber(reply);
     return n === 1 ? 'invalidated' : n === 0 ? 'skipped' : 'pending';

@@ -80,7 +80,7 @@ test('a row over maxRowBytes (a 2 MB text) is saved and read back whole from Pos
   assert.is(statsAfter.corrupt - statsBefore.corrupt, 0, 'the marker is not a corrupt value: never deleted by a read');
   assert.is(statsAfter.fills - statsBefore.fills, 0, 'nor leased and filled again');
   const dump = await dumpPrefix(world.admin.redis, world.prefix);
-  const rowKey = Object.keys(dump).find((key) => key.includes('.docs@') && key.endsWith(`:{${id}}`));
+  const rowKey = Object.keys(dump).find((key) => key.startsWith(`${world.prefix}docs@`) && key.endsWith(`:{${id}}`));
   assert.ok(rowKey !== undefined);
   assert.is(dump[rowKey], '~hotstorage:oversized');
   assert.ok(Object.values(dump).every((value) => typeof value !== 'string' || value.length < 1024 * 1024), 'no truncated copy anywhere');
@@ -116,7 +116,7 @@ test('maxRowBytes is an option: rows over it are not cached, rows under it are',
   await world.users.save(small.hs, user(a, { name: 'x'.repeat(300) }));
   await world.users.save(small.hs, user(b));
   const dump = await dumpPrefix(world.admin.redis, world.prefix);
-  const value = (id: number) => dump[Object.keys(dump).find((key) => key.includes('.users@') && key.endsWith(`:{${id}}`)) ?? ''];
+  const value = (id: number) => dump[Object.keys(dump).find((key) => key.startsWith(`${world.prefix}users@`) && key.endsWith(`:{${id}}`)) ?? ''];
   assert.is(value(a), '~hotstorage:oversized');
   assert.match(String(value(b)), /^\["hs1",/);
 }));
@@ -140,7 +140,7 @@ for (const [what, write] of foreign) {
   test(`a row key holding ${what}: a miss answered from Postgres, repaired, counted; the next read is a hit`, timed(10_000, async () => {
     const id = nextId++;
     await world.users.save(s.hs, user(id));
-    const key = Object.keys(await dumpPrefix(world.admin.redis, world.prefix)).find((k) => k.includes('.users@') && k.endsWith(`:{${id}}`)) ?? '';
+    const key = Object.keys(await dumpPrefix(world.admin.redis, world.prefix)).find((k) => k.startsWith(`${world.prefix}users@`) && k.endsWith(`:{${id}}`)) ?? '';
     await write(world.admin.redis, key);
     const before = s.hs.stats();
     assert.equal(await world.users.getBy(s.hs, ['id'], { id }), user(id));

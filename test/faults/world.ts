@@ -160,7 +160,7 @@ export async function audit(world: World, storage: Storage, ids: readonly number
   const dump = await dumpPrefix(world.admin.redis, world.prefix);
   const codecs = { users: rowCodecFor(users), docs: rowCodecFor(docs) };
   const result: Audit = { rows: 0, markers: 0, stalePointers: 0 };
-  const rowKey = /^(.*)\.(users|docs)@[0-9a-f]{10}:\{(-?\d+)\}$/;
+  const rowKey = /^(.*)(users|docs)@[A-Za-z0-9_-]{6}:\{(-?\d+)\}$/;
   for (const [key, value] of Object.entries(dump)) {
     const match = rowKey.exec(key);
     if (match === null || typeof value !== 'string') continue;
@@ -181,10 +181,10 @@ export async function audit(world: World, storage: Storage, ids: readonly number
     assert.equal(cached, inDb, `${key} is stale`);
     result.rows += 1;
   }
-  const pointer = /^.*\.users@[0-9a-f]{10}:(email=.*|tenant_id=.*)$/;
+  const pointer = /^.*users@[A-Za-z0-9_-]{6}:(email=.*|tenant_id=.*)$/;
   for (const [key, tag] of Object.entries(dump)) {
     if (!pointer.test(key) || key.endsWith(':lease') || typeof tag !== 'string') continue;
-    const target = dump[`${key.slice(0, key.lastIndexOf('@') + 11)}:{${tag}}`];
+    const target = dump[`${key.slice(0, key.lastIndexOf('@') + 7)}:{${tag}}`];
     if (typeof target !== 'string' || [ABSENT, INVALID, OVERSIZED].includes(target)) continue;
     const row = codecs.users.decode(target);
     const carries =

@@ -33,7 +33,7 @@ async function until(condition: () => Promise<boolean>, what: string): Promise<v
 }
 
 async function rowValue(redis: Redis, id: number): Promise<string | null> {
-  const [key] = await redis.keys(`${h.prefix}*.users@*:{${id}}`);
+  const [key] = await redis.keys(`${h.prefix}users@*:{${id}}`);
   return key === undefined ? null : redis.get(key);
 }
 

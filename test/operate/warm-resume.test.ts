@@ -1,0 +1,88 @@
+// Interrupting a warm (Ctrl-C) stops it after the current batch with the table's checkpoint saved, exit 2 and the
+// command to continue; `warm --resume` then reads only the rest of the table.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checkpointKey, decodeCheckpoint } from '../../operate/warm/checkpoint.js';
+import { REPO_ROOT } from '../helpers/project.js';
+import { DATABASE_URL, REDIS_URL } from '../helpers/services.js';
+import { timed } from '../helpers/timeout.js';
+import { compareCache, runtimeOf, SPECS } from './warm-cache.js';
+import { type AppStorage, openOperateWorld, type OperateWorld } from './world.js';
+
+let world: OperateWorld;
+let app: AppStorage;
+test.before(async () => {
+  world = await openOperateWorld('op_warm_resume');
+  app = await world.storage();
+  await world.seedUsers(0, 3000);
+});
+test.after(async () => {
+  await world?.close();
+});
+
+/** `hotstorage warm ...args` as its own process; SIGINT once its first progress line is out. */
+function warmInterrupted(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/hotstorage.js'), 'warm', ...args], {
+      cwd: world.dir,
+      env: { ...process.env, NO_COLOR: '1', DATABASE_URL, REDIS_URL, HOTSTORAGE_PREFIX: world.prefix },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && / of [\d,]+ rows/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('Ctrl-C stops after the current batch with a checkpoint (exit 2); --resume reads only the rest and caches every row', timed(90_000, async () => {
+  const rt = runtimeOf(app, world.tables.users, SPECS.users);
+  const stopped = await warmInterrupted(['users', '--batch', '50', '--rate', '500', '--json']);
+  assert.is(stopped.code, 2, stopped.stderr);
+  assert.match(stopped.stderr, 'hotstorage: stopped after the current batch; what was done is checkpointed.\n');
+  assert.match(stopped.stderr, 'hotstorage: to continue, run `hotstorage warm users --resume`.\n');
+  const first = JSON.parse(stopped.stdout) as { interrupted: boolean; tables: { completed: boolean; rowsRead: number; filled: number }[] };
+  assert.is(first.interrupted, true);
+  const part = first.tables[0];
+  assert.ok(part !== undefined && !part.completed && part.rowsRead > 0 && part.rowsRead < 3000, `stopped part way (${part?.rowsRead} rows)`);
+  assert.is(part.rowsRead % 50, 0, 'whole batches only');
+
+  const text = await world.admin.redis.get(checkpointKey(rt));
+  assert.ok(text !== null, 'checkpoint saved');
+  const checkpoint = decodeCheckpoint(rt, text);
+  assert.equal(checkpoint, { after: { id: part.rowsRead - 1 }, done: part.rowsRead });
+  const ttl = await world.admin.redis.ttl(checkpointKey(rt));
+  assert.ok(ttl > 3600 && ttl <= 86_400, `checkpoint expires in a day (${ttl} s)`);
+
+  const resumed = await world.cli(['warm', 'users', '--resume', '--json']);
+  assert.is(resumed.code, 0, resumed.stderr);
+  const rest = (JSON.parse(resumed.stdout) as { tables: { completed: boolean; rowsRead: number; filled: number; alreadyCached: number; done: number }[] }).tables[0];
+  assert.equal(rest && [rest.completed, rest.rowsRead, rest.filled, rest.alreadyCached, rest.done], [true, 3000 - part.rowsRead, 3000 - part.rowsRead, 0, 3000],
+    'the part done before is neither read nor touched again');
+  assert.is(await world.admin.redis.exists(checkpointKey(rt)), 0, 'a completed table deletes its checkpoint');
+  const cache = await compareCache(app, world.admin.redis, world.tables.users, rt);
+  assert.equal([cache.rows, cache.equal, cache.stale], [3000, 3000, []]);
+}));
+
+test('without --resume a warm starts from the beginning, whatever checkpoint is there', timed(60_000, async () => {
+  const rt = runtimeOf(app, world.tables.users, SPECS.users);
+  await world.admin.redis.set(checkpointKey(rt), JSON.stringify({ after: [2500], done: 2501 }), 'EX', 600);
+  const run = await world.cli(['warm', 'users', '--json']);
+  assert.is(run.code, 0, run.stderr);
+  const t = (JSON.parse(run.stdout) as { tables: { rowsRead: number; alreadyCached: number }[] }).tables[0];
+  assert.equal(t && [t.rowsRead, t.alreadyCached], [3000, 3000]);
+  assert.is(await world.admin.redis.exists(checkpointKey(rt)), 0);
+}));
+
+test.run();

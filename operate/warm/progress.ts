@@ -33,6 +33,7 @@ export function terminalView(stream: NodeJS.WriteStream, colors: Colors): Progre
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
+      barsize: 24,
       etaBuffer: 50,
       fps: 10,
     },

@@ -42,7 +42,7 @@ const number = (n: number): string => n.toLocaleString('en-US');
 
 export function renderSummary(tables: readonly TableSummary[], colors: Colors): string {
   const grid = new Table({
-    head: ['table', 'rows read', 'filled', 'already cached', 'left alone', 'seconds', 'rows/s', ''].map((h) => colors.bold(h)),
+    head: ['table', 'rows read', 'filled', 'already cached', 'left alone', 'seconds', 'rows/s', 'status'].map((h) => colors.bold(h)),
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     // cli-table3 colours its head and border itself; ours follow NO_COLOR and the terminal rule instead.
     style: { head: [], border: [], compact: true },

@@ -1,5 +1,7 @@
 // What the warm tests compare: each table's rows in Postgres against what Redis holds for them, read straight from the
 // keys (reading through getters would fill misses and hide them), and an in-process operation on a world's project.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
@@ -9,6 +11,7 @@ import { type Operation, type OpenOptions, openOperation } from '../../operate/o
 import { contextState } from '../../runtime/context.js';
 import type { TableSpec } from '../../runtime/index.js';
 import type { TableRuntime } from '../../runtime/table-runtime.js';
+import { type CliRun, REPO_ROOT } from '../helpers/project.js';
 import { DATABASE_URL, REDIS_URL } from '../helpers/services.js';
 import type { AppStorage, OperateWorld } from './world.js';
 
@@ -74,4 +77,29 @@ export async function openInProcess(world: OperateWorld, options: OpenOptions, e
   };
   const op = await openOperation(io, {}, options);
   return { op, stderr: () => stderr };
+}
+
+/**
+ * `hotstorage warm ...args` as its own process in the world's project; `act` runs once, when the first progress line
+ * is out (the warm is past its start and inside its batches).
+ */
+export function warmWhileRunning(world: OperateWorld, args: readonly string[], act: (pid: number) => Promise<void> | void, env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', DATABASE_URL, REDIS_URL, HOTSTORAGE_PREFIX: world.prefix, ...env };
+    for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/hotstorage.js'), 'warm', ...args], { cwd: world.dir, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let acted = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!acted && / of [\d,]+ rows/.test(stderr)) {
+        acted = true;
+        Promise.resolve(act(child.pid ?? 0)).catch(reject);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -1,14 +1,10 @@
 // Interrupting a warm (Ctrl-C) stops it after the current batch with the table's checkpoint saved, exit 2 and the
 // command to continue; `warm --resume` then reads only the rest of the table.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkpointKey, decodeCheckpoint } from '../../operate/warm/checkpoint.js';
-import { REPO_ROOT } from '../helpers/project.js';
-import { DATABASE_URL, REDIS_URL } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
-import { compareCache, runtimeOf, SPECS } from './warm-cache.js';
+import { compareCache, runtimeOf, SPECS, warmWhileRunning } from './warm-cache.js';
 import { type AppStorage, openOperateWorld, type OperateWorld } from './world.js';
 
 let world: OperateWorld;
@@ -22,33 +18,11 @@ test.after(async () => {
   await world?.close();
 });
 
-/** `hotstorage warm ...args` as its own process; SIGINT once its first progress line is out. */
-function warmInterrupted(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/hotstorage.js'), 'warm', ...args], {
-      cwd: world.dir,
-      env: { ...process.env, NO_COLOR: '1', DATABASE_URL, REDIS_URL, HOTSTORAGE_PREFIX: world.prefix },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!sent && / of [\d,]+ rows/.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 test('Ctrl-C stops after the current batch with a checkpoint (exit 2); --resume reads only the rest and caches every row', timed(90_000, async () => {
   const rt = runtimeOf(app, world.tables.users, SPECS.users);
-  const stopped = await warmInterrupted(['users', '--batch', '50', '--rate', '500', '--json']);
+  const stopped = await warmWhileRunning(world, ['users', '--batch', '50', '--rate', '500', '--json'], (pid) => {
+    process.kill(pid, 'SIGINT');
+  });
   assert.is(stopped.code, 2, stopped.stderr);
   assert.match(stopped.stderr, 'hotstorage: stopped after the current batch; what was done is checkpointed.\n');
   assert.match(stopped.stderr, 'hotstorage: to continue, run `hotstorage warm users --resume`.\n');

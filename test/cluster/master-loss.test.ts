@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
 import { INVALID } from '../../runtime/markers.js';
-import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
+import { onNode, startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, type Harness, type Storage } from '../runtime/harness.js';
 import { users } from '../runtime/hot/index.js';
@@ -33,13 +33,7 @@ test.after(async () => {
 
 /** The CLUSTER NODES line `from` reports for the node on `port`. */
 async function nodesLine(from: { host: string; port: number }, port: number): Promise<string> {
-  const redis = new Redis({ ...from, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
-    return String(await redis.call('CLUSTER', 'NODES')).split('\n').find((line) => line.includes(`:${port}@`)) ?? '';
-  } finally {
-    redis.disconnect();
-  }
+  return onNode(from, async (redis) => String(await redis.call('CLUSTER', 'NODES')).split('\n').find((line) => line.includes(`:${port}@`)) ?? '');
 }
 
 async function timedCall<T>(body: () => Promise<T>): Promise<{ result: T; ms: number }> {

@@ -2,7 +2,7 @@
 // pointer leads to a row carrying its value, each getter answers what Postgres holds), and a workload whose workers
 // each own their ids (so each knows the exact row every read must return) and count every call that threw.
 import { isDeepStrictEqual } from 'node:util';
-import { Redis } from 'ioredis';
+import { onNode } from '../helpers/redis-cluster.js';
 import { rowCodecFor } from '../../runtime/codecs.js';
 import { shapeHash, tableKeyspace, type TableKeyspace } from '../../runtime/keys.js';
 import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
@@ -229,9 +229,7 @@ export async function startClusterWorkload(storages: readonly Storage[], options
 
 /** Master node ids by port, and which port serves `slot`, from CLUSTER NODES / CLUSTER SLOTS of one node. */
 export async function clusterLayout(node: { host: string; port: number }): Promise<{ idOf: Map<number, string>; ownerOf(slot: number): number | undefined }> {
-  const redis = new Redis({ ...node, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
+  return onNode(node, async (redis) => {
     const text = String(await redis.call('CLUSTER', 'NODES'));
     const idOf = new Map<number, string>();
     for (const line of text.trim().split('\n')) {
@@ -246,18 +244,10 @@ export async function clusterLayout(node: { host: string; port: number }): Promi
         return range?.[2][1];
       },
     };
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 /** The cluster slot of a key (CRC16 of its hash tag), as the cluster itself computes it. */
 export async function keySlot(node: { host: string; port: number }, key: string): Promise<number> {
-  const redis = new Redis({ ...node, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
-    return Number(await redis.call('CLUSTER', 'KEYSLOT', key));
-  } finally {
-    redis.disconnect();
-  }
+  return onNode(node, async (redis) => Number(await redis.call('CLUSTER', 'KEYSLOT', key)));
 }

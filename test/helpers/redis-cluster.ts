@@ -59,8 +59,9 @@ async function poll(what: string, deadlineMs: number, check: () => Promise<boole
   }
 }
 
-async function answer<T>(port: number, ask: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** One question to one Redis node on a connection of its own (no retries, no reconnects), closed afterwards. */
+export async function onNode<T>(node: { host: string; port: number }, ask: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({ ...node, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -69,6 +70,8 @@ async function answer<T>(port: number, ask: (redis: Redis) => Promise<T>): Promi
     redis.disconnect();
   }
 }
+
+const answer = <T>(port: number, ask: (redis: Redis) => Promise<T>): Promise<T> => onNode({ host: '127.0.0.1', port }, ask);
 
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hs-cluster-'));

@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
+import { onNode } from '../helpers/redis-cluster.js';
 import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
 import { ddl } from './db/ddl.js';
 
@@ -60,18 +61,6 @@ function nodesOf(target: RedisTarget): RedisNode[] {
   if (target.kind === 'cluster') return [...target.nodes];
   const url = new URL(target.url);
   return [{ host: url.hostname, port: Number(url.port || 6379) }];
-}
-
-/** A plain connection to one node, for what a Cluster client cannot do across slots (KEYS, SCAN, MONITOR markers). */
-async function onNode<T>(node: RedisNode, ask: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ ...node, lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return await ask(redis);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 async function openAdminRedis(target: RedisTarget): Promise<{ node: Redis; target: Redis | Cluster }> {

@@ -10,6 +10,7 @@ import { INVALID } from './markers.js';
 import type { Database, ResolvedOptions } from './options.js';
 import { RedisIo } from './redis-io.js';
 import { RepairQueue } from './repair-queue.js';
+import { SharedStats, statsKey } from './shared-stats.js';
 import { buildTableRuntime, type TableRuntime } from './table-runtime.js';
 
 const CONNECTION_ERRORS = new Set([
@@ -19,6 +20,8 @@ const CONNECTION_ERRORS = new Set([
 
 export class StorageCore {
   readonly events: EventSink;
+  /** Per-table counters flushed to Redis (option `statsFlushMs`); undefined when off. */
+  readonly sharedStats: SharedStats | undefined;
   readonly repairs: RepairQueue;
   private repairTimer: NodeJS.Timeout | undefined;
   private repairing: Promise<void> | undefined;
@@ -35,13 +38,22 @@ export class StorageCore {
     private readonly codecFor: (table: PgTable) => RowCodec = rowCodecFor,
     listener?: (event: HotStorageEvent) => void,
   ) {
-    this.events = new EventSink(listener);
+    // A flush waits longer than a request's round trip: an unanswered one is resent later (see runtime/README.md).
+    const flushTimeoutMs = Math.max(options.commandTimeoutMs, 1000);
+    this.sharedStats = options.statsFlushMs > 0 ? new SharedStats(io.client, { intervalMs: options.statsFlushMs, timeoutMs: flushTimeoutMs }) : undefined;
+    this.events = new EventSink(listener, this.sharedStats);
     this.repairs = new RepairQueue(options.repairQueueLimit, (key) => this.emit('repairDropped', undefined, key));
     this.epochs = new Epochs(io, options.epochRefreshMs, (error) => this.redisError(error));
   }
 
   /** Checks the spec against the live table and builds its runtime; defineTable caches the result per storage. */
   buildRuntime(table: PgTable, spec: TableSpec): TableRuntime {
+    const rt = this.buildTableRuntime(table, spec);
+    this.sharedStats?.register(rt.info.display, statsKey(this.options.prefix, rt.info.schema, rt.info.name));
+    return rt;
+  }
+
+  private buildTableRuntime(table: PgTable, spec: TableSpec): TableRuntime {
     if (!this.changeFeed) return buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: this.codecFor(table) });
     const cell = newCell();
     const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(this.codecFor(table), cell) });
@@ -134,9 +146,10 @@ export class StorageCore {
     if (this.repairs.size === 0) this.stopRepairs();
   }
 
-  /** hs.close(): stops the repair timer. */
-  close(): void {
+  /** hs.close(): stops the repair timer; flushes the shared counters once more (best effort, bounded). */
+  close(): Promise<void> {
     this.stopRepairs();
+    return this.sharedStats?.close() ?? Promise.resolve();
   }
 
   stopRepairs(): void {

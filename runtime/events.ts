@@ -86,12 +86,22 @@ export function emptyStats(): HotStorageStats {
   };
 }
 
+/** Receives each event of a table, counted by table (runtime/shared-stats.ts flushes them to Redis). */
+export interface TableCounter {
+  add(table: string, counter: keyof HotStorageStats): void;
+}
+
 export class EventSink {
   readonly counts = emptyStats();
-  constructor(private readonly listener: ((event: HotStorageEvent) => void) | undefined) {}
+  constructor(
+    private readonly listener: ((event: HotStorageEvent) => void) | undefined,
+    private readonly byTable?: TableCounter,
+  ) {}
 
   emit(event: HotStorageEvent): void {
-    this.counts[COUNTER[event.type]] += 1;
+    const counter = COUNTER[event.type];
+    this.counts[counter] += 1;
+    if (event.table !== undefined) this.byTable?.add(event.table, counter);
     if (this.listener === undefined) return;
     try {
       this.listener(event);

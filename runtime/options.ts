@@ -76,6 +76,11 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
   appliedTtlMs?: number;
   /** How often table epochs are read again (default 1000 ms): the longest a bumped table's old rows are served. */
   epochRefreshMs?: number;
+  /**
+   * How often this process adds its counters, per table, to the shared ones in Redis (`<prefix><schema>.<table>:stats`,
+   * read by `hotstorage stats`), in the background (default 5000 ms; 0 turns it off).
+   */
+  statsFlushMs?: number;
   /** Receives every event counted in stats(). */
   onEvent?: (event: HotStorageEvent) => void;
   /** Test seams between protocol steps. */
@@ -108,6 +113,8 @@ export interface ResolvedOptions {
   readonly outboxSchema: string;
   readonly appliedTtlMs: number;
   readonly epochRefreshMs: number;
+  /** 0: off. */
+  readonly statsFlushMs: number;
 }
 
 function positive(option: string, value: number | undefined, fallback: number): number {
@@ -144,5 +151,6 @@ export function resolveOptions(options: HotStorageOptions<Record<string, unknown
     outboxSchema: options.outboxSchema ?? 'hotstorage',
     appliedTtlMs: Math.round(positive('appliedTtlMs', options.appliedTtlMs, 60_000)),
     epochRefreshMs: positive('epochRefreshMs', options.epochRefreshMs, 1000),
+    statsFlushMs: options.statsFlushMs === 0 ? 0 : positive('statsFlushMs', options.statsFlushMs, 5000),
   };
 }

@@ -33,8 +33,12 @@ export interface HotStorage extends HotStorageContext {
    * triggers` installs it). LISTEN needs a direct connection to Postgres, not a transaction pooler.
    */
   listen(options?: ListenOptions): Promise<Listener>;
-  /** Stops the repair and epoch timers. The clients are the application's: close them yourself. */
-  close(): void;
+  /**
+   * Stops the repair, epoch and stats timers, and adds this process's last counters to the shared ones (best effort,
+   * bounded; never rejects). The clients are the application's: close them yourself, after awaiting this if you want
+   * those last counters kept.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -71,8 +75,8 @@ export async function createHotStorage<TSchema extends Record<string, unknown>>(
     flushRepairs: () => core.flushRepairs(),
     listen: (listenOptions) => startListener(core, listenOptions),
     close: () => {
-      core.close();
       core.epochs.stop();
+      return core.close();
     },
   };
   bindContext(storage, { core, tx: undefined });

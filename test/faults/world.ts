@@ -97,7 +97,7 @@ export async function openWorld(suite: string, server: { persist?: boolean; args
       const redis = new Redis({ host: '127.0.0.1', port: redisServer.port, ...client }); // client.port: e.g. a proxy's
       redis.on('error', () => {}); // outages are seen through hotstorage's counters
       // No change feed here, whatever another suite installed in the shared database meanwhile.
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix: ownPrefix, changeFeed: false, ...options });
+      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix: ownPrefix, changeFeed: false, statsFlushMs: 0, ...options });
       const storage = { hs, redis, queries, sql };
       opened.push(storage);
       return storage;

@@ -94,7 +94,7 @@ export async function openWorld(suite: string, options: { bulkLimit?: number } =
     async storage(extra = {}) {
       const sql = postgres(DATABASE_URL, { max: 8, connect_timeout: 5, onnotice: () => {} });
       const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, outboxSchema: feed, ...extra });
+      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, outboxSchema: feed, statsFlushMs: 0, ...extra });
       const handle = {
         hs, sql, redis,
         async close() {

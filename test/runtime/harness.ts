@@ -105,7 +105,7 @@ export async function openHarness(suite: string, target: RedisTarget = SHARED_RE
           ? new Redis(redisAt, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
           : new Cluster([...redisAt], { redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 2000 } });
       redis.on('error', () => {}); // a test that stops its own server sees failures through hotstorage's counters
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, ...options });
+      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, statsFlushMs: 0, ...options });
       const storage: Storage = {
         hs,
         redis,

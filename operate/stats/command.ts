@@ -20,7 +20,9 @@ export function statsCommand(io: Io, choose: Choose): CommandModule<object, Stat
         .option('json', { type: 'boolean', default: false, describe: 'Print the figures as JSON' })
         .option('watch', { type: 'boolean', default: false, describe: 'Refresh in place, with the hit ratio per table (Ctrl-C to stop)' })
         .option('interval', { type: 'number', default: 2, describe: 'Seconds between refreshes with --watch' })
-        .conflicts('json', 'watch')
+        // Not .conflicts(): yargs counts a boolean's default as given, so it would refuse every run.
+        .check((argv) => (argv.json && argv.watch ? '--json and --watch cannot be used together.' : true))
+        .check((argv) => (Number.isFinite(argv.interval) && argv.interval > 0 ? true : `--interval must be a positive number of seconds, got ${argv.interval}.`))
         .example('$0 stats', 'one table of figures')
         .example('$0 stats --watch users', 'live figures for users'),
     handler: (args) => choose(() => runReported(async () => (await import('./run.js')).runStats(io, args))),

@@ -1,8 +1,27 @@
-// SCAFFOLD (session 2): replaced by the real command in this session; never lands as "done".
-import { EXIT_ERROR, type Io } from '../../generator/cli-common.js';
+// `hotstorage stats`: per selected table, the counters every application process flushed to Redis and the table's
+// footprint there; once (a table, or --json), or redrawn in place by --watch until Ctrl-C.
+import { EXIT_OK, type Io } from '../../generator/cli-common.js';
+import { openOperation } from '../operation.js';
+import { colorsFor } from '../terminal.js';
 import type { StatsArgs } from './command.js';
+import { readAll } from './figures.js';
+import { figuresJson, renderFigures } from './report.js';
+import { watchFigures } from './watch.js';
 
-export async function runStats(io: Io, _args: StatsArgs): Promise<number> {
-  io.err('hotstorage: stats is not built yet.\n');
-  return EXIT_ERROR;
+export async function runStats(io: Io, args: StatsArgs): Promise<number> {
+  // The command's own storage counts nothing worth adding to the application's figures.
+  const op = await openOperation(io, args, { names: args.tables, storage: { statsFlushMs: 0 } });
+  try {
+    const read = () => readAll(op.redis, op.targets.prefix, op.tables);
+    const colors = colorsFor(io.stdout, io.env ?? process.env);
+    if (args.watch) {
+      await watchFigures({ io, read, colors, intervalMs: Math.max(0.1, args.interval) * 1000 });
+      return EXIT_OK;
+    }
+    const figures = await read();
+    io.out(args.json ? figuresJson(figures) : renderFigures(figures, colors));
+    return EXIT_OK;
+  } finally {
+    await op.close();
+  }
 }

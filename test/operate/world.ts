@@ -111,7 +111,7 @@ export async function openOperateWorld(suite: string): Promise<OperateWorld> {
     async storage(options = {}) {
       const sql = postgres(DATABASE_URL, { max: 8, connect_timeout: 5, onnotice: () => {} });
       const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, ...options });
+      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, statsFlushMs: 0, ...options });
       const handle: AppStorage = {
         hs, sql, redis,
         async close() {

@@ -1,0 +1,56 @@
+// An application process for the stats tests: runs a plan of lookups and saves on the operate world's tables through
+// its own storage, closes it (the last flush of its counters), and prints its hs.stats() as JSON. Run as
+// `node --import tsx test/operate/stats-app.ts <schema.ts> <prefix> <plan JSON>` with DATABASE_URL and REDIS_URL set.
+// The test process runs the same plans in process (runPlan) for the second application.
+import { pathToFileURL } from 'node:url';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { createHotStorage, defineTable, type HotStorage, type HotTable } from '../../runtime/index.js';
+import type { SchemaTables } from './world.js';
+
+export type Step =
+  | { readonly users: 'byPk'; readonly ids: readonly number[] }
+  | { readonly users: 'save'; readonly id: number }
+  | { readonly members: 'bySlug'; readonly keys: readonly (readonly [number, string])[] }
+  | { readonly members: 'save'; readonly id: string; readonly tenantId: number; readonly slug: string };
+
+export interface Hot {
+  readonly users: HotTable<SchemaTables['users']>;
+  readonly members: HotTable<SchemaTables['members']>;
+}
+
+export async function runPlan(hot: Hot, hs: HotStorage, plan: readonly Step[]): Promise<void> {
+  for (const step of plan) {
+    if ('users' in step) {
+      if (step.users === 'byPk') for (const id of step.ids) await hot.users.getBy(hs, ['id'], { id });
+      else await hot.users.save(hs, { id: step.id, email: `u${step.id}@example.com`, name: `saved ${step.id}`, version: 2 });
+    } else if (step.members === 'bySlug') {
+      for (const [tenantId, slug] of step.keys) await hot.members.getBy(hs, ['tenantId', 'slug'], { tenantId, slug });
+    } else {
+      await hot.members.save(hs, { id: step.id, tenantId: step.tenantId, slug: step.slug, note: null });
+    }
+  }
+}
+
+async function main(schemaPath: string, prefix: string, planText: string): Promise<void> {
+  const tables = (await import(pathToFileURL(schemaPath).href)) as SchemaTables;
+  const hot: Hot = {
+    users: defineTable(tables.users, { primaryKey: ['id'], uniqueKeys: [['email']], identity: ['id'] }),
+    members: defineTable(tables.members, { primaryKey: ['id'], uniqueKeys: [['tenantId', 'slug']], identity: ['id'] }),
+  };
+  const sql = postgres(process.env.DATABASE_URL ?? '', { max: 2, onnotice: () => {} });
+  const redis = new Redis(process.env.REDIS_URL ?? '');
+  // The timer never fires within the run: the counters reach Redis through close(), as when an application stops.
+  const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, statsFlushMs: 600_000 });
+  await runPlan(hot, hs, JSON.parse(planText) as Step[]);
+  await hs.close();
+  process.stdout.write(JSON.stringify(hs.stats()));
+  redis.disconnect();
+  await sql.end({ timeout: 1 });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [schemaPath, prefix, plan] = process.argv.slice(2);
+  await main(schemaPath ?? '', prefix ?? '', plan ?? '[]');
+}

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as generatorBench from './generator.js';
 import { cacheCases, readCases, triggerSql, writeCases, type Case, type TimedCase } from './lib/cases.js';
 import { clusterCases, clusterTargets, clusterValueCases, mastersNeeded } from './lib/cluster-cases.js';
-import { openClusterStorage, type ClusterStorage } from './lib/cluster-world.js';
+import { openClusterStorages, type ClusterStorage } from './lib/cluster-world.js';
 import { renderChart } from './lib/chart.js';
 import { measure, type Measurement } from './lib/measure.js';
 import { progress } from './lib/progress.js';
@@ -55,10 +55,11 @@ async function main(): Promise<void> {
   try {
     const machine = await describeMachine(world, load);
     await warmCache(world);
-    for (const masters of mastersNeeded(selected)) clusters.push(await openClusterStorage(world, masters));
+    const opened = await openClusterStorages(world, mastersNeeded(selected));
+    clusters.push(...opened.clusters);
     const triggers = selected('drizzle.updateWithTriggers') || selected('hitRatio.afterSaves') ? triggersOrReason(world) : 'not selected';
-    const reads = [...readCases(world), ...clusterCases(clusters)].filter((c) => selected(c.name));
-    const values = [...cacheCases(world), ...clusterValueCases(clusters)].filter((c) => selected(c.name));
+    const reads = [...readCases(world), ...clusterCases(clusters, opened.failure)].filter((c) => selected(c.name));
+    const values = [...cacheCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name));
     const writes = writeCases(world, triggers).filter((c) => selected(c.name));
     const generator = ['generator.generate200', 'generator.check200'].filter(selected);
     const show = progress();

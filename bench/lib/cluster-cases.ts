@@ -3,9 +3,11 @@
 // for the throughput with 1 and 3 masters. A 1-master cluster rather than the single Redis: both sides then take the
 // same client path (ioredis Cluster, slot routing, per-key MGET), so the figure isolates the number of masters.
 // Their ratios to the single-Redis figures of the same run are informational targets: no limit, never "not met".
+import type { HotStorage } from '../../runtime/index.js';
 import * as hot from '../hot/index.js';
 import { idOf, type TimedCase, type ValueCase } from './cases.js';
 import type { ClusterStorage } from './cluster-world.js';
+import type { Operation } from './measure.js';
 import { isTimed, type CaseResult, type Target } from './targets.js';
 import { rowOf } from './world.js';
 
@@ -19,19 +21,18 @@ export function mastersNeeded(selected: (name: string) => boolean): (1 | 3)[] {
   return [...new Set(names.map((name): 1 | 3 => (name.endsWith('.cluster1') ? 1 : 3)))];
 }
 
-export function clusterCases(clusters: readonly ClusterStorage[]): TimedCase[] {
-  const three = clusters.find((c) => c.masters === 3)?.hs;
-  const one = clusters.find((c) => c.masters === 1)?.hs;
-  const cases: TimedCase[] = [];
-  if (three !== undefined) {
-    cases.push(
-      { kind: 'timed', name: 'hs.getByPk.cluster', op: (n) => rows.getByPk(three, idOf(n)) },
-      { kind: 'timed', name: 'hs.getByUnique.cluster', op: (n) => rows.getByEmail(three, rowOf(idOf(n)).email) },
-      { kind: 'timed', name: 'hs.getManyByPk100.cluster', op: (n) => rows.getManyByPk(three, Array.from({ length: 100 }, (_, j) => idOf(n * 100 + j))) },
-    );
-  }
-  if (one !== undefined) cases.push({ kind: 'timed', name: 'hs.getByPk.cluster1', op: (n) => rows.getByPk(one, idOf(n)) });
-  return cases;
+/** The timed cases; those whose cluster is missing are skipped with `failure`. */
+export function clusterCases(clusters: readonly ClusterStorage[], failure = 'the cluster was not started'): TimedCase[] {
+  const on = (masters: 1 | 3, name: string, op: (hs: HotStorage) => Operation): TimedCase => {
+    const hs = clusters.find((c) => c.masters === masters)?.hs;
+    return hs === undefined ? { kind: 'timed', name, op: async () => undefined, skipped: failure } : { kind: 'timed', name, op: op(hs) };
+  };
+  return [
+    on(3, 'hs.getByPk.cluster', (hs) => (n) => rows.getByPk(hs, idOf(n))),
+    on(3, 'hs.getByUnique.cluster', (hs) => (n) => rows.getByEmail(hs, rowOf(idOf(n)).email)),
+    on(3, 'hs.getManyByPk100.cluster', (hs) => (n) => rows.getManyByPk(hs, Array.from({ length: 100 }, (_, j) => idOf(n * 100 + j)))),
+    on(1, 'hs.getByPk.cluster1', (hs) => (n) => rows.getByPk(hs, idOf(n))),
+  ];
 }
 
 const LOOKUPS = 1000;
@@ -42,9 +43,9 @@ const LOOKUPS = 1000;
  * key, by unique key (GET of the pointer on its node, then GET of the row on the row's node), and per getManyByPk of
  * 100 rows spread over the masters.
  */
-export function clusterValueCases(clusters: readonly ClusterStorage[]): ValueCase[] {
+export function clusterValueCases(clusters: readonly ClusterStorage[], failure = 'the cluster was not started'): ValueCase[] {
   const three = clusters.find((c) => c.masters === 3)?.hs;
-  if (three === undefined) return [];
+  if (three === undefined) return [{ kind: 'value', name: 'roundTrips.cluster', unit: 'round trips per hit by unique key', run: () => Promise.reject(new Error(failure)), skipped: failure }];
   const perLookup = async (lookup: (n: number) => Promise<unknown>) => {
     const before = three.stats();
     for (let n = 0; n < LOOKUPS; n++) await lookup(n);

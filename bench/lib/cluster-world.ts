@@ -39,6 +39,22 @@ export async function openClusterStorage(world: World, masters: 1 | 3): Promise<
   }
 }
 
+/**
+ * The clusters the selected cases need, one after another; the first that cannot be started (no redis-server or
+ * redis-cli on this machine, say) ends the list, and its reason skips the cases of the missing ones.
+ */
+export async function openClusterStorages(world: World, masters: readonly (1 | 3)[]): Promise<{ clusters: ClusterStorage[]; failure?: string }> {
+  const clusters: ClusterStorage[] = [];
+  for (const count of masters) {
+    try {
+      clusters.push(await openClusterStorage(world, count));
+    } catch (error) {
+      return { clusters, failure: `the ${count}-master cluster did not start: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  return { clusters };
+}
+
 /** Every row read once (fills), then a sample read again must be hits by primary key and by unique key. */
 async function warm(hs: HotStorage, masters: number): Promise<void> {
   const ids = Array.from({ length: ROWS }, (_, i) => i + 1);

@@ -1,7 +1,8 @@
 // A warm holds its memory flat however big the table: batches are streamed, nothing is kept between them. Measured by
 // the command itself (HOTSTORAGE_WARM_MEMORY_PROBE=1): the heap still in use after a full collection, forced every
 // second, must not climb while rows go through; resident memory is reported. 100k rows here; 1M rows with
-// HOTSTORAGE_WARM_MILLION=1 (a few minutes, ~1 GB of Redis: not for CI).
+// HOTSTORAGE_WARM_MILLION=1 (a few minutes, ~1 GB of Redis: not for CI; raise the runner's limit with
+// HOTSTORAGE_TEST_FILE_LIMIT_MS=900000).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { timed } from '../helpers/timeout.js';

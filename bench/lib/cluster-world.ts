@@ -27,7 +27,7 @@ export async function openClusterStorage(world: World, masters: 1 | 3): Promise<
       masters,
       hs,
       async close() {
-        hs.close();
+        await hs.close();
         redis.disconnect();
         await cluster.destroy();
       },

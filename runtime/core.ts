@@ -129,16 +129,14 @@ export class StorageCore {
   }
 
   private async flushOnce(): Promise<void> {
+    const stamp = this.repairs.stamp();
     const keys = this.repairs.snapshot();
     if (keys.length > 0) {
       try {
         // The reader's lease goes too: a reader holding it may have read the row before the commit, and must not fill
         // even if the marker is evicted before its fill arrives.
         await this.io.commands(keys.flatMap((key) => [['SET', key, INVALID, 'PX', this.options.invalidTtlMs] as const, ['DEL', `${key}:lease`] as const]));
-        for (const key of keys) {
-          this.repairs.delete(key);
-          this.emit('repair', undefined, key);
-        }
+        for (const key of keys) if (this.repairs.settle(key, stamp)) this.emit('repair', undefined, key);
       } catch (error) {
         this.redisError(error);
       }

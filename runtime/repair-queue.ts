@@ -5,7 +5,9 @@
 const REMOVED_HISTORY = 10_000;
 
 export class RepairQueue {
-  private readonly keys = new Set<string>();
+  /** Queued row keys, each with the number of the add that queued it last (see `stamp` and `settle`). */
+  private readonly keys = new Map<string, number>();
+  private adds = 0;
   /** Removals so far, and the removal number of recently removed rows: see `mark` and `untrusted`. */
   private removals = 0;
   private readonly removedAt = new Map<string, number>();
@@ -21,10 +23,11 @@ export class RepairQueue {
   }
 
   add(rowKey: string): void {
+    this.adds += 1;
     this.keys.delete(rowKey);
-    this.keys.add(rowKey);
+    this.keys.set(rowKey, this.adds);
     while (this.keys.size > this.limit) {
-      const oldest = this.keys.values().next().value;
+      const oldest = this.keys.keys().next().value;
       if (oldest === undefined) break;
       this.keys.delete(oldest);
       this.onDrop(oldest);
@@ -59,6 +62,22 @@ export class RepairQueue {
   }
 
   snapshot(): string[] {
-    return [...this.keys];
+    return [...this.keys.keys()];
+  }
+
+  /** Taken with a snapshot: `settle` then leaves queued what was queued again after it. */
+  stamp(): number {
+    return this.adds;
+  }
+
+  /**
+   * A repair sent for the snapshot landed: the row leaves the queue, unless a later failed write queued it again after
+   * `stamp` (that write's commit may be newer than the invalidation just written). True when the row left the queue.
+   */
+  settle(rowKey: string, stamp: number): boolean {
+    const queuedBy = this.keys.get(rowKey);
+    if (queuedBy === undefined || queuedBy > stamp) return false;
+    this.delete(rowKey);
+    return true;
   }
 }

@@ -24,4 +24,17 @@ test('removing a row that was not queued changes nothing', () => {
   assert.not.ok(queue.untrusted('row:3', mark));
 });
 
+test('a row queued again while its repair was in flight stays queued: the later write may be newer than that repair', () => {
+  const queue = new RepairQueue(10, () => {});
+  queue.add('row:1');
+  queue.add('row:2');
+  const stamp = queue.stamp();
+  const sent = queue.snapshot(); // the repair round trip for both rows goes out
+  queue.add('row:2'); // a later write of row 2 failed its cache update meanwhile
+  assert.equal(sent.map((key) => queue.settle(key, stamp)), [true, false]);
+  assert.equal(queue.snapshot(), ['row:2'], 'row 2 waits for a repair sent after its latest write');
+  assert.ok(queue.settle('row:2', queue.stamp()));
+  assert.is(queue.size, 0);
+});
+
 test.run();

@@ -1,6 +1,6 @@
-// Shared by the cluster suites: the users table's keyspace as the runtime lays it out, the audit every suite ends with (each cached row equals Postgres or is a marker, each
-// pointer leads to a row carrying its value, each getter answers what Postgres holds), and a workload whose workers
-// each own their ids (so each knows the exact row every read must return) and count every call that threw.
+// Shared by the cluster suites: the users table's keyspace as the runtime lays it out, the audit every suite ends with
+// (each cached row equals Postgres or is a marker, each pointer leads to a row carrying its value, each getter answers
+// what Postgres holds), and the shared workload (test/helpers/workload.ts) run through the generated accessors.
 import { isDeepStrictEqual } from 'node:util';
 import { onNode } from '../helpers/redis-cluster.js';
 import { rowCodecFor } from '../../runtime/codecs.js';
@@ -9,8 +9,7 @@ import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
 import * as db from '../runtime/db/schema.js';
 import type { Harness, Storage } from '../runtime/harness.js';
 import { users } from '../runtime/hot/index.js';
-
-export type User = { id: number; email: string; tenantId: number; slug: string; name: string; version: number };
+import { startWorkload, type User, type UsersApi, type Workload } from '../helpers/workload.js';
 
 /** The keyspace test/runtime/hot/users.ts was generated for (schema public as Drizzle sees it). */
 export function usersKeyspace(prefix: string): TableKeyspace {
@@ -101,130 +100,20 @@ export function unescapeKeyPart(text: string): string {
   return text.replace(/%u([0-9A-F]{4})|%([0-9A-F]{2})/g, (_, wide: string | undefined, narrow: string | undefined) => String.fromCharCode(parseInt(wide ?? narrow ?? '0', 16)));
 }
 
-export interface WorkloadReport {
-  ops: number;
-  byKind: Record<string, number>;
-  /** Calls that threw: with a cache that only ever falls back, none of these workloads' calls may. */
-  errors: string[];
-  /** Reads or write results that differ from the worker's model: a stale or lost row. */
-  mismatches: string[];
-  maxMs: number;
-  slowest: string;
-}
+/** The generated accessors of test/runtime/hot/users.ts as the shared workload (test/helpers/workload.ts) calls them. */
+const generatedUsers: UsersApi = {
+  getById: users.getByPk,
+  getByEmail: users.getByEmail,
+  getByTenantSlug: users.getByTenantIdAndSlug,
+  getMany: users.getManyByPk,
+  save: users.save,
+  update: users.update,
+  remove: users.remove,
+};
 
-export interface ClusterWorkload {
-  readonly ids: readonly number[];
-  ops(): number;
-  /** Resolves once `count` more calls have completed. */
-  advance(count: number): Promise<void>;
-  stop(): Promise<WorkloadReport>;
-}
-
-const KINDS = ['getByPk', 'getByPk', 'getByEmail', 'getBySlug', 'getMany', 'save', 'update', 'updateEmail', 'remove', 'transaction'] as const;
-type Kind = (typeof KINDS)[number];
-
-/** One worker per storage, each the only writer of its `idsPerWorker` ids (starting at `firstId`), all running until stop(). */
-export async function startClusterWorkload(storages: readonly Storage[], options: { idsPerWorker: number; firstId: number }): Promise<ClusterWorkload> {
-  const report: WorkloadReport = { ops: 0, byKind: {}, errors: [], mismatches: [], maxMs: 0, slowest: '' };
-  const owned = storages.map((_, w) => Array.from({ length: options.idsPerWorker }, (_, i) => options.firstId + w * options.idsPerWorker + i));
-  const model = new Map<number, User | null>();
-  for (const [w, ids] of owned.entries()) {
-    const s = storages[w] as Storage;
-    for (const id of ids) model.set(id, await users.save(s.hs, { id, email: `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name: 'start', version: 0 }));
-  }
-  let running = true;
-  let seq = 0;
-  const waiters: { at: number; resolve: () => void }[] = [];
-  const same = (what: string, actual: unknown, expected: unknown) => {
-    if (!isDeepStrictEqual(actual, expected)) report.mismatches.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-  };
-
-  async function step(s: Storage, ids: readonly number[], kind: Kind): Promise<void> {
-    const id = ids[Math.floor(Math.random() * ids.length)] ?? 0;
-    const current = model.get(id) ?? null;
-    const n = ++seq;
-    switch (kind) {
-      case 'getByPk':
-        return same(`getByPk ${id}`, await users.getByPk(s.hs, id), current);
-      case 'getByEmail': {
-        const email = current?.email ?? `u${id}@example.com`;
-        return same(`getByEmail ${email}`, await users.getByEmail(s.hs, email), current);
-      }
-      case 'getBySlug':
-        return same(`getByTenantIdAndSlug s${id}`, await users.getByTenantIdAndSlug(s.hs, { tenantId: 1, slug: `s${id}` }), current);
-      case 'getMany':
-        return same(`getManyByPk ${ids.join(',')}`, await users.getManyByPk(s.hs, ids), ids.map((i) => model.get(i) ?? null));
-      case 'save': {
-        const row: User = { id, email: current?.email ?? `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name: `saved ${n}`, version: n };
-        same(`save ${id}`, await users.save(s.hs, row), row);
-        model.set(id, row);
-        return;
-      }
-      case 'update':
-      case 'updateEmail': {
-        const patch = kind === 'update' ? { name: `updated ${n}`, version: n } : { email: `u${id}.${n}@example.com`, version: n };
-        const expected = current === null ? null : { ...current, ...patch };
-        same(`update ${id}`, await users.update(s.hs, id, patch), expected);
-        model.set(id, expected);
-        return;
-      }
-      case 'remove':
-        same(`remove ${id}`, await users.remove(s.hs, id), current !== null);
-        model.set(id, null);
-        return;
-      case 'transaction': {
-        const other = ids[(ids.indexOf(id) + 1) % ids.length] ?? id;
-        const expected = new Map<number, User | null>();
-        await s.hs.transaction(async (tx) => {
-          for (const target of new Set([id, other])) {
-            const row = model.get(target) ?? null;
-            const next = row === null ? null : { ...row, name: `tx ${n}`, version: n };
-            same(`transaction update ${target}`, await users.update(tx, target, { name: `tx ${n}`, version: n }), next);
-            same(`transaction read ${target}`, await users.getByPk(tx, target), next);
-            expected.set(target, next);
-          }
-        });
-        for (const [target, row] of expected) model.set(target, row);
-        return;
-      }
-    }
-  }
-
-  async function worker(s: Storage, ids: readonly number[]): Promise<void> {
-    while (running) {
-      const kind = KINDS[Math.floor(Math.random() * KINDS.length)] ?? 'getByPk';
-      const started = performance.now();
-      try {
-        await step(s, ids, kind);
-      } catch (error) {
-        report.errors.push(`${kind} on ${ids.join(',')}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-      }
-      const ms = performance.now() - started;
-      if (ms > report.maxMs) {
-        report.maxMs = ms;
-        report.slowest = kind;
-      }
-      report.ops += 1;
-      report.byKind[kind] = (report.byKind[kind] ?? 0) + 1;
-      for (const waiter of waiters.filter((w) => report.ops >= w.at)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-      await new Promise((resolve) => setImmediate(resolve)); // let timers and other workers run (not an ordering sleep)
-    }
-  }
-
-  const done = Promise.all(storages.map((s, w) => worker(s, owned[w] ?? [])));
-  return {
-    ids: owned.flat(),
-    ops: () => report.ops,
-    advance: (count) => new Promise<void>((resolve) => waiters.push({ at: report.ops + count, resolve })),
-    async stop() {
-      running = false;
-      await done;
-      return report;
-    },
-  };
+/** The shared workload through the generated accessors, one worker per storage (each with its own cluster client). */
+export function startClusterWorkload(storages: readonly Storage[], options: { idsPerWorker: number; firstId: number }): Promise<Workload> {
+  return startWorkload(generatedUsers, storages.map((s) => s.hs), options);
 }
 
 /** Master node ids by port, and which port serves `slot`, from CLUSTER NODES / CLUSTER SLOTS of one node. */

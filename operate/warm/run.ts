@@ -2,19 +2,19 @@
 // progress on stderr, the summary on stdout. Ctrl-C stops after the current batch with its checkpoint saved.
 import { EXIT_ERROR, EXIT_OK, type Io } from '../../generator/cli-common.js';
 import { contextState } from '../../runtime/context.js';
+import { connectionErrorCode } from '../../runtime/core.js';
+import { RedisUnavailableError } from '../../runtime/errors.js';
 import { describePostgres, describeRedis } from '../services.js';
 import { type Operation, openOperation } from '../operation.js';
 import { colorsFor, isTerminal } from '../terminal.js';
 import type { WarmArgs } from './command.js';
 import { type TableWarmResult, warmTable } from './engine.js';
 import { estimateRows } from './estimate.js';
-import { startMemoryProbe } from './memory-probe.js';
+import { type MemoryReport, startMemoryProbe } from './memory-probe.js';
 import { lineView, type ProgressView, terminalView } from './progress.js';
 import { RowBucket, UNLIMITED } from './rate-limit.js';
 import { renderSummary, summarize, summaryJson, type TableSummary } from './summary.js';
 import { WarmTally } from './tally.js';
-import { RedisUnavailableError } from '../../runtime/errors.js';
-import { connectionErrorCode } from '../../runtime/core.js';
 
 export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
   const problem = flagProblem(args);
@@ -59,16 +59,29 @@ export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
     view.stop();
     await op.close();
   }
-  const memory = probe?.stop();
-  const unfinished = op.tables.filter((t) => !summaries.some((s) => s.table === t.model.exportName && s.completed));
-  const interrupted = stop.signal.aborted && failure === undefined;
+  const unfinished = op.tables.filter((t) => !summaries.some((s) => s.table === t.model.exportName && s.completed)).map((t) => t.model.exportName);
+  return report(io, args, { summaries, unfinished, failure, interrupted: stop.signal.aborted && failure === undefined, memory: probe?.stop() });
+}
+
+interface Outcome {
+  readonly summaries: readonly TableSummary[];
+  /** Export names of the selected tables not finished (stopped, failed or not started). */
+  readonly unfinished: readonly string[];
+  readonly failure: string | undefined;
+  readonly interrupted: boolean;
+  readonly memory: MemoryReport | undefined;
+}
+
+/** The summary on stdout, what went wrong and how to continue on stderr; the exit code. */
+function report(io: Io, args: WarmArgs, outcome: Outcome): number {
+  const { summaries, unfinished, failure, interrupted, memory } = outcome;
   if (args.json) io.out(summaryJson(summaries, { interrupted, ...(memory === undefined ? {} : { memory }) }));
-  else if (summaries.length > 0) io.out(renderSummary(summaries, colorsFor(io.stdout, env)));
+  else if (summaries.length > 0) io.out(renderSummary(summaries, colorsFor(io.stdout, io.env ?? process.env)));
   if (memory !== undefined && !args.json) io.err(`hotstorage: peak resident memory ${(memory.peakRssBytes / 2 ** 20).toFixed(1)} MiB.\n`);
   if (failure !== undefined) io.err(`hotstorage: ${failure}\n`);
   if (interrupted) io.err('hotstorage: stopped after the current batch; what was done is checkpointed.\n');
   if (unfinished.length > 0) {
-    io.err(`hotstorage: to continue, run \`hotstorage warm ${unfinished.map((t) => t.model.exportName).join(' ')} --resume\`.\n`);
+    io.err(`hotstorage: to continue, run \`hotstorage warm ${unfinished.join(' ')} --resume\`.\n`);
     return EXIT_ERROR;
   }
   const errors = summaries.reduce((n, s) => n + s.redisErrors, 0);

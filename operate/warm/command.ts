@@ -23,7 +23,8 @@ export function warmCommand(io: Io, choose: Choose): CommandModule<object, WarmA
         .option('resume', { type: 'boolean', default: false, describe: 'Continue from the last primary key a previous, interrupted warm finished' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
         .example('$0 warm users --rate 5000', 'fill the users table at most 5,000 rows a second')
-        .example('$0 warm --resume', 'continue every table from where an interrupted warm stopped'),
+        .example('$0 warm --resume', 'continue every table from where an interrupted warm stopped')
+        .epilog('Ctrl-C stops after the current batch and keeps a checkpoint (a day) for --resume. Exit 0 when every table is warm, 2 when stopped or failed.'),
     handler: (args) => choose(() => runReported(async () => (await import('./run.js')).runWarm(io, args))),
   };
 }

@@ -39,23 +39,44 @@ export interface TableFindings {
   readonly orphans: readonly Orphan[];
 }
 
-export async function checkTable(input: { core: StorageCore; redis: RedisClient; rt: TableRuntime; sample: number | undefined }): Promise<TableFindings> {
-  const { core, redis, rt } = input;
-  const keys = tableKeys(rt);
-  const judge: RowJudge = { core, rt, keys };
-  const rows = keySample(input.sample);
-  const pointers = keySample(input.sample);
-  for await (const batch of scanKeys(redis, `${globEscape(`${rt.keyspace.base}:`)}*`)) {
+/** The row and pointer keys verify will look at, per table. */
+export interface TableKeySet {
+  readonly rows: readonly string[];
+  readonly pointers: readonly string[];
+}
+
+/**
+ * One SCAN pass for all the tables: SCAN walks the whole key space of each master whatever the pattern, so one
+ * pass under the tables' common start costs what one table's pass costs, however many tables are checked.
+ */
+export async function scanTables(redis: RedisClient, rts: readonly TableRuntime[], sample: number | undefined): Promise<Map<TableRuntime, TableKeySet>> {
+  const tables = rts.map((rt) => ({ rt, start: `${rt.keyspace.base}:`, keys: tableKeys(rt), rows: keySample(sample), pointers: keySample(sample) }));
+  if (tables.length === 0) return new Map();
+  const common = tables.map((t) => t.start).reduce((a, b) => {
+    let n = 0;
+    while (n < a.length && a[n] === b[n]) n++;
+    return a.slice(0, n);
+  });
+  for await (const batch of scanKeys(redis, `${globEscape(common)}*`)) {
     for (const key of batch) {
-      if (keys.rowTag(key) !== undefined) rows.add(key);
-      else if (keys.isPointer(key)) pointers.add(key);
+      const table = tables.find((t) => key.startsWith(t.start));
+      if (table === undefined) continue;
+      if (table.keys.rowTag(key) !== undefined) table.rows.add(key);
+      else if (table.keys.isPointer(key)) table.pointers.add(key);
     }
   }
+  return new Map(tables.map((t) => [t.rt, { rows: t.rows.keys(), pointers: t.pointers.keys() }]));
+}
+
+export async function checkTable(input: { core: StorageCore; redis: RedisClient; rt: TableRuntime; sample: number | undefined; keys?: TableKeySet }): Promise<TableFindings> {
+  const { core, redis, rt } = input;
+  const judge: RowJudge = { core, rt, keys: tableKeys(rt) };
+  const found = input.keys ?? (await scanTables(redis, [rt], input.sample)).get(rt) ?? { rows: [], pointers: [] };
   const verdicts = new Map<string, RowVerdict>();
-  for (const batch of chunks(rows.keys())) for (const [key, verdict] of await judgeRows(judge, batch)) verdicts.set(key, verdict);
+  for (const batch of chunks(found.rows)) for (const [key, verdict] of await judgeRows(judge, batch)) verdicts.set(key, verdict);
   let pointersChecked = 0;
   let orphans: Orphan[] = [];
-  for (const batch of chunks(pointers.keys())) {
+  for (const batch of chunks(found.pointers)) {
     const judged = await judgePointers(judge, batch);
     pointersChecked += judged.checked;
     orphans.push(...judged.orphans);

@@ -22,7 +22,7 @@ export interface Repaired {
 export async function repairTable(input: { core: StorageCore; redis: RedisClient; rt: TableRuntime; findings: TableFindings }): Promise<Repaired> {
   const { core, redis, rt, findings } = input;
   const rows = findings.divergentRows;
-  const results = await invalidateRowKeys(core, rows.map(({ tag }) => ({ keys: rt.keyspace.rowKeysForTag(tag), origin: '' })));
+  const results = await invalidateRowKeys(core, rows.map(({ tag }) => ({ keys: rt.keyspace.rowKeysForTag(tag), origin: '', rt })));
   const failed = results.find((r): r is Error => r instanceof Error);
   if (failed !== undefined) throw failed;
   // On a Cluster the pointers live in other slots than the row, out of the invalidation script's reach: the row's

@@ -3,6 +3,9 @@
 // a cache kept busy by a live application, correct all along, is reported clean.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { checkTable } from '../../operate/verify/check.js';
+import { repairTable } from '../../operate/verify/repair.js';
+import { contextState } from '../../runtime/context.js';
 import { timed } from '../helpers/timeout.js';
 import { damageUsers, fillCache, usersRuntime } from './verify-corruption.js';
 import { openOperateWorld, type AppStorage, type OperateWorld } from './world.js';
@@ -88,6 +91,26 @@ test('damage done by hand is counted exactly; --repair fixes it; a second verify
   assert.is((await world.hot.users.getBy(app.hs, ['email'], { email: 'u7@example.com' }))?.id, 7);
   assert.is(await world.hot.users.getBy(app.hs, ['email'], { email: 'ghost10@example.com' }), null);
   assert.is((await verify(['--all'])).code, 0, 'the refilled cache is clean');
+}));
+
+test('--repair deletes an orphaned pointer only if it still holds the value verify saw', timed(60_000, async () => {
+  const rt = usersRuntime(world, app.hs);
+  const core = contextState(app.hs).core;
+  const user = { id: 30, email: 'u30@example.com', name: 'user 30', version: 1 };
+  const tag = await app.redis.get(rt.pointersOf(user)[0] ?? '');
+  assert.type(tag, 'string');
+  const [kept, moved] = ['ghost-a@example.com', 'ghost-b@example.com'].map((email) => rt.pointersOf({ ...user, email })[0] ?? '');
+  await app.redis.set(kept ?? '', tag ?? '');
+  await app.redis.set(moved ?? '', tag ?? '');
+  const findings = await checkTable({ core, redis: app.redis, rt, sample: undefined });
+  assert.equal(findings.orphans.map((o) => o.key).sort(), [kept, moved].sort());
+  // Between verify's look and its repair, the application points one of them elsewhere: that one must stay.
+  await app.redis.set(moved ?? '', 'elsewhere');
+  const repaired = await repairTable({ core, redis: app.redis, rt, findings });
+  assert.is(repaired.pointersDeleted, 1);
+  assert.is(await app.redis.get(kept ?? ''), null);
+  assert.is(await app.redis.get(moved ?? ''), 'elsewhere');
+  await app.redis.del(moved ?? '');
 }));
 
 test('a cache kept busy by a live application, correct all along, is clean', timed(120_000, async () => {

@@ -67,6 +67,29 @@ export interface RowKeys {
   readonly applied: string;
 }
 
+/**
+ * The companions of a row key are built when asked for: a read builds keys for every row it looks at (and the
+ * argument check builds them once before), and a hit needs only the row key.
+ */
+class KeysOfRow implements RowKeys {
+  constructor(
+    readonly tag: string,
+    readonly row: string,
+  ) {}
+  get lease(): string {
+    return `${this.row}:lease`;
+  }
+  get writers(): string {
+    return `${this.row}:writers`;
+  }
+  get contended(): string {
+    return `${this.row}:contended`;
+  }
+  get applied(): string {
+    return `${this.row}:applied`;
+  }
+}
+
 export interface TableKeyspace {
   /** `<prefix><table>@<tableTag(schema, table, shape)>` */
   readonly base: string;
@@ -92,15 +115,13 @@ export function tableKeyspace(input: { prefix: string; schema: string; table: st
     }
     return text;
   };
-  const rowKeysForTag = (tag: string): RowKeys => {
-    const row = `${rowPrefix}${tag}}`;
-    return { tag, row, lease: `${row}:lease`, writers: `${row}:writers`, contended: `${row}:contended`, applied: `${row}:applied` };
-  };
+  const rowKeysForTag = (tag: string): RowKeys => new KeysOfRow(tag, `${rowPrefix}${tag}}`);
   return {
     base,
     rowPrefix,
     rowKeysForTag,
-    rowKeys: (parts) => rowKeysForTag(parts.map(escapeKeyPart).join(',')),
+    // One identity column is the common case: no array to build and join on every read.
+    rowKeys: (parts) => rowKeysForTag(parts.length === 1 ? escapeKeyPart(parts[0] ?? '') : parts.map(escapeKeyPart).join(',')),
     pointer: (columns, parts) => {
       if (columns.length !== parts.length || columns.length === 0) throw new Error('hotstorage: pointer needs one part per column');
       let key = base;

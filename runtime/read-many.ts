@@ -1,5 +1,5 @@
-// getManyByIdentity: one round trip for all hits (one read-row script per row, in one pipeline), the misses read
-// from Postgres in one query and filled under the leases the same round trip took.
+// getManyByIdentity: one round trip for all hits (one MGET), then one read-row pipeline for what it did not serve (it
+// takes the misses' leases); the misses read from Postgres in one query and filled under those leases.
 import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import { fill } from './read.js';
@@ -22,15 +22,20 @@ export async function getManyByIdentity(state: ContextState, rt: TableRuntime, v
   const table = rt.info.display;
   const identity = rt.info.identity;
   const slots = new Map<string, Slot>();
+  // Each input position keeps its slot, so the answer is built without a second lookup by key.
   const order = valuesList.map((values) => {
     const keys = rt.rowKeys(values);
-    if (!slots.has(keys.row)) slots.set(keys.row, { keys, values, row: undefined, leased: false });
-    return keys.row;
+    let slot = slots.get(keys.row);
+    if (slot === undefined) {
+      slot = { keys, values, row: undefined, leased: false };
+      slots.set(keys.row, slot);
+    }
+    return slot;
   });
   const all = [...slots.values()];
   const token = core.token('r');
   if (tx === undefined && all.length > 0) {
-    const cached = all.filter((slot) => !core.repairs.has(slot.keys.row));
+    const cached = core.repairs.size === 0 ? all : all.filter((slot) => !core.repairs.has(slot.keys.row));
     // Hits first with one MGET; the read-row script (lease on a miss) runs only for the rows it did not serve.
     const first = await readPlain(core, rt, cached);
     // A corrupt value gets one more read-row that deletes exactly it and leases the row, so the fill repairs it.
@@ -55,7 +60,7 @@ export async function getManyByIdentity(state: ContextState, rt: TableRuntime, v
     for (const f of fills) await core.options.hooks.afterDbRead?.({ table, key: f.keys.row, row: f.row });
     await fill(core, rt, fills);
   }
-  return order.map((key) => slots.get(key)?.row ?? null);
+  return order.map((slot) => slot.row ?? null);
 }
 
 /** One MGET: serves rows and cached absences, leaves oversized and invalid rows to Postgres; missing and corrupt ones go to readCached. */

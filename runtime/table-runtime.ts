@@ -58,6 +58,9 @@ export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; pref
     codec,
     keyspace,
     keyNamed(columns) {
+      // Generated accessors name a key in its spec order: compare in order first, without sorting on every read.
+      const inOrder = allKeys.find((key) => key.props.length === columns.length && key.props.every((prop, i) => prop === columns[i]));
+      if (inOrder !== undefined) return inOrder;
       const found = allKeys.find((key) => setOf(key.props) === setOf(columns));
       if (found === undefined) throw new KeyUsageError(info.display, columns, 'not a key of this table (primary key or usable unique key)');
       return found;

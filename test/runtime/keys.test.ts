@@ -34,7 +34,8 @@ test('row keys: row, lease and writer sets share one non-empty hash tag; composi
   const ks = tableKeyspace({ prefix: 'app:', schema: 'public', table: 'users', shape: 'abc' });
   const base = `app:users@${tableTag('public', 'users', 'abc')}`;
   const keys = ks.rowKeys(['42']);
-  assert.equal(keys, {
+  const { tag, row, lease, writers, contended, applied } = keys;
+  assert.equal({ tag, row, lease, writers, contended, applied }, {
     tag: '42',
     row: `${base}:{42}`,
     lease: `${base}:{42}:lease`,

@@ -32,16 +32,13 @@ function user(id: number, over: Partial<{ email: string; tenantId: number; slug:
   return { id, email: `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name: `user ${id}`, version: 0, ...over };
 }
 
-/** Every pointer key of the users table under the prefix, with the tag it holds. */
-async function pointers(): Promise<Record<string, unknown>> {
-  const dump = await h.dump();
-  return Object.fromEntries(Object.entries(dump).filter(([key]) => /:(email|tenant_id)=/.test(key) && !key.endsWith(':lease')));
-}
+/** The tag a pointer holds (null: no pointer). Keys are read one by one: a KEYS walk is slow on a busy shared Redis. */
+const pointer = (key: string) => h.redis.get(key);
 
 const emailPointer = (email: string) => rt.keyspace.pointer(['email'], [email]);
 const slugPointer = (tenantId: number, slug: string) => rt.keyspace.pointer(['tenant_id', 'slug'], [String(tenantId), slug]);
 
-test('a row costs its row key and one key per pointer: no index set, no set of all rows', timed(10_000, async () => {
+test('a row costs its row key and one key per pointer: no index set, no set of all rows', timed(20_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id));
   const keys = Object.keys(await h.dump()).filter((key) => key.includes(`{${id}}`) || key.endsWith(`=u${id}%40example%2Ecom`) || key.endsWith(`=s${id}`));
@@ -52,10 +49,9 @@ test('an update that changes a unique value removes the old pointer and keeps th
   const id = nextId++;
   await users.save(s.hs, user(id, { email: `old${id}@x.io` }));
   await users.update(s.hs, id, { email: `new${id}@x.io` });
-  const found = await pointers();
-  assert.is(found[emailPointer(`old${id}@x.io`)], undefined, 'the old email pointer is gone');
-  assert.is(found[emailPointer(`new${id}@x.io`)], String(id));
-  assert.is(found[slugPointer(1, `s${id}`)], String(id));
+  assert.is(await pointer(emailPointer(`old${id}@x.io`)), null, 'the old email pointer is gone');
+  assert.is(await pointer(emailPointer(`new${id}@x.io`)), String(id));
+  assert.is(await pointer(slugPointer(1, `s${id}`)), String(id));
   assert.is(await users.getByEmail(s.hs, `old${id}@x.io`), null);
   assert.is((await users.getByEmail(s.hs, `new${id}@x.io`))?.id, id);
 }));
@@ -68,12 +64,10 @@ test('a remove removes every pointer of the row; a move of the primary key remov
   const target = nextId++;
   await users.save(s.hs, user(moved));
   await users.update(s.hs, moved, { id: target } as never); // the generated type leaves the primary key out; the runtime moves the row
-  const found = await pointers();
-  assert.is(found[emailPointer(`u${gone}@example.com`)], undefined);
-  assert.is(found[slugPointer(1, `s${gone}`)], undefined);
-  assert.is(found[emailPointer(`u${moved}@example.com`)], String(target), 'the moved row\'s values point at its new key');
-  assert.is(found[slugPointer(1, `s${moved}`)], String(target));
-  assert.is(Object.values(found).includes(String(moved)), false, 'nothing points at the old key');
+  assert.is(await pointer(emailPointer(`u${gone}@example.com`)), null);
+  assert.is(await pointer(slugPointer(1, `s${gone}`)), null);
+  assert.is(await pointer(emailPointer(`u${moved}@example.com`)), String(target), 'the moved row\'s values point at its new key');
+  assert.is(await pointer(slugPointer(1, `s${moved}`)), String(target));
 }));
 
 test('a pointer that already names another row is left alone when the old row gives its value up', timed(10_000, async () => {
@@ -84,9 +78,8 @@ test('a pointer that already names another row is left alone when the old row gi
   // As when b took the value in a write whose apply ran before a's: the pointer of a's cached row now names b.
   await h.redis.set(emailPointer(`shared${a}@x.io`), String(b));
   await users.update(s.hs, a, { email: `other${a}@x.io` });
-  const found = await pointers();
-  assert.is(found[emailPointer(`shared${a}@x.io`)], String(b));
-  assert.is(found[emailPointer(`other${a}@x.io`)], String(a));
+  assert.is(await pointer(emailPointer(`shared${a}@x.io`)), String(b));
+  assert.is(await pointer(emailPointer(`other${a}@x.io`)), String(a));
 }));
 
 test('a writer that leaves the invalid marker removes the pointers of the row it replaced', timed(10_000, async () => {
@@ -97,9 +90,8 @@ test('a writer that leaves the invalid marker removes the pointers of the row it
   const slow = await h.storage({ leaseTtlMs: 40, hooks: { beforeCommit: () => new Promise((resolve) => setTimeout(resolve, 120)) } });
   await users.update(slow.hs, id, { name: 'slow' });
   assert.is(await h.redis.get(rt.rowKeys({ id }).row), INVALID);
-  const found = await pointers();
-  assert.is(found[emailPointer(`slow${id}@x.io`)], undefined);
-  assert.is(found[slugPointer(1, `s${id}`)], undefined);
+  assert.is(await pointer(emailPointer(`slow${id}@x.io`)), null);
+  assert.is(await pointer(slugPointer(1, `s${id}`)), null);
   assert.is(await users.getByEmail(s.hs, `slow${id}@x.io`).then((row) => row?.name), 'slow', 'read from Postgres meanwhile');
 }));
 
@@ -113,10 +105,9 @@ test('an invalidation (listener, verify --repair) removes the pointers of the ro
   const core = contextState(s.hs).core;
   const [result] = await invalidateRowKeys(core, [{ rt, keys: rt.rowKeys({ id: a }), origin: '' }]);
   assert.is(result, 'invalidated');
-  const found = await pointers();
   assert.is(await h.redis.exists(rt.rowKeys({ id: a }).row), 0);
-  assert.is(found[emailPointer(`inv${a}@x.io`)], undefined);
-  assert.is(found[slugPointer(1, `s${a}`)], String(b), 'a pointer naming another row stays');
+  assert.is(await pointer(emailPointer(`inv${a}@x.io`)), null);
+  assert.is(await pointer(slugPointer(1, `s${a}`)), String(b), 'a pointer naming another row stays');
 }));
 
 test.run();

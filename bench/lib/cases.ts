@@ -9,6 +9,7 @@ import { createHotStorage } from '../../runtime/index.js';
 import { benchRows } from '../db/schema.js';
 import * as hot from '../hot/index.js';
 import type { Operation } from './measure.js';
+import { statsOverheadCases } from './stats-overhead.js';
 import { ROWS, rowOf, type BenchRow, type World } from './world.js';
 
 const { benchRows: rows } = hot;
@@ -122,6 +123,7 @@ export function cacheCases(world: World): Case[] {
     { kind: 'value', name: 'memory.bytesPerRow', unit: 'B', run: () => memoryPerRow(world) },
     { kind: 'value', name: 'memory.jsonBytesPerRow', unit: 'B', run: () => jsonPerRow(world) },
     { kind: 'value', name: 'stampede.queries', unit: 'queries', run: () => stampede(world) },
+    ...statsOverheadCases(world),
   ];
 }
 

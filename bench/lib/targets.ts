@@ -1,6 +1,7 @@
 // The targets of issue 5, computed from one run's results (pure). Ratios compare time per operation, i.e. the
 // inverse of throughput over the same wall time (at concurrency 1 that is the mean latency), except where the issue
 // says latency (p50) or throughput.
+import { statsOverheadTargets } from './stats-overhead.js';
 
 export interface TimedResult {
   readonly name: string;
@@ -112,6 +113,7 @@ export function computeTargets(results: readonly CaseResult[]): Target[] {
   single('memory.bytesPerRow / memory.jsonBytesPerRow', 2, '<=', () => v('memory.bytesPerRow') / v('memory.jsonBytesPerRow'), ['memory.bytesPerRow', 'memory.jsonBytesPerRow']);
   single('generator.generate200 (s)', 3, '<', () => v('generator.generate200'), ['generator.generate200']);
   single('generator.check200 (s)', 3, '<', () => v('generator.check200'), ['generator.check200']);
+  targets.push(...statsOverheadTargets(results));
   return targets;
 }
 

@@ -2,6 +2,8 @@
 // would only repeat them). Batches come as SCAN returns them (about `count` keys examined per call), so a caller can
 // act on each batch without ever holding the whole key space, and Redis is never blocked as KEYS would block it.
 import type { Cluster, Redis } from 'ioredis';
+import { RedisUnavailableError } from '../runtime/errors.js';
+import { redisAddress } from '../runtime/redis-io.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -18,11 +20,23 @@ export async function* scanKeys(redis: RedisClient, pattern: string, count = 100
   for (const node of mastersOf(redis)) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      let next: string;
+      let keys: string[];
+      try {
+        [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      } catch (error) {
+        throw redisFailure(node, error);
+      }
       cursor = next;
       if (keys.length > 0) yield keys;
     } while (cursor !== '0');
   }
+}
+
+/** A failed call as the runtime names it: Redis answering with an error is not an outage; anything else (closed, refused, timed out) is. */
+export function redisFailure(client: RedisClient, error: unknown): Error {
+  if (error instanceof RedisUnavailableError || (error instanceof Error && error.name === 'ReplyError')) return error;
+  return new RedisUnavailableError(redisAddress(client), error instanceof Error ? error.message : String(error));
 }
 
 /** `text` as a literal inside a SCAN MATCH pattern (a prefix may hold `*`, `?`, `[` or `\`). */

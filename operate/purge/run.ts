@@ -14,6 +14,7 @@ import { colorsFor, isTerminal } from '../terminal.js';
 import type { PurgeArgs } from './command.js';
 import { lineProgress, type PurgeProgress, terminalProgress } from './progress.js';
 import { unlinkBatch } from './unlink.js';
+import { explainingFailures } from '../verify/failure.js';
 
 export interface PurgedTable {
   readonly schema: string;
@@ -55,7 +56,7 @@ export async function runPurge(io: Io, args: PurgeArgs): Promise<number> {
       const pattern = purgePattern(rt, allShapes);
       const keep = allShapes ? op.allTables.filter((t) => t.rt !== rt && t.rt.info.name === rt.info.name).map((t) => t.rt.keyspace.base) : [];
       const progress = isTerminal(io.stderr) && io.stderr !== undefined ? terminalProgress(io.stderr, colorsFor(io.stderr, env), display) : lineProgress(io.err, display);
-      const removed = await purgeKeys(op.redis, pattern, keep, progress);
+      const removed = await explainingFailures(io, op, `purging ${display}`, () => purgeKeys(op.redis, pattern, keep, progress));
       purged.push({ schema: rt.info.schema, name: rt.info.name, shapes: allShapes ? 'all' : 'current', pattern, removed });
     }
     const total = purged.reduce((n, t) => n + t.removed, 0);

@@ -5,7 +5,7 @@
 import type { StorageCore } from '../../runtime/core.js';
 import { invalidateRowKeys } from '../../runtime/invalidate.js';
 import type { TableRuntime } from '../../runtime/table-runtime.js';
-import type { RedisClient } from '../scan.js';
+import { type RedisClient, redisFailure } from '../scan.js';
 import type { TableFindings } from './check.js';
 import type { Orphan } from './pointers.js';
 
@@ -39,6 +39,8 @@ async function deleteIfEqual(redis: RedisClient, pointers: readonly Orphan[]): P
   if (host[DELETE_IF_EQUAL] === undefined) redis.defineCommand(DELETE_IF_EQUAL, { numberOfKeys: 1, lua: DELETE_IF_EQUAL_LUA });
   const run = host[DELETE_IF_EQUAL];
   if (run === undefined) throw new Error('hotstorage: the delete-if-equal script is not registered');
-  const replies = await Promise.all(pointers.map(({ key, value }) => run.call(redis, key, value)));
+  const replies = await Promise.all(pointers.map(({ key, value }) => run.call(redis, key, value))).catch((error: unknown) => {
+    throw redisFailure(redis, error);
+  });
   return replies.reduce((n, reply) => n + Number(reply), 0);
 }

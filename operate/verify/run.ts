@@ -4,6 +4,7 @@ import { EXIT_DRIFT, EXIT_OK, type Io } from '../../generator/cli-common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
 import { checkTable, scanTables } from './check.js';
+import { explainingFailures } from './failure.js';
 import type { VerifyArgs } from './command.js';
 import { repairTable } from './repair.js';
 import { divergence, renderReport, reportJson, type TableResult } from './report.js';
@@ -15,11 +16,14 @@ export async function runVerify(io: Io, args: VerifyArgs): Promise<number> {
   try {
     const sample = args.all ? undefined : Math.max(0, Math.floor(args.sample ?? DEFAULT_SAMPLE));
     const results: TableResult[] = [];
-    const keys = await scanTables(op.redis, op.tables.map((t) => t.rt), sample);
-    for (const { rt } of op.tables) {
-      const findings = await checkTable({ core: op.core, redis: op.redis, rt, sample, keys: keys.get(rt) });
-      const repaired = args.repair && divergence(findings.report) > 0 ? await repairTable({ core: op.core, redis: op.redis, rt, findings }) : undefined;
-      results.push(repaired === undefined ? findings.report : { ...findings.report, repaired });
+    const keys = await explainingFailures(io, op, 'listing the cached keys', () => scanTables(op.redis, op.tables.map((t) => t.rt), sample));
+    for (const { rt, display } of op.tables) {
+      const result = await explainingFailures(io, op, `verifying ${display}`, async (): Promise<TableResult> => {
+        const findings = await checkTable({ core: op.core, redis: op.redis, rt, sample, keys: keys.get(rt) });
+        if (!args.repair || divergence(findings.report) === 0) return findings.report;
+        return { ...findings.report, repaired: await repairTable({ core: op.core, redis: op.redis, rt, findings }) };
+      });
+      results.push(result);
     }
     io.out(args.json ? reportJson(results) : renderReport(results, colorsFor(io.stdout, io.env ?? process.env)));
     return results.some((t) => divergence(t) > 0) ? EXIT_DRIFT : EXIT_OK;

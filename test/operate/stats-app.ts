@@ -1,37 +1,13 @@
 // An application process for the stats tests: runs a plan of lookups and saves on the operate world's tables through
 // its own storage, closes it (the last flush of its counters), and prints its hs.stats() as JSON. Run as
 // `node --import tsx test/operate/stats-app.ts <schema.ts> <prefix> <plan JSON>` with DATABASE_URL and REDIS_URL set.
-// The test process runs the same plans in process (runPlan) for the second application.
 import { pathToFileURL } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { createHotStorage, defineTable, type HotStorage, type HotTable } from '../../runtime/index.js';
+import { createHotStorage, defineTable } from '../../runtime/index.js';
+import { type Hot, runPlan, type Step } from './stats-plans.js';
 import type { SchemaTables } from './world.js';
-
-export type Step =
-  | { readonly users: 'byPk'; readonly ids: readonly number[] }
-  | { readonly users: 'save'; readonly id: number }
-  | { readonly members: 'bySlug'; readonly keys: readonly (readonly [number, string])[] }
-  | { readonly members: 'save'; readonly id: string; readonly tenantId: number; readonly slug: string };
-
-export interface Hot {
-  readonly users: HotTable<SchemaTables['users']>;
-  readonly members: HotTable<SchemaTables['members']>;
-}
-
-export async function runPlan(hot: Hot, hs: HotStorage, plan: readonly Step[]): Promise<void> {
-  for (const step of plan) {
-    if ('users' in step) {
-      if (step.users === 'byPk') for (const id of step.ids) await hot.users.getBy(hs, ['id'], { id });
-      else await hot.users.save(hs, { id: step.id, email: `u${step.id}@example.com`, name: `saved ${step.id}`, version: 2 });
-    } else if (step.members === 'bySlug') {
-      for (const [tenantId, slug] of step.keys) await hot.members.getBy(hs, ['tenantId', 'slug'], { tenantId, slug });
-    } else {
-      await hot.members.save(hs, { id: step.id, tenantId: step.tenantId, slug: step.slug, note: null });
-    }
-  }
-}
 
 async function main(schemaPath: string, prefix: string, planText: string): Promise<void> {
   const tables = (await import(pathToFileURL(schemaPath).href)) as SchemaTables;

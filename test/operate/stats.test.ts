@@ -8,7 +8,7 @@ import type { HotStorageStats } from '../../runtime/index.js';
 import { REPO_ROOT } from '../helpers/project.js';
 import { DATABASE_URL, REDIS_URL } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
-import { runPlan, type Step } from './stats-app.js';
+import { EXPECTED, type JsonTable, PLAN_A, PLAN_B, planFigures, runPlan, statsJson, type Step } from './stats-plans.js';
 import { openOperateWorld, type OperateWorld } from './world.js';
 
 let world: OperateWorld;
@@ -20,26 +20,6 @@ test.before(async () => {
 test.after(async () => {
   await world?.close();
 });
-
-const NEW_MEMBER = '00000000-0000-4000-8000-000000000001';
-
-/** Process A (a child process): users 1-10 missed then hit, an absent user, a save; three members missed, one hit. */
-const PLAN_A: Step[] = [
-  { users: 'byPk', ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
-  { users: 'byPk', ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
-  { users: 'byPk', ids: [5000] },
-  { users: 'save', id: 1 },
-  { members: 'bySlug', keys: [[1, 'm1'], [2, 'm2'], [3, 'm3']] },
-  { members: 'bySlug', keys: [[1, 'm1']] },
-];
-/** Process B (this process, after A): users 5-10 hit (A cached them), 11-15 missed, the absence hit; a member hit, one saved. */
-const PLAN_B: Step[] = [
-  { users: 'byPk', ids: [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] },
-  { users: 'byPk', ids: [5000] },
-  { users: 'save', id: 20 },
-  { members: 'bySlug', keys: [[2, 'm2']] },
-  { members: 'save', id: NEW_MEMBER, tenantId: 9, slug: 'new' },
-];
 
 function runApp(plan: readonly Step[]): Promise<HotStorageStats> {
   return new Promise((resolve, reject) => {
@@ -57,29 +37,6 @@ function runApp(plan: readonly Step[]): Promise<HotStorageStats> {
   });
 }
 
-interface JsonTable {
-  schema: string;
-  name: string;
-  cachedRows: number;
-  markers: number;
-  memoryBytes: number;
-  hits: number;
-  misses: number;
-  fills: number;
-  leaseWaits: number;
-  invalidations: number;
-  errors: number;
-  hitRatio: number | null;
-  counters: Record<string, number>;
-}
-
-async function statsJson(args: readonly string[] = []): Promise<JsonTable[]> {
-  const run = await world.cli(['stats', '--json', ...args]);
-  assert.is(run.stderr, '');
-  assert.is(run.code, 0);
-  return (JSON.parse(run.stdout) as { tables: JsonTable[] }).tables;
-}
-
 test('stats --json shows exactly the sums of two processes\' counters, and the exact cached rows', timed(90_000, async () => {
   const a = await runApp(PLAN_A);
   const b = await world.storage({ statsFlushMs: 600_000 });
@@ -87,32 +44,23 @@ test('stats --json shows exactly the sums of two processes\' counters, and the e
   await b.hs.close();
   const bStats = b.hs.stats();
 
-  const tables = await statsJson();
+  const tables = await statsJson(world);
   assert.equal(tables.map((t) => t.name), ['members', 'users']);
   const [members, users] = tables as [JsonTable, JsonTable];
   assert.is(users.schema, world.schema);
   // The plans' known figures (see PLAN_A and PLAN_B).
-  assert.equal(
-    { hits: users.hits, misses: users.misses, fills: users.fills, writes: users.counters.writes, leaseWaits: users.leaseWaits, errors: users.errors },
-    { hits: 10 + 6 + 1, misses: 10 + 1 + 5, fills: 10 + 1 + 5, writes: 2, leaseWaits: 0, errors: 0 },
-  );
-  assert.equal(
-    { hits: members.hits, misses: members.misses, fills: members.fills, writes: members.counters.writes },
-    { hits: 2, misses: 3, fills: 3, writes: 1 },
-  );
+  assert.equal(planFigures(users), EXPECTED.users);
+  assert.equal(planFigures(members), EXPECTED.members);
   assert.is(users.hitRatio, 17 / 33);
   // Every counter is the two processes' sum (each process's hs.stats() covers both tables).
   for (const counter of ['hits', 'misses', 'fills', 'writes', 'tombstoneHits', 'leaseWaits', 'invalidations'] as const) {
     const shared = (users.counters[counter] ?? 0) + (members.counters[counter] ?? 0);
     assert.is(shared, a[counter] + bStats[counter], counter);
   }
-  // Rows 1-15 and 20 of users, members m1-m3 and the new one; the cached absence of user 5000 is not a row.
-  assert.is(users.cachedRows, 16);
-  assert.is(users.markers, 1);
-  assert.is(members.cachedRows, 4);
+  assert.equal({ users: users.cachedRows, usersMarkers: users.markers, members: members.cachedRows }, EXPECTED.rows);
   assert.ok(users.memoryBytes > 0 && members.memoryBytes > 0);
 
-  const onlyUsers = await statsJson(['users']);
+  const onlyUsers = await statsJson(world, ['users']);
   assert.equal(onlyUsers.map((t) => t.name), ['users']);
 
   const human = await world.cli(['stats']);

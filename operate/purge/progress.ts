@@ -14,8 +14,12 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 export function terminalProgress(stream: NodeJS.WriteStream, colors: Colors, label: string): PurgeProgress {
   const draw = createLogUpdate(stream);
   let frame = 0;
+  let drawnMs = 0;
   return {
     update(removed, scanned) {
+      // A batch takes a millisecond or two: redraw ten times a second, not per batch.
+      if (performance.now() - drawnMs < 100) return;
+      drawnMs = performance.now();
       frame = (frame + 1) % FRAMES.length;
       draw(`${colors.cyan(FRAMES[frame] ?? '')} ${label}: ${number(removed)} keys removed (${number(scanned)} matched so far)`);
     },

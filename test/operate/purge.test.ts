@@ -3,7 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Redis } from 'ioredis';
-import { suiteName } from '../helpers/services.js';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/project.js';
+import { DATABASE_URL, REDIS_URL, suiteName } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
 import { fillCache, usersRuntime } from './verify-corruption.js';
 import { openOperateWorld, type OperateWorld } from './world.js';
@@ -98,6 +101,34 @@ test('purge TABLE removes its current shape in batches and leaves every other ke
   for (const key of [...before.keys()]) if (key.startsWith(oldShape)) before.delete(key);
   assert.equal(sorted(last), sorted(before), 'only the older shape went');
   assert.ok([...last.keys()].some((key) => key.startsWith(`${world.prefix}users2@`)), 'users2 is untouched');
+}));
+
+/** `hotstorage ...args` in a real pseudo-terminal (`script`, 24x120): what a person at a terminal sees, raw. */
+function inTerminal(args: string, env: Record<string, string>): string {
+  const command = `stty rows 24 cols 120; node ${join(REPO_ROOT, 'bin/hotstorage.js')} ${args}`;
+  return execFileSync('script', ['-qec', command, '/dev/null'], {
+    cwd: world.dir,
+    env: { ...process.env, DATABASE_URL, REDIS_URL, HOTSTORAGE_PREFIX: world.prefix, NO_COLOR: '', FORCE_COLOR: '', ...env },
+  }).toString();
+}
+
+test('on a terminal the progress line is redrawn in place (colours unless NO_COLOR); the count ends it', timed(120_000, async () => {
+  const fill = async () => {
+    const pipeline = world.admin.redis.pipeline();
+    for (let id = 0; id < 20_000; id++) pipeline.set(`${base}:{t${id}}`, 'x', 'PX', 600_000);
+    await pipeline.exec();
+  };
+  await fill();
+  const coloured = inTerminal('purge users', {});
+  assert.match(coloured, /\u001b\[2K/, 'the line is erased and redrawn');
+  assert.match(coloured, /\u001b\[36m/, 'cyan spinner');
+  assert.match(coloured, new RegExp(`${world.schema}\\.users: 20,000 keys removed`));
+  assert.match(coloured, /Removed 20,000 keys of the current shape/);
+  await fill();
+  const plain = inTerminal('purge users', { NO_COLOR: '1' });
+  assert.match(plain, /\u001b\[2K/);
+  assert.not.match(plain, /\u001b\[3\dm/, 'no colour with NO_COLOR');
+  assert.match(plain, /Removed 20,000 keys/);
 }));
 
 test('purge of an empty table says so and exits 0', timed(60_000, async () => {

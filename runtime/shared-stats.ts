@@ -31,21 +31,24 @@ export class SharedStats implements TableCounter {
   /** Deltas not yet in Redis, by table (`schema.table`, as events carry it). At most one map per table. */
   private deltas = new Map<string, Deltas>();
   private readonly keys = new Map<string, string>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly client: RedisClient,
     private readonly options: SharedStatsOptions,
-  ) {
-    this.timer = setInterval(() => void this.flush(), options.intervalMs);
-    // A cache's bookkeeping must never keep an application alive.
-    this.timer.unref();
-  }
+  ) {}
 
-  /** A table whose events are counted: `display` is what its events carry, `key` its hash. */
+  /** A table whose events are counted: `display` is what its events carry, `key` its hash. Starts the timer. */
   register(display: string, key: string): void {
     this.keys.set(display, key);
+    // Armed by the first table, not by the constructor: a storage whose creation failed leaves no timer behind.
+    if (this.timer === undefined && !this.closed) {
+      this.timer = setInterval(() => void this.flush(), this.options.intervalMs);
+      // A cache's bookkeeping must never keep an application alive.
+      this.timer.unref();
+    }
   }
 
   /** The hot path: one map lookup and one increment per event. */
@@ -77,6 +80,7 @@ export class SharedStats implements TableCounter {
 
   /** hs.close(): stops the timer and flushes once more (best effort, bounded by `timeoutMs`). */
   close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
     // Started before returning: an application that disconnects right after hs.close() has the pipeline written.
     return this.flushing === undefined ? this.flush() : this.flushing.then(() => this.flush());

@@ -1,6 +1,6 @@
 // `hotstorage stats`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { type Io, type SelectionArgs, selection } from '../../generator/cli-common.js';
+import { EXIT_ERROR, type Io, type SelectionArgs, selection } from '../../generator/cli-common.js';
 import { type Choose, runReported } from '../commands.js';
 
 export interface StatsArgs extends SelectionArgs {
@@ -20,11 +20,24 @@ export function statsCommand(io: Io, choose: Choose): CommandModule<object, Stat
         .option('json', { type: 'boolean', default: false, describe: 'Print the figures as JSON' })
         .option('watch', { type: 'boolean', default: false, describe: 'Refresh in place, with the hit ratio per table (Ctrl-C to stop)' })
         .option('interval', { type: 'number', default: 2, describe: 'Seconds between refreshes with --watch' })
-        // Not .conflicts(): yargs counts a boolean's default as given, so it would refuse every run.
-        .check((argv) => (argv.json && argv.watch ? '--json and --watch cannot be used together.' : true))
-        .check((argv) => (Number.isFinite(argv.interval) && argv.interval > 0 ? true : `--interval must be a positive number of seconds, got ${argv.interval}.`))
         .example('$0 stats', 'one table of figures')
         .example('$0 stats --watch users', 'live figures for users'),
-    handler: (args) => choose(() => runReported(async () => (await import('./run.js')).runStats(io, args))),
+    handler: (args) =>
+      choose(async () => {
+        const problem = usageProblem(args);
+        if (problem === undefined) return runReported(async () => (await import('./run.js')).runStats(io, args));
+        io.err(`hotstorage: ${problem}\nRun \`hotstorage --help\` for usage.\n`);
+        return EXIT_ERROR;
+      }),
   };
+}
+
+/**
+ * Checked here, not with yargs: `.conflicts()` counts a boolean's default as given (it would refuse every run), and a
+ * `.check()` message reaches the CLI as a thrown error rather than a usage failure.
+ */
+function usageProblem(args: StatsArgs): string | undefined {
+  if (args.json && args.watch) return '--json and --watch cannot be used together.';
+  if (!Number.isFinite(args.interval) || args.interval <= 0) return `--interval must be a positive number of seconds, got ${args.interval}.`;
+  return undefined;
 }

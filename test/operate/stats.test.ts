@@ -71,6 +71,15 @@ test('stats --json shows exactly the sums of two processes\' counters, and the e
   assert.not.match(human.stdout, /\x1b\[/, 'no colour when not a terminal');
 }));
 
+test('--json with --watch, or an interval that is not positive, is one sentence and exit 2', timed(30_000, async () => {
+  const both = await world.cli(['stats', '--json', '--watch']);
+  assert.is(both.code, 2);
+  assert.is(both.stderr, 'hotstorage: --json and --watch cannot be used together.\nRun `hotstorage --help` for usage.\n');
+  const zero = await world.cli(['stats', '--watch', '--interval', '0']);
+  assert.is(zero.code, 2);
+  assert.match(zero.stderr, /^hotstorage: --interval must be a positive number of seconds, got 0\.\n/);
+}));
+
 /** Runs `stats --watch` under `script` (a real pseudo-terminal), presses Ctrl-C after two refreshes. */
 function watchInTerminal(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {

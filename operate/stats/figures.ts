@@ -2,7 +2,9 @@
 // flushes, runtime/shared-stats.ts) and its footprint in Redis (footprint.ts).
 import type { Cluster, Redis } from 'ioredis';
 import { statsKey } from '../../runtime/shared-stats.js';
+import type { TableRuntime } from '../../runtime/table-runtime.js';
 import type { OperatedTable } from '../operation.js';
+import { redisFailure } from '../scan.js';
 import { type Footprint, measureFootprints } from './footprint.js';
 
 export interface TableFigures {
@@ -33,10 +35,16 @@ export interface TableFigures {
 
 /** The figures of every table, in their order: one SCAN pass for all their footprints, one HGETALL each. */
 export async function readAll(redis: Redis | Cluster, prefix: string, tables: readonly OperatedTable[]): Promise<TableFigures[]> {
-  const [counters, footprints] = await Promise.all([
-    Promise.all(tables.map(({ rt }) => redis.hgetall(statsKey(prefix, rt.info.schema, rt.info.name)))),
-    measureFootprints(redis, prefix, tables.map((t) => t.rt)),
-  ]);
+  let counters: Record<string, string>[];
+  let footprints: Map<TableRuntime, Footprint>;
+  try {
+    [counters, footprints] = await Promise.all([
+      Promise.all(tables.map(({ rt }) => redis.hgetall(statsKey(prefix, rt.info.schema, rt.info.name)))),
+      measureFootprints(redis, prefix, tables.map((t) => t.rt)),
+    ]);
+  } catch (error) {
+    throw redisFailure(redis, error);
+  }
   return tables.map((table, n) => {
     const footprint = footprints.get(table.rt);
     if (footprint === undefined) throw new Error(`hotstorage: internal: no footprint for ${table.rt.info.display}`);

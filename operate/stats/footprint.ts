@@ -9,7 +9,9 @@
 // Keys are remembered while counting to drop SCAN's repeats (about 100 bytes each, up to DEDUPE_LIMIT keys; past it,
 // repeats are not dropped and the count is flagged approximate).
 import type { Cluster, Redis } from 'ioredis';
+import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
 import type { TableRuntime } from '../../runtime/table-runtime.js';
+import { globEscape, mastersOf, scanKeys } from '../scan.js';
 
 export interface Footprint {
   /** Row keys holding a row (not a cached absence or a marker). */
@@ -27,8 +29,15 @@ export interface Footprint {
 const SCAN_COUNT = 10_000;
 const MEMORY_SAMPLE = 64;
 const DEDUPE_LIMIT = 1_000_000;
-/** Every marker value starts with this (runtime/markers.ts); a row's encoded form never does. */
-const MARKER_START = '~hotstorage:';
+/** What every marker value starts with (`~hotstorage:`); a row's encoded form never does (runtime/markers.ts). */
+const MARKER_START = commonStart([ABSENT, INVALID, OVERSIZED]);
+
+function commonStart(texts: readonly string[]): string {
+  const [first = ''] = texts;
+  let length = 0;
+  while (length < first.length && texts.every((t) => t[length] === first[length])) length += 1;
+  return first.slice(0, length);
+}
 
 interface Tally {
   readonly rt: TableRuntime;
@@ -47,10 +56,7 @@ export async function measureFootprints(redis: Redis | Cluster, prefix: string, 
   const seen = new Set<string>();
   let approximate = false;
   for (const node of mastersOf(redis)) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', SCAN_COUNT);
-      cursor = next;
+    for await (const batch of scanKeys(node, `${globEscape(prefix)}*`, SCAN_COUNT)) {
       const rowKeys: { key: string; tally: Tally }[] = [];
       for (const key of batch) {
         const tally = tallies.get(baseOf(key, prefix));
@@ -69,7 +75,7 @@ export async function measureFootprints(redis: Redis | Cluster, prefix: string, 
         if (start.startsWith(MARKER_START)) tally.markers += 1;
         else tally.cachedRows += 1;
       });
-    } while (cursor !== '0');
+    }
   }
   const out = new Map<TableRuntime, Footprint>();
   for (const t of tallies.values()) {
@@ -106,13 +112,4 @@ async function estimateMemory(sampled: readonly { node: Redis; key: string }[], 
   if (present.length === 0) return 0;
   const mean = present.reduce((a, b) => a + b, 0) / present.length;
   return Math.round(mean * keys);
-}
-
-// Until operate/scan.ts (the purge/verify helpers' SCAN loop) is on main, the two small pieces it shares with us.
-function mastersOf(redis: Redis | Cluster): Redis[] {
-  return redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis];
-}
-
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

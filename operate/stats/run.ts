@@ -3,6 +3,7 @@
 import { EXIT_OK, type Io } from '../../generator/cli-common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
+import { explainingFailures } from '../verify/failure.js';
 import type { StatsArgs } from './command.js';
 import { readAll } from './figures.js';
 import { figuresJson, renderFigures } from './report.js';
@@ -18,7 +19,7 @@ export async function runStats(io: Io, args: StatsArgs): Promise<number> {
       await watchFigures({ io, read, colors, intervalMs: Math.max(0.1, args.interval) * 1000 });
       return EXIT_OK;
     }
-    const figures = await read();
+    const figures = await explainingFailures(io, op, 'reading the figures', read);
     io.out(args.json ? figuresJson(figures) : renderFigures(figures, colors));
     return EXIT_OK;
   } finally {

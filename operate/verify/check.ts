@@ -23,7 +23,7 @@ export interface TableReport {
   readonly stale: number;
   readonly orphanedPointers: number;
   readonly missingIndex: number;
-  /** Invalid or oversized markers: read from Postgres, never served. */
+  /** Invalid or oversized markers and rows of an older epoch: read from Postgres, never served. */
   readonly notServed: number;
   /** Cached absences whose identity could not be rebuilt from the key. */
   readonly uncheckable: number;

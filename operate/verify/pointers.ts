@@ -1,6 +1,7 @@
 // Judges unique pointers: a pointer is a hint naming a row by its tag; it is orphaned when that row is not cached as
 // a row carrying the pointer's values (missing, a cached absence, undecodable, or a row whose values moved on).
-// A pointer to an invalid or oversized marker is left alone: those rows are read from Postgres, never through it.
+// A pointer to an invalid or oversized marker, or to a row of an older epoch, is left alone: those rows are read
+// from Postgres, never through it.
 import { readStoredRow } from '../../runtime/stored-row.js';
 import type { RowJudge } from './rows.js';
 
@@ -27,7 +28,7 @@ export async function judgePointers(judge: RowJudge, pointerKeys: readonly strin
     const value = rowValues[next++];
     if (value === null || value === undefined) return true;
     const stored = readStoredRow(rt, value);
-    if (stored.kind === 'invalid' || stored.kind === 'oversized') return false;
+    if (stored.kind === 'invalid' || stored.kind === 'oversized' || stored.kind === 'outdated') return false;
     return stored.kind !== 'row' || !rt.pointersOf(stored.row).includes(key);
   }).map(({ key, value }) => ({ key, value }));
   return { checked: present.length, orphans };

@@ -13,7 +13,7 @@ export type StaleReason = 'differs' | 'deleted' | 'absence of an existing row' |
 export type RowVerdict =
   | { readonly kind: 'equal'; readonly tag: string; readonly row: Row | null; readonly missingPointers: readonly string[] }
   | { readonly kind: 'stale'; readonly tag: string; readonly row: Row | null; readonly reason: StaleReason }
-  /** An invalid or oversized marker: never served, so never wrong. */
+  /** An invalid or oversized marker, or a row of an older epoch: never served, so never wrong. */
   | { readonly kind: 'notServed' }
   /** A cached absence whose identity cannot be rebuilt from its key (no way to ask Postgres). */
   | { readonly kind: 'uncheckable' }
@@ -74,7 +74,7 @@ async function judgeValues(judge: RowJudge, rowKeys: readonly string[], values: 
     const tag = keys.rowTag(rowKey) ?? '';
     if (value === null) return void verdicts.set(rowKey, { kind: 'gone' });
     const stored = readStoredRow(rt, value);
-    if (stored.kind === 'invalid' || stored.kind === 'oversized') return void verdicts.set(rowKey, { kind: 'notServed' });
+    if (stored.kind === 'invalid' || stored.kind === 'oversized' || stored.kind === 'outdated') return void verdicts.set(rowKey, { kind: 'notServed' });
     if (stored.kind === 'corrupt') return void verdicts.set(rowKey, { kind: 'stale', tag, row: null, reason: 'undecodable' });
     if (stored.kind === 'row') {
       // A row under another row's key would be served for the wrong identity.

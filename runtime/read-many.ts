@@ -21,14 +21,15 @@ export async function getManyByIdentity(state: ContextState, rt: TableRuntime, v
   const { core, tx } = state;
   const table = rt.info.display;
   const identity = rt.info.identity;
+  // One slot per row, keyed by its pk tag (short: cheaper to hash than the row key it names one to one). Each input
+  // position keeps its slot, so the answer is built without a second lookup.
   const slots = new Map<string, Slot>();
-  // Each input position keeps its slot, so the answer is built without a second lookup by key.
   const order = valuesList.map((values) => {
     const keys = rt.rowKeys(values);
-    let slot = slots.get(keys.row);
+    let slot = slots.get(keys.tag);
     if (slot === undefined) {
       slot = { keys, values, row: undefined, leased: false };
-      slots.set(keys.row, slot);
+      slots.set(keys.tag, slot);
     }
     return slot;
   });

@@ -15,7 +15,7 @@ import type { World } from './world.js';
 
 const NAME = 'stats.overheadGetByPk';
 const LIMIT = 1.03;
-const PAIRS = 41;
+const PAIRS = 101;
 const OPS_PER_BLOCK = 1000;
 const CONCURRENCY = 16;
 

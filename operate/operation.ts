@@ -78,6 +78,9 @@ export async function openOperation(io: Io, args: SelectionArgs, options: OpenOp
       prefix: targets.prefix,
       // Batch commands send big pipelines: a request's 250 ms would cut them off under load.
       commandTimeoutMs: 10_000,
+      // The shared counters are the application's traffic; an operator's warm or repair is not (stats would show warm's
+      // misses as the application's).
+      statsFlushMs: 0,
       ...options.storage,
     });
   } catch (error) {

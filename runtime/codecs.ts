@@ -9,6 +9,7 @@ import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core
 import { codecForColumn } from './codecs/column-codecs.js';
 import { describeValue, INVALID, type ValueCodec } from './codecs/value-codec.js';
 import { CorruptValueError, KeyValueError, UnsupportedColumnError } from './errors.js';
+import { ABSENT } from './markers.js';
 
 export interface ColumnCodec {
   /** TypeScript property name of the column. */
@@ -32,6 +33,10 @@ export interface RowCodec {
   encode(row: Record<string, unknown>): string;
   /** Stored string → row; undefined when the text is corrupt or foreign (a miss, repaired, counted). */
   decode(text: string): Record<string, unknown> | undefined;
+  /** The stored value of a cached absence. */
+  absent(): string;
+  /** Is this stored value a cached absence that may be served? (Not one of an older table epoch.) */
+  isAbsent(text: string): boolean;
   /** Sorted `key:sqlName:dataType:columnType:mode` parts plus the codec version: input of the shape hash. */
   readonly signature: string;
 }
@@ -99,6 +104,8 @@ function buildRowCodec(table: PgTable): RowCodec {
     },
     encode: (row) => encodeRow(tableName, bound, row),
     decode: (text) => decodeRow(bound, text),
+    absent: () => ABSENT,
+    isAbsent: (text) => text === ABSENT,
   };
 }
 

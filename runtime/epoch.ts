@@ -4,7 +4,9 @@
 // tables never bumped store exactly what they did before). A process reads each table's epoch once before its first
 // use, keeps it in memory and reads all of them again every `epochRefreshMs`; a row tagged with an older epoch than
 // the one known is not a hit: the read path treats it as a value it cannot use (deleted, read again, refilled).
-// So a row filled before a bump is never served once the process has refreshed, whoever filled it and when.
+// So a row filled before a bump is never served once the process has refreshed, whoever filled it and when. Cached
+// absences carry the epoch the same way: rows inserted by a statement over the trigger's row limit are announced by a
+// bump alone, and an absence cached before it must not hide them.
 import type { RowCodec } from './codecs.js';
 import type { RedisIo } from './redis-io.js';
 
@@ -34,6 +36,12 @@ export function epochCodec(codec: RowCodec, cell: EpochCell): RowCodec {
       const { epoch, body } = splitEpoch(text);
       if (epoch === undefined || epoch < cell.current) return undefined;
       return codec.decode(body);
+    },
+    absent: () => (cell.current === 0 ? codec.absent() : `${TAG}${cell.current}~${codec.absent()}`),
+    isAbsent(text) {
+      if (!cell.ready) return false;
+      const { epoch, body } = splitEpoch(text);
+      return epoch !== undefined && epoch >= cell.current && codec.isAbsent(body);
     },
   };
 }

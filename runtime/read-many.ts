@@ -4,7 +4,7 @@ import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import { fill } from './read.js';
 import type { RowKeys } from './keys.js';
-import { ABSENT, INVALID, OVERSIZED } from './markers.js';
+import { INVALID, OVERSIZED } from './markers.js';
 import { failLease, readRow, type ReadRowReply } from './scripts/scripts.js';
 import type { TableRuntime, Values } from './table-runtime.js';
 
@@ -83,7 +83,7 @@ async function readPlain(core: StorageCore, rt: TableRuntime, slots: readonly Sl
     if (value === null) return unresolved.push(slot);
     if (value === OVERSIZED) return; // read from Postgres, no fill
     if (value === INVALID) return core.emit('invalidRead', table, slot.keys.row);
-    if (value === ABSENT) {
+    if (rt.codec.isAbsent(value)) {
       slot.row = null;
       core.emit('hit', table, slot.keys.row);
       return core.emit('tombstoneHit', table, slot.keys.row);
@@ -124,7 +124,7 @@ async function readCached(core: StorageCore, rt: TableRuntime, slots: readonly S
       return;
     }
     if (reply.kind === 'wait') return core.emit('leaseWait', table, slot.keys.row); // read from Postgres, no fill
-    if (reply.value === ABSENT) {
+    if (rt.codec.isAbsent(reply.value)) {
       slot.row = null;
       core.emit('hit', table, slot.keys.row);
       return core.emit('tombstoneHit', table, slot.keys.row);

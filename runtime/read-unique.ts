@@ -2,7 +2,7 @@
 // On a miss one reader per value (the pointer's lease) reads Postgres by that key; the row it finds is then read
 // again and filled under the row's own lease, which is what keeps the cache correct against concurrent writers.
 import type { StorageCore } from './core.js';
-import { ABSENT, INVALID, OVERSIZED } from './markers.js';
+import { INVALID, OVERSIZED } from './markers.js';
 import { fill, readWithoutFill, selectOne } from './read.js';
 import { failLease, readPointer, readRow, releaseReaderLease, takeReaderLease, type ReadPointerReply } from './scripts/scripts.js';
 import type { KeyColumns } from './table-info.js';
@@ -37,7 +37,7 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
         return readWithoutFill(core, rt, key, values);
       }
       if (core.repairs.untrusted(rowKey, mark)) return readWithoutFill(core, rt, key, values);
-      const row = value === null || value === ABSENT || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
+      const row = value === null || rt.codec.isAbsent(value) || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
       if (row !== undefined && rt.carries(row, key, parts)) {
         core.emit('hit', table, pointer);
         return row;
@@ -56,7 +56,7 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
         if (core.repairs.untrusted(rt.keyspace.rowKeysForTag(found.tag).row, mark)) return readWithoutFill(core, rt, key, values);
         if (found.value === OVERSIZED) return readWithoutFill(core, rt, key, values);
         if (found.value === INVALID) core.emit('invalidRead', table, pointer);
-        else if (found.value !== ABSENT) {
+        else if (!rt.codec.isAbsent(found.value)) {
           const row = rt.codec.decode(found.value);
           if (row === undefined) {
             core.emit('corrupt', table, pointer);

@@ -2,7 +2,7 @@
 // lease stands. Lookups by unique key are in read-unique.ts; getMany in read-many.ts.
 import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
-import { ABSENT, INVALID, OVERSIZED } from './markers.js';
+import { INVALID, OVERSIZED } from './markers.js';
 import { storedValue } from './stored-value.js';
 import type { Database } from './options.js';
 import { fillRow, readRow, failLease, type ReadRowReply } from './scripts/scripts.js';
@@ -47,7 +47,7 @@ async function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys,
   }
   let corrupt = '';
   if (first !== null) {
-    if (first === ABSENT) {
+    if (rt.codec.isAbsent(first)) {
       core.emit('hit', table, keys.row);
       core.emit('tombstoneHit', table, keys.row);
       return null;
@@ -76,7 +76,7 @@ async function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys,
       return readWithoutFill(core, rt, identity, values);
     }
     if (reply.kind === 'row') {
-      if (reply.value === ABSENT) {
+      if (rt.codec.isAbsent(reply.value)) {
         core.emit('hit', table, keys.row);
         core.emit('tombstoneHit', table, keys.row);
         return null;
@@ -142,7 +142,7 @@ export async function fill(core: StorageCore, rt: TableRuntime, fills: readonly 
   const table = rt.info.display;
   const { options, io } = core;
   const calls = fills.map(({ keys, token, row }) => {
-    const value = row === null ? ABSENT : storedValue(core, rt, keys.row, row);
+    const value = row === null ? rt.codec.absent() : storedValue(core, rt, keys.row, row);
     const ttl = row === null ? options.tombstoneTtlMs : options.rowTtlMs;
     const pointers = row === null || io.cluster ? [] : rt.pointersOf(row);
     return { keys: [keys.row, keys.lease], argv: [token, value, ttl, keys.tag, ...pointers] };

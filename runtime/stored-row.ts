@@ -16,11 +16,12 @@ export type StoredRow =
   | { readonly kind: 'corrupt' };
 
 export function readStoredRow(rt: TableRuntime, value: string): StoredRow {
-  if (value === ABSENT) return { kind: 'absent' };
+  if (rt.codec.isAbsent(value)) return { kind: 'absent' };
   if (value === INVALID) return { kind: 'invalid' };
   if (value === OVERSIZED) return { kind: 'oversized' };
   const row = rt.codec.decode(value);
   if (row !== undefined) return { kind: 'row', row };
-  // With the change feed on, rt.codec refuses rows tagged with an older epoch; the plain codec still reads them.
+  // With the change feed on, rt.codec refuses rows and absences tagged with an older epoch; the plain codec still reads them.
+  if (splitEpoch(value).body === ABSENT) return { kind: 'outdated' };
   return rowCodecFor(rt.table).decode(splitEpoch(value).body) === undefined ? { kind: 'corrupt' } : { kind: 'outdated' };
 }

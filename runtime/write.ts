@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import type { RowKeys } from './keys.js';
-import { ABSENT, INVALID } from './markers.js';
+import { INVALID } from './markers.js';
 import { pointersOfValue, storedValue } from './stored-value.js';
 import type { Database } from './options.js';
 import { applyWrite, releaseLease, takeWriteLease } from './scripts/scripts.js';
@@ -192,7 +192,7 @@ export async function applyEffects(core: StorageCore, all: readonly Effect[], to
     return {
       keys: [keys.row, keys.lease, keys.writers, keys.contended, keys.applied],
       argv: [
-        token, row === null ? ABSENT : storedValue(core, rt, keys.row, row), row === null ? options.tombstoneTtlMs : options.rowTtlMs,
+        token, row === null ? rt.codec.absent() : storedValue(core, rt, keys.row, row), row === null ? options.tombstoneTtlMs : options.rowTtlMs,
         INVALID, options.invalidTtlMs, keys.tag, core.changeFeed ? options.appliedTtlMs : 0, pointers.length, ...pointers, ...previous,
       ],
     };

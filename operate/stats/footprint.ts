@@ -1,5 +1,4 @@
-// What a table occupies in Redis, counted from Redis itself (not from any process's counters, and not from the `all`
-// set): one SCAN pass over the key space, MATCH on the prefix, keys sorted to tables by their current-shape base. Row keys holding a row
+// What a table occupies in Redis, counted from Redis itself (not from any process's counters): one SCAN pass over the key space, MATCH on the prefix, keys sorted to tables by their current-shape base. Row keys holding a row
 // are counted exactly (markers and cached absences are not rows); memory is MEMORY USAGE over a sample of the table's
 // keys times their count, an estimate.
 //
@@ -9,6 +8,7 @@
 // Keys are remembered while counting to drop SCAN's repeats (about 100 bytes each, up to DEDUPE_LIMIT keys; past it,
 // repeats are not dropped and the count is flagged approximate).
 import type { Cluster, Redis } from 'ioredis';
+import { splitEpoch } from '../../runtime/epoch.js';
 import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
 import type { TableRuntime } from '../../runtime/table-runtime.js';
 import { globEscape, mastersOf, scanKeys } from '../scan.js';
@@ -18,7 +18,7 @@ export interface Footprint {
   readonly cachedRows: number;
   /** Row keys holding a cached absence or a marker. */
   readonly markers: number;
-  /** Every key of the table's current shape: rows, index sets, leases, pointers. */
+  /** Every key of the table's current shape: rows, leases, writer sets, pointers. */
   readonly keys: number;
   /** Estimated: mean MEMORY USAGE of up to MEMORY_SAMPLE keys × keys. */
   readonly memoryBytes: number;
@@ -31,6 +31,8 @@ const MEMORY_SAMPLE = 64;
 const DEDUPE_LIMIT = 1_000_000;
 /** What every marker value starts with (`~hotstorage:`); a row's encoded form never does (runtime/markers.ts). */
 const MARKER_START = commonStart([ABSENT, INVALID, OVERSIZED]);
+/** A cached absence carries its table's epoch (`~e<n>~` before the marker) while the change feed is on. */
+const EPOCH_TAG_ROOM = 20;
 
 function commonStart(texts: readonly string[]): string {
   const [first = ''] = texts;
@@ -72,7 +74,7 @@ export async function measureFootprints(redis: Redis | Cluster, prefix: string, 
       starts.forEach((start, n) => {
         const tally = rowKeys[n]?.tally;
         if (start === null || tally === undefined) return; // expired between SCAN and GETRANGE
-        if (start.startsWith(MARKER_START)) tally.markers += 1;
+        if (splitEpoch(start).body.startsWith(MARKER_START)) tally.markers += 1;
         else tally.cachedRows += 1;
       });
     }
@@ -84,22 +86,22 @@ export async function measureFootprints(redis: Redis | Cluster, prefix: string, 
   return out;
 }
 
-/** `<prefix><schema>.<table>@<shape>` of a key under the prefix: escaped names and the shape never hold `:`. */
+/** `<prefix><table>@<tag>` (runtime/keys.ts) of a key under the prefix: the escaped name and the tag never hold `:`. */
 function baseOf(key: string, prefix: string): string {
   const end = key.indexOf(':', prefix.length);
   return end < 0 ? key : key.slice(0, end);
 }
 
-/** `<base>:{<tag>}` exactly: the row itself, not its `:ix`, `:lease` or other companions. */
+/** `<base>:{<tag>}` exactly: the row itself, not its `:lease` or other companions. */
 function isRowKey(rt: TableRuntime, key: string): boolean {
   return key.startsWith(rt.keyspace.rowPrefix) && key.endsWith('}') && key.indexOf('}') === key.length - 1;
 }
 
-/** The first bytes of each value (enough to tell a marker), in one pipeline to the node that holds them. */
+/** The first bytes of each value (enough to tell a marker behind an epoch tag), in one pipeline to the node that holds them. */
 async function valueStarts(node: Redis, keys: readonly string[]): Promise<(string | null)[]> {
   if (keys.length === 0) return [];
   const pipeline = node.pipeline();
-  for (const key of keys) pipeline.getrange(key, 0, MARKER_START.length - 1);
+  for (const key of keys) pipeline.getrange(key, 0, MARKER_START.length + EPOCH_TAG_ROOM - 1);
   const replies = (await pipeline.exec()) ?? [];
   // A key deleted in between answers "" (GETRANGE of a missing key); one turned into another type answers an error.
   return replies.map(([error, value]) => (error || value === '' ? null : String(value)));

@@ -53,6 +53,22 @@ test('a row carries the epoch it was written under; an older epoch is never deco
   assert.is(codec.decode(atThree), undefined, 'nothing is trusted before the epoch was read');
 });
 
+test('a cached absence carries its epoch too: one of an older epoch is not served', () => {
+  const cell = newCell();
+  cell.ready = true;
+  const codec = epochCodec(rowCodecFor(world.tables.items), cell);
+  const atZero = codec.absent();
+  assert.ok(codec.isAbsent(atZero));
+  assert.is(codec.decode(atZero), undefined, 'an absence is not a row');
+  cell.current = 2;
+  assert.not.ok(codec.isAbsent(atZero), 'cached before the bump: the row may exist now');
+  const atTwo = codec.absent();
+  assert.is(splitEpoch(atTwo).epoch, 2);
+  assert.ok(codec.isAbsent(atTwo));
+  cell.ready = false;
+  assert.not.ok(codec.isAbsent(atTwo), 'nothing is trusted before the epoch was read');
+});
+
 test('an outbox grown past its bound while no listener ran: the table is bumped, every getter agrees', timed(60_000, async () => {
   const ids = range(1, 80);
   await seed(ids);

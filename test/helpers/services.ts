@@ -1,7 +1,9 @@
 // Connections to the shared PostgreSQL and Redis. Suites never flush or reconfigure these: each uses its own
 // key prefix and Postgres schema (see `suiteName`), so suites can run side by side.
+import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -34,4 +36,30 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
     cursor = next;
     if (keys.length > 0) await redis.unlink(...keys);
   } while (cursor !== '0');
+}
+
+/** An application's storage on connections of its own (Postgres pool and Redis client), closed together. */
+export interface AppStorage {
+  readonly hs: HotStorage;
+  readonly sql: postgres.Sql;
+  readonly redis: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens an application storage on the shared services. The shared counters are off unless asked for: suites that
+ * dump the prefix or MONITOR it must not see a flush land mid-test.
+ */
+export async function openAppStorage(options: Partial<HotStorageOptions> & { prefix: string }): Promise<AppStorage> {
+  const sql = postgres(DATABASE_URL, { max: 8, connect_timeout: 5, onnotice: () => {} });
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const hs = await createHotStorage({ db: drizzle(sql), redis, statsFlushMs: 0, ...options });
+  return {
+    hs, sql, redis,
+    async close() {
+      await hs.close();
+      redis.disconnect();
+      await sql.end({ timeout: 1 });
+    },
+  };
 }

@@ -2,14 +2,13 @@
 // tg_table_schema is the schema the runtime keys on), its own outbox schema (`<schema>_feed`, so suites running side
 // by side never drain each other's entries), its own Redis prefix, and the triggers installed from the same model
 // `hotstorage triggers` would print.
-import { drizzle } from 'drizzle-orm/postgres-js';
 import { bigint, integer, pgSchema, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { MODEL_VERSION, type Model, type Table } from '../../generator/model.js';
 import { triggersSql } from '../../generator/triggers.js';
-import { createHotStorage, defineTable, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
-import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
+import { defineTable, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
+import { type AppStorage, connectPostgres, connectRedis, deletePrefix, openAppStorage, suiteName } from '../helpers/services.js';
 
 export function makeTables(schemaName: string) {
   const s = pgSchema(schemaName);
@@ -68,7 +67,7 @@ export interface World {
   readonly admin: { sql: postgres.Sql; redis: Redis };
   readonly installSql: string;
   /** A storage on its own connections. */
-  storage(options?: Partial<HotStorageOptions>): Promise<{ hs: HotStorage; sql: postgres.Sql; redis: Redis; close(): Promise<void> }>;
+  storage(options?: Partial<HotStorageOptions>): Promise<AppStorage>;
   close(): Promise<void>;
 }
 
@@ -92,17 +91,7 @@ export async function openWorld(suite: string, options: { bulkLimit?: number } =
   return {
     schema, feed, prefix, tables, hot, admin, installSql,
     async storage(extra = {}) {
-      const sql = postgres(DATABASE_URL, { max: 8, connect_timeout: 5, onnotice: () => {} });
-      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, outboxSchema: feed, statsFlushMs: 0, ...extra });
-      const handle = {
-        hs, sql, redis,
-        async close() {
-          hs.close();
-          redis.disconnect();
-          await sql.end({ timeout: 1 });
-        },
-      };
+      const handle = await openAppStorage({ prefix, outboxSchema: feed, ...extra });
       opened.push(handle);
       return handle;
     },

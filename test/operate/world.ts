@@ -3,13 +3,12 @@
 // process with that prefix, and application storages on the same prefix (what the commands must agree with).
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { drizzle } from 'drizzle-orm/postgres-js';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { createHotStorage, defineTable, type HotStorage, type HotStorageOptions, type HotTable } from '../../runtime/index.js';
+import { defineTable, type HotStorageOptions, type HotTable } from '../../runtime/index.js';
 import { type CliRun, makeProject, removeProject, runCli } from '../helpers/project.js';
-import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
+import { type AppStorage, connectPostgres, connectRedis, DATABASE_URL, deletePrefix, openAppStorage, REDIS_URL, suiteName } from '../helpers/services.js';
 
 /** The schema file: users (serial-like integer pk, unique email), members (uuid pk, unique (tenant_id, slug)). */
 function schemaFile(schema: string): string {
@@ -47,12 +46,7 @@ export interface SchemaTables {
   readonly members: PgTable & { $inferSelect: { id: string; tenantId: number; slug: string; note: string | null } };
 }
 
-export interface AppStorage {
-  readonly hs: HotStorage;
-  readonly sql: postgres.Sql;
-  readonly redis: Redis;
-  close(): Promise<void>;
-}
+export type { AppStorage } from '../helpers/services.js';
 
 export interface OperateWorld {
   /** The project folder (config, schema.ts): the CLI runs here. */
@@ -109,17 +103,7 @@ export async function openOperateWorld(suite: string): Promise<OperateWorld> {
       return runCli(dir, args, { DATABASE_URL, REDIS_URL, HOTSTORAGE_PREFIX: prefix, REDIS_CLUSTER_NODES: undefined, ...env });
     },
     async storage(options = {}) {
-      const sql = postgres(DATABASE_URL, { max: 8, connect_timeout: 5, onnotice: () => {} });
-      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, statsFlushMs: 0, ...options });
-      const handle: AppStorage = {
-        hs, sql, redis,
-        async close() {
-          hs.close();
-          redis.disconnect();
-          await sql.end({ timeout: 1 });
-        },
-      };
+      const handle = await openAppStorage({ prefix, ...options });
       opened.push(handle);
       return handle;
     },

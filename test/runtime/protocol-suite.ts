@@ -184,21 +184,29 @@ test('a miss by a unique key: pointer lease, SELECT by that key, row lease, SELE
   assert.is(none.sql.length, 1, 'an absent unique value is not cached: one SELECT each time');
 }));
 
-test('100 concurrent misses on one unique value cause one reader\'s queries only (the pointer lease)', timed(20_000, async () => {
-  const id = nextId++;
-  await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'su${id}@x.io', 1, 'su${id}', 'su')`);
+/**
+ * A storage whose lease holder pauses after its Postgres read until `waiters` other readers have each seen the lease
+ * at least once, so a storm of concurrent misses really meets one lease.
+ */
+async function stormStorage(waiters: number) {
   let release: () => void = () => {};
   const filled = new Promise<void>((resolve) => (release = resolve));
   let waiting = 0;
-  const storm = await h.storage({
+  return h.storage({
     hooks: { afterDbRead: () => filled },
     wait: async () => {
       waiting += 1;
-      if (waiting === 99) release();
+      if (waiting === waiters) release();
       await new Promise((resolve) => setImmediate(resolve));
     },
     leaseWaitTries: 1000,
   });
+}
+
+test('100 concurrent misses on one unique value cause one reader\'s queries only (the pointer lease)', timed(20_000, async () => {
+  const id = nextId++;
+  await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'su${id}@x.io', 1, 'su${id}', 'su')`);
+  const storm = await stormStorage(99);
   const rows = await Promise.all(Array.from({ length: 100 }, () => users.getByEmail(storm.hs, `su${id}@x.io`)));
   assert.ok(rows.every((r) => r?.id === id));
   assert.is(storm.queries.filter((q) => q.startsWith('select')).length - 1, 2, 'one reader: by email, then by id; besides the startup check');
@@ -384,19 +392,7 @@ test('save without its serial identity inserts, then caches the row under the id
 test('100 concurrent misses on one key cause exactly one Postgres query; the others wait for the lease', timed(20_000, async () => {
   const id = nextId++;
   await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'st${id}@x.io', 1, 'st${id}', 'st')`);
-  let release: () => void = () => {};
-  const filled = new Promise<void>((resolve) => (release = resolve));
-  // The holder pauses after its read until every other reader has seen the lease at least once.
-  let waiting = 0;
-  const storm = await h.storage({
-    hooks: { afterDbRead: () => filled },
-    wait: async () => {
-      waiting += 1;
-      if (waiting === 99) release();
-      await new Promise((resolve) => setImmediate(resolve));
-    },
-    leaseWaitTries: 1000,
-  });
+  const storm = await stormStorage(99);
   const rows = await Promise.all(Array.from({ length: 100 }, () => users.getByPk(storm.hs, id)));
   assert.ok(rows.every((r) => r?.id === id));
   assert.is(storm.queries.filter((q) => q.startsWith('select')).length - 1, 1, 'one SELECT besides the startup check');

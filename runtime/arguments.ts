@@ -3,6 +3,8 @@
 // (NaN, objects, undefined, wrong run-time types, a composite key with a column missing). Each failure is a
 // KeyUsageError or KeyValueError naming the table and the key; nothing reaches Redis or Postgres.
 import { KeyUsageError } from './errors.js';
+import type { RowKeys } from './keys.js';
+import type { KeyColumns } from './table-info.js';
 import type { TableRuntime, Values } from './table-runtime.js';
 
 function keyList(rt: TableRuntime, key: unknown): readonly string[] {
@@ -25,16 +27,23 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
 }
 
-export function checkGetBy(rt: TableRuntime, key: unknown, values: unknown): void {
-  const columns = keyList(rt, key);
-  const found = rt.keyNamed(columns);
-  rt.keyParts(found, record(rt, found.props, 'the key values', values));
+/** The key a lookup names and its values' key parts: what the read needs, computed once. */
+export interface CheckedKey {
+  readonly key: KeyColumns;
+  readonly parts: string[];
 }
 
-export function checkGetMany(rt: TableRuntime, list: unknown): void {
+export function checkGetBy(rt: TableRuntime, key: unknown, values: unknown): CheckedKey {
+  const columns = keyList(rt, key);
+  const found = rt.keyNamed(columns);
+  return { key: found, parts: rt.keyParts(found, record(rt, found.props, 'the key values', values)) };
+}
+
+/** The row keys of each identity, in input order. */
+export function checkGetMany(rt: TableRuntime, list: unknown): RowKeys[] {
   const identity = rt.info.identity.props;
   if (!Array.isArray(list)) throw new KeyUsageError(rt.info.display, identity, `getManyByIdentity takes an array of identities, got ${describe(list)}`);
-  for (const values of list) rt.rowKeys(record(rt, identity, 'each identity', values));
+  return list.map((values) => rt.rowKeys(record(rt, identity, 'each identity', values)));
 }
 
 export function checkSave(rt: TableRuntime, row: unknown): void {

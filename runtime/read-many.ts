@@ -17,15 +17,16 @@ interface Slot {
   leased: boolean;
 }
 
-export async function getManyByIdentity(state: ContextState, rt: TableRuntime, valuesList: readonly Values[]): Promise<(Row | null)[]> {
+/** `keysList`: the row keys of `valuesList`, when the caller has built them already (the argument check does). */
+export async function getManyByIdentity(state: ContextState, rt: TableRuntime, valuesList: readonly Values[], keysList?: readonly RowKeys[]): Promise<(Row | null)[]> {
   const { core, tx } = state;
   const table = rt.info.display;
   const identity = rt.info.identity;
   // One slot per row, keyed by its pk tag (short: cheaper to hash than the row key it names one to one). Each input
   // position keeps its slot, so the answer is built without a second lookup.
   const slots = new Map<string, Slot>();
-  const order = valuesList.map((values) => {
-    const keys = rt.rowKeys(values);
+  const order = valuesList.map((values, i) => {
+    const keys = keysList?.[i] ?? rt.rowKeys(values);
     let slot = slots.get(keys.tag);
     if (slot === undefined) {
       slot = { keys, values, row: undefined, leased: false };

@@ -1,5 +1,6 @@
 // Read path by identity (DESIGN §5): hit = one round trip; miss = lease, one Postgres read, fill only while the
 // lease stands. Lookups by unique key are in read-unique.ts; getMany in read-many.ts.
+import type { CheckedKey } from './arguments.js';
 import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
 import { INVALID, OVERSIZED } from './markers.js';
@@ -19,10 +20,8 @@ export async function selectOne(core: StorageCore, db: Database, rt: TableRuntim
   return rows[0] ?? null;
 }
 
-export async function getBy(state: ContextState, rt: TableRuntime, columns: readonly string[], values: Values): Promise<Row | null> {
+export async function getBy(state: ContextState, rt: TableRuntime, { key, parts }: CheckedKey, values: Values): Promise<Row | null> {
   const { core, tx } = state;
-  const key = rt.keyNamed(columns);
-  const parts = rt.keyParts(key, values);
   // Inside a transaction the cache holds committed rows only: read the transaction's own view.
   tx?.assertOpen();
   if (tx !== undefined) return selectOne(core, tx.db, rt, key, values);

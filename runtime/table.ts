@@ -21,35 +21,39 @@ export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTa
     }
     return rt;
   };
-  // `check` validates the call's arguments before any I/O (the epoch read included).
-  const resolve = async (ctx: Context, check: (rt: TableRuntime) => void) => {
+  // `check` validates the call's arguments before any I/O (the epoch read included); what it computed (keys, key
+  // parts) goes on to the call, so the hot path builds them once.
+  const prepare = <C>(ctx: Context, check: (rt: TableRuntime) => C) => {
     const state = contextState(ctx);
     const rt = runtimeFor(state.core);
-    check(rt);
+    const checked = check(rt);
     // With the change feed on, a table's epoch is known before its first cached row is trusted.
-    const pending = state.core.epochReady(rt);
-    if (pending !== undefined) await pending;
-    return { state, rt };
+    return { state, rt, checked, epochReady: state.core.epochReady(rt) };
   };
   const hot: HotTable<T> = {
     async getBy(ctx, key, values) {
-      const { state, rt } = await resolve(ctx, (rt) => checkGetBy(rt, key, values));
-      return (await getBy(state, rt, key, values)) as Row<T> | null;
+      const { state, rt, checked, epochReady } = prepare(ctx, (rt) => checkGetBy(rt, key, values));
+      if (epochReady !== undefined) await epochReady;
+      return (await getBy(state, rt, checked, values)) as Row<T> | null;
     },
     async getManyByIdentity(ctx, values) {
-      const { state, rt } = await resolve(ctx, (rt) => checkGetMany(rt, values));
-      return (await getManyByIdentity(state, rt, values)) as (Row<T> | null)[];
+      const { state, rt, checked, epochReady } = prepare(ctx, (rt) => checkGetMany(rt, values));
+      if (epochReady !== undefined) await epochReady;
+      return (await getManyByIdentity(state, rt, values, checked)) as (Row<T> | null)[];
     },
     async save(ctx, row: NewRow<T>) {
-      const { state, rt } = await resolve(ctx, (rt) => checkSave(rt, row));
+      const { state, rt, epochReady } = prepare(ctx, (rt) => checkSave(rt, row));
+      if (epochReady !== undefined) await epochReady;
       return (await save(state, rt, row)) as Row<T>;
     },
     async update(ctx, identity, patch) {
-      const { state, rt } = await resolve(ctx, (rt) => checkUpdate(rt, identity, patch));
+      const { state, rt, epochReady } = prepare(ctx, (rt) => checkUpdate(rt, identity, patch));
+      if (epochReady !== undefined) await epochReady;
       return (await update(state, rt, identity, patch)) as Row<T> | null;
     },
     async remove(ctx, identity) {
-      const { state, rt } = await resolve(ctx, (rt) => checkRemove(rt, identity));
+      const { state, rt, epochReady } = prepare(ctx, (rt) => checkRemove(rt, identity));
+      if (epochReady !== undefined) await epochReady;
       return remove(state, rt, identity);
     },
   };

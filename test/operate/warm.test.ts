@@ -134,8 +134,13 @@ test('warm while the application saves, updates and removes rows: afterwards eve
   const table = summary.tables[0];
   assert.ok(table !== undefined && table.completed);
   console.log(`  ${writes} writes; warm filled ${table.filled}, found ${table.alreadyCached} cached, left ${table.leftAlone} alone`);
-  // Verify is another helper's command; until it lands, this comparison is made here (see compareCache).
   assert.is(cache.equal + cache.absent, cache.rows);
+  // And as an operator would prove it after a launch: `verify --all` finds nothing to say.
+  const verify = await world.cli(['verify', 'users', '--all', '--json']);
+  assert.is(verify.code, 0, verify.stdout + verify.stderr);
+  const [report] = (JSON.parse(verify.stdout) as { tables: { checked: number; stale: number; orphanedPointers: number; missingIndex: number }[] }).tables;
+  assert.ok(report !== undefined && report.checked > 0);
+  assert.equal([report.stale, report.orphanedPointers, report.missingIndex], [0, 0, 0]);
 }));
 
 test('--rate holds the warm to about that many rows a second', timed(60_000, async () => {

@@ -11,7 +11,16 @@ import type { StorageCore } from '../runtime/core.js';
 import { ServiceUnavailableError, SpecMismatchError } from '../runtime/errors.js';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../runtime/index.js';
 import type { TableRuntime } from '../runtime/table-runtime.js';
-import { describePostgres, describeRedis, openPostgres, openRedis, resolveTargets, type ServiceTargets, SettingError } from './services.js';
+import {
+  COMMAND_TIMEOUT_MS,
+  describePostgres,
+  describeRedis,
+  openPostgres,
+  openRedis,
+  resolveTargets,
+  type ServiceTargets,
+  SettingError,
+} from './services.js';
 import { type LoadedTable, loadTables, selectTables, TableSelectionError } from './tables.js';
 
 export interface OperatedTable extends LoadedTable {
@@ -77,7 +86,7 @@ export async function openOperation(io: Io, args: SelectionArgs, options: OpenOp
       redis,
       prefix: targets.prefix,
       // Batch commands send big pipelines: a request's 250 ms would cut them off under load.
-      commandTimeoutMs: 10_000,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
       // The shared counters are the application's traffic; an operator's warm or repair is not (stats would show warm's
       // misses as the application's).
       statsFlushMs: 0,

@@ -5,6 +5,12 @@ import postgres from 'postgres';
 import type { ServiceSettings } from '../generator/config.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/**
+ * Longest wait for any one Redis reply in a command-line run (a SCAN step, an UNLINK batch, a pipeline of fills): a
+ * paused or stalled Redis ends the command with one sentence instead of hanging it.
+ */
+export const COMMAND_TIMEOUT_MS = 10_000;
+
 /** As createHotStorage's default, so a command sees the keys an application without `prefix` writes. */
 export const DEFAULT_PREFIX = 'hs:';
 
@@ -87,10 +93,10 @@ function newRedisClient(target: RedisTarget): Redis | Cluster {
     return new Cluster(target.nodes.map((n) => ({ host: n.host, port: n.port })), {
       clusterRetryStrategy: retryStrategy,
       enableOfflineQueue: true,
-      redisOptions: { connectTimeout: 3000, maxRetriesPerRequest: 2 },
+      redisOptions: { connectTimeout: 3000, maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS },
     });
   }
-  return new Redis(target.url, { connectTimeout: 3000, maxRetriesPerRequest: 2, retryStrategy });
+  return new Redis(target.url, { connectTimeout: 3000, maxRetriesPerRequest: 2, retryStrategy, commandTimeout: COMMAND_TIMEOUT_MS });
 }
 
 export function openPostgres(url: string, options: { max?: number } = {}): postgres.Sql {

@@ -2,7 +2,9 @@
 // sentence (exit 2) when a service or a table cannot be found.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveTargets, SettingError } from '../../operate/services.js';
+import { Redis } from 'ioredis';
+import { COMMAND_TIMEOUT_MS, openRedis, resolveTargets, SettingError } from '../../operate/services.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 import { selectTables, TableSelectionError } from '../../operate/tables.js';
 import type { Table } from '../../generator/model.js';
 import { timed } from '../helpers/timeout.js';
@@ -56,5 +58,24 @@ for (const command of ['warm', 'verify', 'stats', 'purge users']) {
     assert.match(unknown.stderr, /^hotstorage: No cached table is named "nosuch"; the cached tables are: members \(hs_op_plumbing_[^)]*\.members\), users \(/);
   }));
 }
+
+test('a Redis that stops answering mid-run fails a command\'s call within the command timeout instead of hanging it', timed(COMMAND_TIMEOUT_MS + 20_000, async () => {
+  const server = await startRedisServer();
+  const client = openRedis({ kind: 'single', url: server.url });
+  const admin = new Redis(server.url);
+  try {
+    assert.is(await client.ping(), 'PONG');
+    await admin.call('CLIENT', 'PAUSE', String(COMMAND_TIMEOUT_MS + 10_000), 'ALL'); // answered at once; then nothing is
+    const started = performance.now();
+    const outcome = await client.scan('0', 'COUNT', 1000).then(() => 'answered', (error: Error) => error.message);
+    const waited = performance.now() - started;
+    assert.match(outcome, /timed out/i);
+    assert.ok(waited < COMMAND_TIMEOUT_MS + 5_000, `gave up after ${Math.round(waited)} ms`);
+  } finally {
+    client.disconnect();
+    admin.disconnect();
+    await server.destroy();
+  }
+}));
 
 test.run();

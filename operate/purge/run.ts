@@ -14,7 +14,7 @@ import { colorsFor, isTerminal } from '../terminal.js';
 import type { PurgeArgs } from './command.js';
 import { lineProgress, type PurgeProgress, terminalProgress } from './progress.js';
 import { unlinkBatch } from './unlink.js';
-import { explainingFailures } from '../verify/failure.js';
+import { explainingFailures } from '../failure.js';
 
 export interface PurgedTable {
   readonly schema: string;

@@ -3,7 +3,7 @@
 import { EXIT_OK, type Io } from '../../generator/cli-common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
-import { explainingFailures } from '../verify/failure.js';
+import { explainingFailures } from '../failure.js';
 import type { StatsArgs } from './command.js';
 import { readAll } from './figures.js';
 import { figuresJson, renderFigures } from './report.js';

@@ -4,7 +4,7 @@ import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK, type Io } from '../../generator/cli-co
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
 import { checkTable, scanTables } from './check.js';
-import { explainingFailures } from './failure.js';
+import { explainingFailures } from '../failure.js';
 import type { VerifyArgs } from './command.js';
 import { repairTable } from './repair.js';
 import { divergence, renderReport, reportJson, type TableResult } from './report.js';

@@ -1,10 +1,10 @@
-// One sentence for a service that fails in the middle of a verify or a purge (the start is operation.ts's job):
+// One sentence for a service that fails in the middle of verify, purge or stats (the start is operation.ts's job):
 // which service, where, and what we were doing, never a stack trace.
-import { connectionErrorCode } from '../../runtime/core.js';
-import { RedisUnavailableError } from '../../runtime/errors.js';
-import { type Operation, ReportedError } from '../operation.js';
-import { describePostgres, describeRedis } from '../services.js';
-import type { Io } from '../../generator/cli-common.js';
+import { connectionErrorCode } from '../runtime/core.js';
+import { RedisUnavailableError } from '../runtime/errors.js';
+import { type Operation, ReportedError } from './operation.js';
+import { describePostgres, describeRedis } from './services.js';
+import type { Io } from '../generator/cli-common.js';
 
 /** Runs `work`; a Redis or Postgres failure is printed as one sentence and rethrown as ReportedError (exit 2). */
 export async function explainingFailures<T>(io: Io, op: Operation, doing: string, work: () => Promise<T>): Promise<T> {

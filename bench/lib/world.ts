@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { rowCodecFor, type RowCodec } from '../../runtime/codecs.js';
 import { createHotStorage, type HotStorage } from '../../runtime/index.js';
 import { buildTableRuntime, type TableRuntime } from '../../runtime/table-runtime.js';
+import { deletePrefix } from '../../test/helpers/services.js';
 import { BENCH_SCHEMA, benchRows } from '../db/schema.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -156,12 +157,3 @@ async function cleanUp(admin: World['admin'], schema: string, prefix: string): P
   admin.redis.disconnect();
 }
 
-/** SCAN + UNLINK of our prefix only: the Redis is shared, never flushed. */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}

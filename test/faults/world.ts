@@ -11,7 +11,7 @@ import { rowCodecFor } from '../../runtime/codecs.js';
 import { createHotStorage, defineTable, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
 import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { connectPostgres, DATABASE_URL, suiteName } from '../helpers/services.js';
+import { connectPostgres, DATABASE_URL, dumpPrefix, suiteName } from '../helpers/services.js';
 
 export function tablesIn(schema: string) {
   const s = pgSchema(schema);
@@ -116,23 +116,7 @@ export async function openWorld(suite: string, server: { persist?: boolean; args
   };
 }
 
-/** Every key under the prefix with its value (sets sorted, other types by name): compares Redis before and after. */
-export async function dumpPrefix(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') out[key] = await redis.get(key);
-      else if (type === 'set') out[key] = (await redis.smembers(key)).sort();
-      else if (type === 'zset') out[key] = await redis.zrange(key, '0', '-1');
-      else if (type !== 'none') out[key] = `<${type}>`;
-    }
-  } while (cursor !== '0');
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
+export { dumpPrefix } from '../helpers/services.js';
 
 /** Commands the server processed so far (INFO's own call included; compare differences of two readings). */
 export async function commandsProcessed(redis: Redis): Promise<number> {

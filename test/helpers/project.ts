@@ -48,14 +48,15 @@ export interface CliRun {
 
 /** Runs `hotstorage ...args` as its own process, as a user would, in `cwd`; `env` adds to (or, undefined, removes from) the environment. */
 export function runCli(cwd: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
+  return runNode([BIN, ...args], cwd, merged);
+}
+
+/** Runs `node ...args` in `cwd` with exactly `env`, and collects its exit code and output. */
+export function runNode(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
-    const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env };
-    for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: merged,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -3,6 +3,7 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { globEscape, scanKeys } from '../../operate/scan.js';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,12 +31,25 @@ export async function connectRedis(): Promise<Redis> {
 
 /** Deletes every key under a prefix on the shared Redis (SCAN + UNLINK; never FLUSHALL). */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for await (const keys of scanKeys(redis, `${globEscape(prefix)}*`)) await redis.unlink(...keys);
+}
+
+/**
+ * Every key under the prefix with its value (sets sorted, sorted-set members in order, other types by name), keys
+ * sorted: compares Redis before and after. A key that expires between SCAN and TYPE is left out.
+ */
+export async function dumpPrefix(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for await (const keys of scanKeys(redis, `${globEscape(prefix)}*`)) {
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === 'string') out[key] = await redis.get(key);
+      else if (type === 'set') out[key] = (await redis.smembers(key)).sort();
+      else if (type === 'zset') out[key] = await redis.zrange(key, '0', '-1');
+      else if (type !== 'none') out[key] = `<${type}>`;
+    }
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** An application's storage on connections of its own (Postgres pool and Redis client), closed together. */

@@ -11,7 +11,7 @@ import { Cluster, Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
 import { onNode } from '../helpers/redis-cluster.js';
-import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
+import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, dumpPrefix, REDIS_URL, suiteName } from '../helpers/services.js';
 import { ddl } from './db/ddl.js';
 
 export interface RedisNode {
@@ -148,22 +148,6 @@ export async function openHarness(suite: string, target: RedisTarget = SHARED_RE
   };
 }
 
-/** Every key under the prefix with its type and value (ttl left out): compares Redis before and after. */
-export async function dumpPrefix(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') out[key] = await redis.get(key);
-      else if (type === 'set') out[key] = (await redis.smembers(key)).sort();
-      else out[key] = `<${type}>`;
-    }
-  } while (cursor !== '0');
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
 
 /** Parses the quoted arguments of a MONITOR line (`"get" "k\\x00"`), undoing Redis's sdscatrepr escapes. */
 export function parseMonitorArgs(text: string): string[] {

@@ -1,7 +1,6 @@
 // The README's usage example is example/usage.ts: these tests run it against real Postgres and Redis (in a schema and
 // key prefix of their own), as a function and as a program, and hold README.md's Usage section to the file's marked
 // region, so the README cannot go stale.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/postgres-js';
@@ -10,7 +9,7 @@ import postgres from 'postgres';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTables, tour } from '../../example/usage.js';
-import { REPO_ROOT } from '../helpers/project.js';
+import { REPO_ROOT, runNode } from '../helpers/project.js';
 import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
 
@@ -87,19 +86,7 @@ test('the usage example runs again in the same schema and prefix (what a second 
 test('`node --import tsx example/usage.ts` runs the example as a program against DATABASE_URL and REDIS_URL', timed(60_000, async () => {
   const own = `${schema}_cli`;
   try {
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'example/usage.ts'], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, DATABASE_URL, REDIS_URL, EXAMPLE_SCHEMA: own, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await runNode(['--import', 'tsx', 'example/usage.ts'], REPO_ROOT, { ...process.env, DATABASE_URL, REDIS_URL, EXAMPLE_SCHEMA: own, NO_COLOR: '1' });
     assert.is(run.code, 0, run.stderr);
     assert.is(run.stderr, '');
     assert.match(run.stdout, /priceCents: 950/);

@@ -38,6 +38,12 @@ function isRaw(unit: number): boolean {
   );
 }
 
+/** The inverse of escapeKeyPart, for tools that read keys back (`hotstorage verify`, test audits). */
+export function unescapeKeyPart(text: string): string {
+  if (text === '%_') return '';
+  return text.replace(/%u([0-9A-F]{4})|%([0-9A-F]{2})/g, (_, unit?: string, ascii?: string) => String.fromCharCode(parseInt(unit ?? ascii ?? '', 16)));
+}
+
 /** Short hash of what a cached row looks like: codec signature (columns, types, modes, codec version) and keys. */
 export function shapeHash(input: { signature: string; identity: readonly string[]; uniqueKeys: readonly (readonly string[])[] }): string {
   const text = [input.signature, `identity=${input.identity.join(',')}`, ...input.uniqueKeys.map((k) => `unique=${k.join(',')}`)].join('\n');

@@ -9,6 +9,7 @@
 // repeats are not dropped and the count is flagged approximate).
 import type { Cluster, Redis } from 'ioredis';
 import { splitEpoch } from '../../runtime/epoch.js';
+import { type TableKeys, tableKeys } from '../table-keys.js';
 import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
 import type { TableRuntime } from '../../runtime/table-runtime.js';
 import { globEscape, mastersOf, scanKeys } from '../scan.js';
@@ -43,6 +44,7 @@ function commonStart(texts: readonly string[]): string {
 
 interface Tally {
   readonly rt: TableRuntime;
+  readonly layout: TableKeys;
   cachedRows: number;
   markers: number;
   keys: number;
@@ -54,7 +56,7 @@ interface Tally {
  * whatever it matches, so one pass for every table costs what one table would.
  */
 export async function measureFootprints(redis: Redis | Cluster, prefix: string, tables: readonly TableRuntime[]): Promise<Map<TableRuntime, Footprint>> {
-  const tallies = new Map(tables.map((rt): [string, Tally] => [rt.keyspace.base, { rt, cachedRows: 0, markers: 0, keys: 0, sampled: [] }]));
+  const tallies = new Map(tables.map((rt): [string, Tally] => [rt.keyspace.base, { rt, layout: tableKeys(rt), cachedRows: 0, markers: 0, keys: 0, sampled: [] }]));
   const seen = new Set<string>();
   let approximate = false;
   for (const node of mastersOf(redis)) {
@@ -68,7 +70,7 @@ export async function measureFootprints(redis: Redis | Cluster, prefix: string, 
         else approximate = true;
         tally.keys += 1;
         if (tally.sampled.length < MEMORY_SAMPLE) tally.sampled.push({ node, key });
-        if (isRowKey(tally.rt, key)) rowKeys.push({ key, tally });
+        if (tally.layout.rowTag(key) !== undefined) rowKeys.push({ key, tally });
       }
       const starts = await valueStarts(node, rowKeys.map((r) => r.key));
       starts.forEach((start, n) => {
@@ -90,11 +92,6 @@ export async function measureFootprints(redis: Redis | Cluster, prefix: string, 
 function baseOf(key: string, prefix: string): string {
   const end = key.indexOf(':', prefix.length);
   return end < 0 ? key : key.slice(0, end);
-}
-
-/** `<base>:{<tag>}` exactly: the row itself, not its `:lease` or other companions. */
-function isRowKey(rt: TableRuntime, key: string): boolean {
-  return key.startsWith(rt.keyspace.rowPrefix) && key.endsWith('}') && key.indexOf('}') === key.length - 1;
 }
 
 /** The first bytes of each value (enough to tell a marker behind an epoch tag), in one pipeline to the node that holds them. */

@@ -9,7 +9,7 @@ import { globEscape, scanKeys, type RedisClient } from '../scan.js';
 import { judgePointers, type Orphan } from './pointers.js';
 import { diverges, judgeRows, type RowJudge, type RowVerdict, type StaleReason } from './rows.js';
 import { keySample } from './sample.js';
-import { tableKeys } from './table-keys.js';
+import { tableKeys } from '../table-keys.js';
 
 const BATCH = 500;
 /** Long enough for a write's post-commit cache update or a fill in flight to land (both are one round trip). */

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StorageCore } from '../../runtime/core.js';
 import { readStoredRow } from '../../runtime/stored-row.js';
 import type { TableRuntime, Values } from '../../runtime/table-runtime.js';
-import type { TableKeys } from './table-keys.js';
+import type { TableKeys } from '../table-keys.js';
 
 type Row = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { onNode } from '../helpers/redis-cluster.js';
 import { rowCodecFor } from '../../runtime/codecs.js';
-import { shapeHash, tableKeyspace, type TableKeyspace } from '../../runtime/keys.js';
+import { shapeHash, tableKeyspace, type TableKeyspace, unescapeKeyPart } from '../../runtime/keys.js';
 import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
 import * as db from '../runtime/db/schema.js';
 import type { Harness, Storage } from '../runtime/harness.js';
@@ -92,12 +92,6 @@ export async function auditCluster(h: Harness, checker: Storage, ids: readonly n
     if (!isDeepStrictEqual(bySlug, want)) result.problems.push(`getByTenantIdAndSlug of ${id}: ${JSON.stringify(bySlug)}`);
   }
   return result;
-}
-
-/** The inverse of runtime/keys.ts escapeKeyPart (`%XX`, `%uXXXX`, `%_` for the empty string). */
-export function unescapeKeyPart(text: string): string {
-  if (text === '%_') return '';
-  return text.replace(/%u([0-9A-F]{4})|%([0-9A-F]{2})/g, (_, wide: string | undefined, narrow: string | undefined) => String.fromCharCode(parseInt(wide ?? narrow ?? '0', 16)));
 }
 
 /** The generated accessors of test/runtime/hot/users.ts as the shared workload (test/helpers/workload.ts) calls them. */

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { escapeKeyPart, shapeHash, tableKeyspace, tableTag } from '../../runtime/keys.js';
+import { escapeKeyPart, shapeHash, tableKeyspace, tableTag, unescapeKeyPart } from '../../runtime/keys.js';
 
 const TRICKY = ['', ' ', ':', '{', '}', '=', '%', ',', '.', '@', '%_', '%25', '%3A', 'a:b', 'a{b}', 'a=b', '😀', '\uD83D', '\uFFFD', 'é', 'e\u0301', '\u0000', 'A', 'a'];
 
@@ -27,6 +27,7 @@ test('no two distinct strings escape to the same text, and no escaped text carri
     if (previous !== undefined) assert.is(previous, value, `${JSON.stringify(value)} and ${JSON.stringify(previous)} collide`);
     seen.set(escaped, value);
     assert.not.match(escaped, /[:{}=.@, ]/);
+    assert.is(unescapeKeyPart(escaped), value, 'tools read keys back exactly');
   }
 });
 

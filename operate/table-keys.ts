@@ -1,8 +1,9 @@
 // Which of the keys under a table's key space are its rows and which its unique pointers, decided from the runtime's
 // own key builders (rt.keyspace), so a change of layout there changes this too. Leases, writer sets and other per-row
 // keys share the row prefix; pointer leases share a pointer's start: both are told apart exactly, never by a guess.
-import { fromPkText } from '../../runtime/invalidate.js';
-import type { TableRuntime, Values } from '../../runtime/table-runtime.js';
+import { fromPkText } from '../runtime/invalidate.js';
+import { unescapeKeyPart } from '../runtime/keys.js';
+import type { TableRuntime, Values } from '../runtime/table-runtime.js';
 
 /** An escaped key part: raw `A-Z a-z 0-9 _ -` and `%XX` / `%uXXXX` / `%_` escapes (runtime/keys.ts escapeKeyPart). */
 const ESCAPED_PART = '[A-Za-z0-9_%-]+';
@@ -59,10 +60,4 @@ function pointerPattern(rt: TableRuntime, columns: readonly string[]): RegExp {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Inverse of runtime/keys.ts escapeKeyPart. */
-export function unescapeKeyPart(text: string): string {
-  if (text === '%_') return '';
-  return text.replace(/%u([0-9A-F]{4})|%([0-9A-F]{2})/g, (_, unit?: string, ascii?: string) => String.fromCharCode(parseInt(unit ?? ascii ?? '', 16)));
 }

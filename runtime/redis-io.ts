@@ -8,6 +8,7 @@
 // already sent can still run late (a paused Redis, or ioredis re-sending unanswered commands after a reconnect): the
 // scripts are written so that running late is safe (see runtime/README.md, Faults).
 import type { Cluster, Redis } from 'ioredis';
+import { Deadlines } from './deadlines.js';
 import { RedisUnavailableError } from './errors.js';
 import { registerScripts, type Script, type ScriptHost } from './scripts/scripts.js';
 
@@ -44,9 +45,12 @@ export class RedisIo {
    * GET, because it answers nil for a key holding another type where GET raises WRONGTYPE: such a key then takes the
    * read-row script like a missing one, and the script drops it as foreign, exactly as when the script reads it first.
    */
-  async values(keys: readonly string[]): Promise<(string | null)[]> {
-    if (keys.length === 0) return [];
-    this.assertConnected();
+  values(keys: readonly string[]): Promise<(string | null)[]> {
+    // Not async, and failing by a rejected promise rather than a throw: this is every hit's round trip, and each async
+    // layer costs a promise and a microtask turn.
+    if (keys.length === 0) return Promise.resolve([]);
+    const down = this.unavailable();
+    if (down !== undefined) return Promise.reject(down);
     if (this.cluster) return this.bounded(Promise.all(keys.map(async (key) => (await this.client.mget(key))[0] ?? null)));
     return this.bounded(this.client.mget(...keys));
   }
@@ -55,7 +59,9 @@ export class RedisIo {
   async runMany<R>(script: Script<R>, calls: readonly ScriptCall[]): Promise<(R | Error)[]> {
     if (calls.length === 0) return [];
     this.assertConnected();
-    if (this.cluster) {
+    // A Cluster groups concurrent commands per node (auto-pipelining). So does one client for one call, which then needs
+    // no pipeline object: building one (it copies the client's commands and scripts) cost more client CPU than the call.
+    if (this.cluster || calls.length === 1) {
       const host = this.client as unknown as ScriptHost;
       const method = host[script.name];
       if (method === undefined) throw new Error(`hotstorage: script ${script.name} is not registered`);
@@ -96,9 +102,13 @@ export class RedisIo {
   }
 
   private assertConnected(): void {
-    if (this.client.status !== 'ready') {
-      throw new RedisUnavailableError(this.options.address, `not connected (client status \`${this.client.status}\`)`);
-    }
+    const down = this.unavailable();
+    if (down !== undefined) throw down;
+  }
+
+  private unavailable(): RedisUnavailableError | undefined {
+    if (this.client.status === 'ready') return undefined;
+    return new RedisUnavailableError(this.options.address, `not connected (client status \`${this.client.status}\`)`);
   }
 
   /**
@@ -130,57 +140,21 @@ export class RedisIo {
     }
   }
 
-  // One sweeper timer for every call in flight instead of a setTimeout + Promise.race per round trip: a call past its
-  // deadline is rejected at the next sweep (at most a tenth of the timeout late).
-  private readonly pending = new Set<{ readonly deadline: number; readonly timeoutMs: number; readonly reject: (error: Error) => void }>();
-  private sweeper: NodeJS.Timeout | undefined;
-  private sweepMs = 0;
+  private readonly deadlines = new Deadlines(
+    (timeoutMs) => new RedisUnavailableError(this.options.address, `no reply within ${timeoutMs} ms (option \`commandTimeoutMs\`)`),
+  );
 
   private bounded<T>(promise: Promise<T>, timeoutMs = this.options.timeoutMs, roundTrip = true): Promise<T> {
     if (roundTrip) this.options.onRoundTrip();
-    return new Promise<T>((resolve, reject) => {
-      const entry = { deadline: performance.now() + timeoutMs, timeoutMs, reject };
-      this.pending.add(entry);
-      // The period follows the shortest timeout in flight (connected() passes its own); not unref'd: a call in flight
-      // keeps the process alive until it is answered or timed out, as the per-call timer did.
-      const period = Math.max(1, Math.floor(timeoutMs / 10));
-      if (this.sweeper === undefined || period < this.sweepMs) {
-        if (this.sweeper !== undefined) clearInterval(this.sweeper);
-        this.sweepMs = period;
-        this.sweeper = setInterval(() => this.sweep(), period);
-      }
-      promise.then(
-        (value) => {
-          this.pending.delete(entry);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.pending.delete(entry);
-          reject(this.mapError(error));
-        },
-      );
-    });
+    return this.deadlines.bound(promise, timeoutMs, this.mapError);
   }
 
-  private sweep(): void {
-    const now = performance.now();
-    for (const entry of this.pending) {
-      if (now < entry.deadline) continue;
-      this.pending.delete(entry);
-      entry.reject(new RedisUnavailableError(this.options.address, `no reply within ${entry.timeoutMs} ms (option \`commandTimeoutMs\`)`));
-    }
-    if (this.pending.size === 0 && this.sweeper !== undefined) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
-  }
-
-  private mapError(error: unknown): Error {
+  private readonly mapError = (error: unknown): Error => {
     if (error instanceof RedisUnavailableError) return error;
     // A reply error is Redis answering (a script bug, a wrong type): not an outage, so it is not hidden as one.
     if (error instanceof TypeError || (error instanceof Error && error.name === 'ReplyError')) return error;
     return new RedisUnavailableError(this.options.address, error instanceof Error ? error.message : String(error));
-  }
+  };
 }
 
 function parseOrError<R>(script: Script<R>, reply: unknown): R | Error {

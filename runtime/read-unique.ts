@@ -2,6 +2,7 @@
 // On a miss one reader per value (the pointer's lease) reads Postgres by that key; the row it finds is then read
 // again and filled under the row's own lease, which is what keeps the cache correct against concurrent writers.
 import type { StorageCore } from './core.js';
+import { escapeKeyPart } from './keys.js';
 import { INVALID, OVERSIZED } from './markers.js';
 import { fill, readWithoutFill, selectOne } from './read.js';
 import { failLease, readPointer, readRow, releaseReaderLease, takeReaderLease, type ReadPointerReply } from './scripts/scripts.js';
@@ -15,36 +16,53 @@ interface PointerLease {
   readonly token: string;
 }
 
-export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns, parts: readonly string[], values: Values): Promise<Row | null> {
-  const table = rt.info.display;
-  const pointer = rt.keyspace.pointer(key.sqlNames, parts);
-  // Hit path: the pk tag this pointer named last time (in memory; a hint, like the pointer itself), then a plain MGET
-  // of that row. Served only when it decodes (current epoch) and carries the queried values (invariant 3); any other
-  // value (missing, absent, invalid, oversized, corrupt, a row that moved) drops the hint and takes the scripted path
-  // below, which handles it and refreshes the hint. The repair queue is checked first, as on the scripted path.
+export function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns, parts: readonly string[], values: Values): Promise<Row | null> {
+  // Hit path: the row key this value's pointer named last time (in memory; a hint, like the pointer itself), then a
+  // plain MGET of that row. Served only when it decodes (current epoch) and carries the queried values (invariant 3);
+  // any other value (missing, absent, invalid, oversized, corrupt, a row that moved) drops the hint and takes the
+  // scripted path, which handles it and refreshes the hint. The repair queue is checked first, as on the scripted
+  // path. Plain functions over one `.then`, as read.ts's hit path (an async layer costs a promise and a microtask turn
+  // per hit); the pointer's key is built only off the hit path.
   const hints = hintsOf(key);
-  const hinted = core.io.cluster ? undefined : hints.get(pointer);
-  if (hinted !== undefined) {
-    const rowKey = rt.keyspace.rowKeysForTag(hinted).row;
-    const mark = core.repairs.mark();
-    if (!core.repairs.has(rowKey)) {
-      let value: string | null;
-      try {
-        [value = null] = await core.io.values([rowKey]);
-      } catch (error) {
-        // As when the scripted path fails: Postgres, no fill (not a second wait on a Redis that just failed).
-        core.redisError(error, table, pointer);
-        return readWithoutFill(core, rt, key, values);
-      }
+  const hint = hintOf(parts);
+  const rowKey = core.io.cluster ? undefined : hints.get(hint);
+  if (rowKey === undefined) return readByPointer(core, rt, key, parts, values, hints, hint);
+  const mark = core.repairs.mark();
+  if (core.repairs.has(rowKey)) {
+    hints.delete(hint);
+    return readByPointer(core, rt, key, parts, values, hints, hint);
+  }
+  return core.io.values([rowKey]).then(
+    ([value = null]) => {
       if (core.repairs.untrusted(rowKey, mark)) return readWithoutFill(core, rt, key, values);
       const row = value === null || rt.codec.isAbsent(value) || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
       if (row !== undefined && rt.carries(row, key, parts)) {
-        core.emit('hit', table, pointer);
+        core.emit('hit', rt.info.display, rowKey);
         return row;
       }
-    }
-    hints.delete(pointer);
-  }
+      hints.delete(hint);
+      return readByPointer(core, rt, key, parts, values, hints, hint);
+    },
+    (error: unknown) => {
+      // As when the scripted path fails: Postgres, no fill (not a second wait on a Redis that just failed).
+      core.redisError(error, rt.info.display, rowKey);
+      return readWithoutFill(core, rt, key, values);
+    },
+  );
+}
+
+/** The read-pointer script: the row the pointer names (re-checked), or the pointer's lease, or a lease to wait for. */
+async function readByPointer(
+  core: StorageCore,
+  rt: TableRuntime,
+  key: KeyColumns,
+  parts: readonly string[],
+  values: Values,
+  hints: Map<string, string>,
+  hint: string,
+): Promise<Row | null> {
+  const pointer = rt.keyspace.pointer(key.sqlNames, parts);
+  const table = rt.info.display;
   const lease: PointerLease = { key: `${pointer}:lease`, token: core.token('r') };
   let corrupt: { tag: string; value: string } | undefined;
   for (let attempt = 0; ; attempt++) {
@@ -62,8 +80,9 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
             core.emit('corrupt', table, pointer);
             corrupt = { tag: found.tag, value: found.value };
           } else if (rt.carries(row, key, parts)) {
-            core.emit('hit', table, pointer);
-            remember(hints, pointer, found.tag);
+            const rowKey = rt.keyspace.rowKeysForTag(found.tag).row;
+            core.emit('hit', table, rowKey);
+            remember(hints, hint, rowKey);
             return row;
           }
           // invariant 3: a row that no longer carries these values means a stale pointer: a miss, never that row.
@@ -82,7 +101,7 @@ export async function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyC
   }
 }
 
-/** Pointer → pk tag, per unique key and process, bounded (oldest first out: a Map iterates in insertion order). */
+/** A value of a unique key → the row key its pointer named, per key and process, bounded (oldest first out: a Map iterates in insertion order). */
 const HINTS_PER_KEY = 10_000;
 const hintsByKey = new WeakMap<KeyColumns, Map<string, string>>();
 
@@ -95,8 +114,16 @@ function hintsOf(key: KeyColumns): Map<string, string> {
   return hints;
 }
 
-function remember(hints: Map<string, string>, pointer: string, tag: string): void {
-  hints.set(pointer, tag);
+/**
+ * The hint map's key for a value of one unique key: its key part (distinct values, distinct texts), escaped and joined
+ * for a composite key (escaped parts never contain `,`). Shorter than the pointer's Redis key, so cheaper to hash.
+ */
+function hintOf(parts: readonly string[]): string {
+  return parts.length === 1 ? (parts[0] ?? '') : parts.map(escapeKeyPart).join(',');
+}
+
+function remember(hints: Map<string, string>, hint: string, rowKey: string): void {
+  hints.set(hint, rowKey);
   if (hints.size > HINTS_PER_KEY) {
     const oldest = hints.keys().next();
     if (oldest.done !== true) hints.delete(oldest.value);

@@ -20,51 +20,62 @@ export async function selectOne(core: StorageCore, db: Database, rt: TableRuntim
   return rows[0] ?? null;
 }
 
-export async function getBy(state: ContextState, rt: TableRuntime, { key, parts }: CheckedKey, values: Values): Promise<Row | null> {
+// The hit path is plain functions over one `.then`, not async functions: each async layer costs a promise and a
+// microtask turn on every hit (bench/compare.ts measured the difference; runtime/README.md "Speed").
+export function getBy(state: ContextState, rt: TableRuntime, { key, parts }: CheckedKey, values: Values): Promise<Row | null> {
   const { core, tx } = state;
   // Inside a transaction the cache holds committed rows only: read the transaction's own view.
-  tx?.assertOpen();
-  if (tx !== undefined) return selectOne(core, tx.db, rt, key, values);
+  if (tx !== undefined) {
+    tx.assertOpen();
+    return selectOne(core, tx.db, rt, key, values);
+  }
   if (rt.isIdentity(key)) return getByIdentity(core, rt, rt.keyspace.rowKeys(parts), values);
   return getByUnique(core, rt, key, parts, values);
 }
 
-async function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values): Promise<Row | null> {
-  const table = rt.info.display;
-  const identity = rt.info.identity;
+function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values): Promise<Row | null> {
   // A row whose post-commit update failed is not trusted until it is invalidated.
-  if (core.repairs.has(keys.row)) return readWithoutFill(core, rt, identity, values);
+  if (core.repairs.has(keys.row)) return readWithoutFill(core, rt, rt.info.identity, values);
   // Hit path: a plain MGET of the row, as a hand-written cache sends. Every value the read-row script could return is
   // handled here as the loop below handles it; only a missing key (or one holding another type: MGET answers nil)
   // goes on to the script, which takes the lease. A hit costs no script, a miss one round trip more.
-  let first: string | null;
-  try {
-    [first = null] = await core.io.values([keys.row]);
-  } catch (error) {
-    core.redisError(error, table, keys.row);
-    return readWithoutFill(core, rt, identity, values);
+  return core.io.values([keys.row]).then(
+    ([first = null]) => servePlain(core, rt, keys, values, first),
+    (error: unknown) => {
+      core.redisError(error, rt.info.display, keys.row);
+      return readWithoutFill(core, rt, rt.info.identity, values);
+    },
+  );
+}
+
+function servePlain(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, first: string | null): Row | null | Promise<Row | null> {
+  const table = rt.info.display;
+  if (first === null) return readThroughLease(core, rt, keys, values, '');
+  if (rt.codec.isAbsent(first)) {
+    core.emit('hit', table, keys.row);
+    core.emit('tombstoneHit', table, keys.row);
+    return null;
   }
-  let corrupt = '';
-  if (first !== null) {
-    if (rt.codec.isAbsent(first)) {
-      core.emit('hit', table, keys.row);
-      core.emit('tombstoneHit', table, keys.row);
-      return null;
-    }
-    if (first === OVERSIZED) return readWithoutFill(core, rt, identity, values);
-    if (first === INVALID) {
-      core.emit('invalidRead', table, keys.row);
-      return readWithoutFill(core, rt, identity, values);
-    }
-    const row = rt.codec.decode(first);
-    if (row !== undefined) {
-      core.emit('hit', table, keys.row);
-      return row;
-    }
-    // Corrupt, foreign or of an older epoch: the read-row below deletes exactly this value and leases the row.
-    core.emit('corrupt', table, keys.row);
-    corrupt = first;
+  if (first === OVERSIZED) return readWithoutFill(core, rt, rt.info.identity, values);
+  if (first === INVALID) {
+    core.emit('invalidRead', table, keys.row);
+    return readWithoutFill(core, rt, rt.info.identity, values);
   }
+  const row = rt.codec.decode(first);
+  if (row !== undefined) {
+    core.emit('hit', table, keys.row);
+    return row;
+  }
+  // Corrupt, foreign or of an older epoch: the read-row below deletes exactly this value and leases the row.
+  core.emit('corrupt', table, keys.row);
+  return readThroughLease(core, rt, keys, values, first);
+}
+
+/** The read-row script: the cached row, or the lease (then Postgres and the fill), or another reader's lease to wait for. */
+async function readThroughLease(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, corruptValue: string): Promise<Row | null> {
+  const table = rt.info.display;
+  const identity = rt.info.identity;
+  let corrupt = corruptValue;
   const token = core.token('r');
   for (let attempt = 0; ; attempt++) {
     let reply: ReadRowReply;

@@ -31,10 +31,19 @@ export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTa
     return { state, rt, checked, epochReady: state.core.epochReady(rt) };
   };
   const hot: HotTable<T> = {
-    async getBy(ctx, key, values) {
-      const { state, rt, checked, epochReady } = prepare(ctx, (rt) => checkGetBy(rt, key, values));
-      if (epochReady !== undefined) await epochReady;
-      return (await getBy(state, rt, checked, values)) as Row<T> | null;
+    // Not async, unlike the others: the read path is every hit's, and an async layer costs a promise and a microtask
+    // turn (runtime/README.md "Speed"). Whatever throws before the read starts is returned as a rejection all the same.
+    getBy(ctx, key, values) {
+      try {
+        const state = contextState(ctx);
+        const rt = runtimeFor(state.core);
+        const checked = checkGetBy(rt, key, values);
+        const epochReady = state.core.epochReady(rt);
+        const read = epochReady === undefined ? getBy(state, rt, checked, values) : epochReady.then(() => getBy(state, rt, checked, values));
+        return read as Promise<Row<T> | null>;
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     async getManyByIdentity(ctx, values) {
       const { state, rt, checked, epochReady } = prepare(ctx, (rt) => checkGetMany(rt, values));

@@ -19,7 +19,8 @@ export class RepairQueue {
   }
 
   has(rowKey: string): boolean {
-    return this.keys.has(rowKey);
+    // Every read asks, and the queue is nearly always empty: no hashing of the key then.
+    return this.keys.size > 0 && this.keys.has(rowKey);
   }
 
   add(rowKey: string): void {
@@ -58,6 +59,7 @@ export class RepairQueue {
    * the repair's continuation may run first: checking `has` alone after the read would then trust a stale row.)
    */
   untrusted(rowKey: string, mark: number): boolean {
+    if (this.removals === mark && this.keys.size === 0) return false; // every hit asks: no hashing when nothing changed
     return this.keys.has(rowKey) || (this.removedAt.get(rowKey) ?? Number.NEGATIVE_INFINITY) > mark;
   }
 

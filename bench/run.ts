@@ -13,6 +13,7 @@ import { cacheCases, readCases, triggerSql, writeCases, type Case, type TimedCas
 import { clusterCases, clusterTargets, clusterValueCases, mastersNeeded } from './lib/cluster-cases.js';
 import { openClusterStorages, type ClusterStorage } from './lib/cluster-world.js';
 import { renderChart } from './lib/chart.js';
+import { pairedCases } from './lib/paired.js';
 import { measure, type Measurement } from './lib/measure.js';
 import { progress } from './lib/progress.js';
 import { formatResults, formatTargets } from './lib/report.js';
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
     clusters.push(...opened.clusters);
     const triggers = selected('drizzle.updateWithTriggers') || selected('hitRatio.afterSaves') ? triggersOrReason(world) : 'not selected';
     const reads = [...readCases(world), ...clusterCases(clusters, opened.failure)].filter((c) => selected(c.name));
-    const values = [...cacheCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name));
+    // Pairs are built from the selected read cases (both sides of a ratio), not selected by their own names.
+    const values = [...pairedCases(reads), ...[...cacheCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name))];
     const writes = writeCases(world, triggers).filter((c) => selected(c.name));
     const generator = ['generator.generate200', 'generator.check200'].filter(selected);
     const show = progress();

@@ -48,9 +48,14 @@ export function formatTargets(targets: readonly Target[]): string {
   const rows = [['target', 'value', 'limit', 'met']];
   for (const t of targets) {
     if (t.informational === true) rows.push([t.name, t.value === null ? '—' : formatNumber(t.value), 'none', 'info']);
-    else rows.push([t.name, t.value === null ? '—' : formatNumber(t.value), `${t.comparison} ${t.limit}`, t.met ? 'yes' : t.reason ? `no (${t.reason})` : 'no']);
+    else rows.push([t.name, t.value === null ? '—' : targetValue(t.value, t), `${t.comparison} ${t.limit}`, t.met ? 'yes' : t.reason ? `no (${t.reason})` : 'no']);
   }
   return table(rows, [false, true, false, false]);
+}
+
+/** A paired ratio shows the unpaired one beside it (bench/lib/paired.ts). */
+function targetValue(value: number, t: Target): string {
+  return t.unpaired === undefined ? formatNumber(value) : `${formatNumber(value)} (unpaired ${formatNumber(t.unpaired)})`;
 }
 
 function formatNumber(n: number): string {
@@ -87,7 +92,7 @@ export function markdownTargets(targets: readonly Target[]): string {
   const lines = ['| target | value | limit | met |', '|---|--:|---|---|'];
   for (const t of targets) {
     if (t.informational === true) lines.push(`| ${t.name} | ${t.value === null ? '—' : formatNumber(t.value)} | none | info |`);
-    else lines.push(`| ${t.name} | ${t.value === null ? '—' : formatNumber(t.value)} | ${t.comparison} ${t.limit} | ${t.met ? 'yes' : t.reason ? `no: ${t.reason}` : '**no**'} |`);
+    else lines.push(`| ${t.name} | ${t.value === null ? '—' : targetValue(t.value, t)} | ${t.comparison} ${t.limit} | ${t.met ? 'yes' : t.reason ? `no: ${t.reason}` : '**no**'} |`);
   }
   return lines.join('\n');
 }

@@ -41,11 +41,13 @@ export interface Target {
   readonly reason?: string;
   /** A figure shown for information (bench/lib/cluster-cases.ts): no limit, so `met` is always true. */
   readonly informational?: boolean;
+  /** A ratio measured in pairs (bench/lib/paired.ts): the ratio of the two cases' own median rounds, for comparison. */
+  readonly unpaired?: number;
 }
 
 type Metric = 'time' | 'throughput' | 'p50';
 
-interface RatioTarget {
+export interface RatioTarget {
   readonly metric: Metric;
   readonly a: string;
   readonly b: string;
@@ -54,7 +56,7 @@ interface RatioTarget {
   readonly limit: number;
 }
 
-const RATIOS: readonly RatioTarget[] = [
+export const RATIOS: readonly RatioTarget[] = [
   ...[1, 64].flatMap((concurrency): RatioTarget[] => [
     { metric: 'time', a: 'hs.getByPk', b: 'redis.get', concurrency, comparison: '<=', limit: 1.1 },
     { metric: 'time', a: 'hs.getByUnique', b: 'redis.get', concurrency, comparison: '<=', limit: 1.25 },
@@ -67,6 +69,11 @@ const RATIOS: readonly RatioTarget[] = [
   { metric: 'p50', a: 'hs.save', b: 'drizzle.upsert', concurrency: 1, comparison: '<=', limit: 1.5 },
   { metric: 'p50', a: 'drizzle.updateWithTriggers', b: 'drizzle.upsert', concurrency: 1, comparison: '<=', limit: 1.3 },
 ];
+
+/** The value case of a ratio measured in pairs (bench/lib/paired.ts). */
+export function pairedName(t: RatioTarget): string {
+  return `paired.${t.a}/${t.b}@${t.concurrency}`;
+}
 
 const METRIC_WORDS: Record<Metric, string> = { time: 'time per op', throughput: 'throughput', p50: 'p50 latency' };
 
@@ -93,7 +100,10 @@ export function computeTargets(results: readonly CaseResult[]): Target[] {
       continue;
     }
     const ratio = t.metric === 'time' ? b.opsPerSec / a.opsPerSec : t.metric === 'throughput' ? a.opsPerSec / b.opsPerSec : a.p50us / b.p50us;
-    targets.push(compare(name, ratio, t.limit, t.comparison));
+    // Measured in pairs when the run did (bench/lib/paired.ts says why); the unpaired ratio is kept beside it.
+    const paired = value(pairedName(t));
+    if (paired !== undefined && isValue(paired)) targets.push({ ...compare(name, paired.value, t.limit, t.comparison), unpaired: round3(ratio) });
+    else targets.push(compare(name, ratio, t.limit, t.comparison));
   }
 
   const single = (name: string, limit: number, comparison: Target['comparison'], compute: () => number | undefined, needs: readonly string[]) => {
@@ -117,8 +127,12 @@ export function computeTargets(results: readonly CaseResult[]): Target[] {
   return targets;
 }
 
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
 function compare(name: string, value: number, limit: number, comparison: Target['comparison']): Target {
-  const rounded = Math.round(value * 1000) / 1000;
+  const rounded = round3(value);
   const met =
     comparison === '<=' ? value <= limit : comparison === '>=' ? value >= limit : comparison === '<' ? value < limit : value === limit;
   return { name, value: rounded, limit, comparison, met };

@@ -2,7 +2,6 @@
 // On a miss one reader per value (the pointer's lease) reads Postgres by that key; the row it finds is then read
 // again and filled under the row's own lease, which is what keeps the cache correct against concurrent writers.
 import type { StorageCore } from './core.js';
-import { escapeKeyPart } from './keys.js';
 import { INVALID, OVERSIZED } from './markers.js';
 import { fill, readWithoutFill, selectOne } from './read.js';
 import { failLease, readPointer, readRow, releaseReaderLease, takeReaderLease, type ReadPointerReply } from './scripts/scripts.js';
@@ -115,11 +114,15 @@ function hintsOf(key: KeyColumns): Map<string, string> {
 }
 
 /**
- * The hint map's key for a value of one unique key: its key part (distinct values, distinct texts), escaped and joined
- * for a composite key (escaped parts never contain `,`). Shorter than the pointer's Redis key, so cheaper to hash.
+ * The hint map's key for a value of one unique key: its key part (distinct values, distinct texts); for a composite
+ * key the parts concatenated behind the lengths of all but the last (the part count is fixed per key, so the lengths
+ * say where each part ends). Shorter than the pointer's Redis key, and built without escaping or an array.
  */
 function hintOf(parts: readonly string[]): string {
-  return parts.length === 1 ? (parts[0] ?? '') : parts.map(escapeKeyPart).join(',');
+  if (parts.length === 1) return parts[0] ?? '';
+  let lengths = '';
+  for (let i = 0; i < parts.length - 1; i++) lengths += `${(parts[i] ?? '').length}:`;
+  return lengths + parts.join('');
 }
 
 function remember(hints: Map<string, string>, hint: string, rowKey: string): void {

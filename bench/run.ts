@@ -60,9 +60,10 @@ async function main(): Promise<void> {
     clusters.push(...opened.clusters);
     const triggers = selected('drizzle.updateWithTriggers') || selected('hitRatio.afterSaves') ? triggersOrReason(world) : 'not selected';
     const reads = [...readCases(world), ...clusterCases(clusters, opened.failure)].filter((c) => selected(c.name));
-    // Pairs are built from the selected read cases (both sides of a ratio), not selected by their own names.
-    const values = [...pairedCases(reads), ...[...cacheCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name))];
     const writes = writeCases(world, triggers).filter((c) => selected(c.name));
+    // Pairs are built from the selected cases (both sides of a ratio), not selected by their own names; they run after
+    // the memory figure (their saves rewrite rows) and before the write cases.
+    const values = [...[...cacheCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name)), ...pairedCases([...reads, ...writes])];
     const generator = ['generator.generate200', 'generator.check200'].filter(selected);
     const show = progress();
     const steps = countSteps(reads) + countSteps(values) + countSteps(writes) + (generator.length > 0 ? 1 : 0);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { median } from './lib/numbers.js';
 
 export const FILES = 20;
 export const TABLES_PER_FILE = 10;
@@ -97,11 +98,6 @@ export function run(cwd: string, args: string[]): Sample {
   if (result.status !== 0) throw new Error(`hotstorage ${args.join(' ')} exited ${result.status}:\n${result.stdout}${result.stderr}`);
   const cpu = /HOTSTORAGE_CPU ([\d.]+) ([\d.]+)/.exec(result.stderr);
   return { wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 function summary(label: string, samples: Sample[]): string {

@@ -15,6 +15,7 @@ import { openClusterStorages, type ClusterStorage } from './lib/cluster-world.js
 import { renderChart } from './lib/chart.js';
 import { pairedCases } from './lib/paired.js';
 import { measure, type Measurement } from './lib/measure.js';
+import { median, round } from './lib/numbers.js';
 import { progress } from './lib/progress.js';
 import { formatResults, formatTargets } from './lib/report.js';
 import { computeTargets, type CaseResult, type TimedResult } from './lib/targets.js';
@@ -194,9 +195,9 @@ function runGenerator(): CaseResult[] {
     const tables = generatorBench.FILES * generatorBench.TABLES_PER_FILE;
     const figure = (name: string, samples: generatorBench.Sample[]): CaseResult => ({
       name,
-      value: round(generatorBench.median(samples.map((s) => s.wall)), 3),
+      value: round(median(samples.map((s) => s.wall)), 3),
       unit: 's',
-      detail: { tables, runs: samples.length, wallSeconds: samples.map((s) => round(s.wall, 3)), cpuSecondsMedian: round(generatorBench.median(samples.map((s) => s.cpu)), 3) },
+      detail: { tables, runs: samples.length, wallSeconds: samples.map((s) => round(s.wall, 3)), cpuSecondsMedian: round(median(samples.map((s) => s.cpu)), 3) },
     });
     return [figure('generator.generate200', fresh), figure('generator.check200', check)];
   } catch (error) {
@@ -244,10 +245,6 @@ function nprocOr(fallback: number): number {
   }
 }
 
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
 
 function rounded(r: CaseResult): CaseResult {
   if (!('opsPerSec' in r)) return r;

@@ -8,6 +8,7 @@ import * as hot from '../hot/index.js';
 import { idOf, type TimedCase, type ValueCase } from './cases.js';
 import type { ClusterStorage } from './cluster-world.js';
 import type { Operation } from './measure.js';
+import { round } from './numbers.js';
 import { isTimed, type CaseResult, type Target } from './targets.js';
 import { rowOf } from './world.js';
 
@@ -95,6 +96,6 @@ export function clusterTargets(results: readonly CaseResult[]): Target[] {
     const b = timed(t.b, t.concurrency);
     if (a === undefined || b === undefined || !isTimed(a) || !isTimed(b)) return [];
     const ratio = t.metric === 'time' ? b.opsPerSec / a.opsPerSec : a.opsPerSec / b.opsPerSec;
-    return [{ name: t.name, value: Math.round(ratio * 1000) / 1000, limit: 0, comparison: '>=', met: true, informational: true }];
+    return [{ name: t.name, value: round(ratio), limit: 0, comparison: '>=', met: true, informational: true }];
   });
 }

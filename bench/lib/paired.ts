@@ -7,6 +7,7 @@
 // in the target (`unpaired`) for comparison.
 import type { Case, ValueCase } from './cases.js';
 import { measure } from './measure.js';
+import { median, round } from './numbers.js';
 import { RATIOS, pairedName, type RatioTarget } from './targets.js';
 
 const PAIRS = 7;
@@ -49,11 +50,3 @@ async function measurePairs(t: RatioTarget, a: (n: number) => Promise<unknown>, 
   };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}

@@ -12,6 +12,7 @@ import { idOf, type ValueCase } from './cases.js';
 import type { CaseResult, Target } from './targets.js';
 import { isValue } from './targets.js';
 import type { World } from './world.js';
+import { median, round } from './numbers.js';
 
 const NAME = 'stats.overheadGetByPk';
 const LIMIT = 1.03;
@@ -81,14 +82,6 @@ async function measureOverhead(world: World): Promise<{ value: number; detail: R
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
 
 export function statsOverheadTargets(results: readonly CaseResult[]): Target[] {
   const name = 'stats overhead on hs.getByPk (flush on / off, CPU per read, median of paired blocks)';

@@ -1,6 +1,7 @@
 // The targets of issue 5, computed from one run's results (pure). Ratios compare time per operation, i.e. the
 // inverse of throughput over the same wall time (at concurrency 1 that is the mean latency), except where the issue
 // says latency (p50) or throughput.
+import { round } from './numbers.js';
 import { statsOverheadTargets } from './stats-overhead.js';
 
 export interface TimedResult {
@@ -102,7 +103,7 @@ export function computeTargets(results: readonly CaseResult[]): Target[] {
     const ratio = t.metric === 'time' ? b.opsPerSec / a.opsPerSec : t.metric === 'throughput' ? a.opsPerSec / b.opsPerSec : a.p50us / b.p50us;
     // Measured in pairs when the run did (bench/lib/paired.ts says why); the unpaired ratio is kept beside it.
     const paired = value(pairedName(t));
-    if (paired !== undefined && isValue(paired)) targets.push({ ...compare(name, paired.value, t.limit, t.comparison), unpaired: round3(ratio) });
+    if (paired !== undefined && isValue(paired)) targets.push({ ...compare(name, paired.value, t.limit, t.comparison), unpaired: round(ratio) });
     else targets.push(compare(name, ratio, t.limit, t.comparison));
   }
 
@@ -127,12 +128,8 @@ export function computeTargets(results: readonly CaseResult[]): Target[] {
   return targets;
 }
 
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}
-
 function compare(name: string, value: number, limit: number, comparison: Target['comparison']): Target {
-  const rounded = round3(value);
+  const rounded = round(value);
   const met =
     comparison === '<=' ? value <= limit : comparison === '>=' ? value >= limit : comparison === '<' ? value < limit : value === limit;
   return { name, value: rounded, limit, comparison, met };

@@ -49,26 +49,38 @@ function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys, value
 }
 
 function servePlain(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, first: string | null): Row | null | Promise<Row | null> {
-  const table = rt.info.display;
   if (first === null) return readThroughLease(core, rt, keys, values, '');
-  if (rt.codec.isAbsent(first)) {
+  const served = serveCached(core, rt, keys, values, first);
+  // Corrupt, foreign or of an older epoch: the read-row below deletes exactly this value and leases the row.
+  return served === CORRUPT ? readThroughLease(core, rt, keys, values, first) : served;
+}
+
+const CORRUPT = Symbol('corrupt');
+
+/**
+ * A value cached under a row key, as a read by identity serves it (the MGET hit path and the read-row script's reply
+ * alike): the row, a cached absence (null), a read of Postgres without a fill (oversized, invalid), or CORRUPT for a
+ * value it cannot decode (corrupt, foreign, an older epoch), which the caller replaces through the read-row script.
+ */
+function serveCached(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, value: string): Row | null | Promise<Row | null> | typeof CORRUPT {
+  const table = rt.info.display;
+  if (rt.codec.isAbsent(value)) {
     core.emit('hit', table, keys.row);
     core.emit('tombstoneHit', table, keys.row);
     return null;
   }
-  if (first === OVERSIZED) return readWithoutFill(core, rt, rt.info.identity, values);
-  if (first === INVALID) {
+  if (value === OVERSIZED) return readWithoutFill(core, rt, rt.info.identity, values);
+  if (value === INVALID) {
     core.emit('invalidRead', table, keys.row);
     return readWithoutFill(core, rt, rt.info.identity, values);
   }
-  const row = rt.codec.decode(first);
+  const row = rt.codec.decode(value);
   if (row !== undefined) {
     core.emit('hit', table, keys.row);
     return row;
   }
-  // Corrupt, foreign or of an older epoch: the read-row below deletes exactly this value and leases the row.
   core.emit('corrupt', table, keys.row);
-  return readThroughLease(core, rt, keys, values, first);
+  return CORRUPT;
 }
 
 /** The read-row script: the cached row, or the lease (then Postgres and the fill), or another reader's lease to wait for. */
@@ -86,23 +98,9 @@ async function readThroughLease(core: StorageCore, rt: TableRuntime, keys: RowKe
       return readWithoutFill(core, rt, identity, values);
     }
     if (reply.kind === 'row') {
-      if (rt.codec.isAbsent(reply.value)) {
-        core.emit('hit', table, keys.row);
-        core.emit('tombstoneHit', table, keys.row);
-        return null;
-      }
-      if (reply.value === OVERSIZED) return readWithoutFill(core, rt, identity, values);
-      if (reply.value === INVALID) {
-        core.emit('invalidRead', table, keys.row);
-        return readWithoutFill(core, rt, identity, values);
-      }
-      const row = rt.codec.decode(reply.value);
-      if (row !== undefined) {
-        core.emit('hit', table, keys.row);
-        return row;
-      }
+      const served = serveCached(core, rt, keys, values, reply.value);
+      if (served !== CORRUPT) return served;
       // Corrupt or foreign: the next read-row deletes exactly this value and leases the row, so the fill repairs it.
-      core.emit('corrupt', table, keys.row);
       if (corrupt === reply.value) return readWithoutFill(core, rt, identity, values);
       corrupt = reply.value;
       continue;

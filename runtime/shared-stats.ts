@@ -57,8 +57,7 @@ export class SharedStats implements TableCounter {
 
   /** The hot path: one increment per event (and a map lookup when the table is not the last one counted). */
   add(table: string, counter: CounterName): void {
-    const deltas = table === this.lastTable ? this.lastDeltas : this.deltasOf(table);
-    deltas[counter] = (deltas[counter] ?? 0) + 1;
+    this.bump(table, counter, 1);
   }
 
   private bump(table: string, counter: CounterName, by: number): void {
@@ -67,6 +66,7 @@ export class SharedStats implements TableCounter {
   }
 
   private deltasOf(table: string): Deltas {
+    if (table === this.lastTable) return this.lastDeltas;
     let deltas = this.deltas.get(table);
     if (deltas === undefined) {
       deltas = {};

@@ -35,10 +35,7 @@ export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTa
     // turn (runtime/README.md "Speed"). Whatever throws before the read starts is returned as a rejection all the same.
     getBy(ctx, key, values) {
       try {
-        const state = contextState(ctx);
-        const rt = runtimeFor(state.core);
-        const checked = checkGetBy(rt, key, values);
-        const epochReady = state.core.epochReady(rt);
+        const { state, rt, checked, epochReady } = prepare(ctx, (rt) => checkGetBy(rt, key, values));
         const read = epochReady === undefined ? getBy(state, rt, checked, values) : epochReady.then(() => getBy(state, rt, checked, values));
         return read as Promise<Row<T> | null>;
       } catch (error) {

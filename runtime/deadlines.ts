@@ -22,7 +22,11 @@ export class Deadlines {
   private sweeper: NodeJS.Timeout | undefined;
   private sweepMs = 0;
 
-  constructor(private readonly expired: (timeoutMs: number) => Error) {}
+  constructor(
+    private readonly expired: (timeoutMs: number) => Error,
+    /** Background work (the shared counters' flush) must not keep the process alive: its sweeper is unref'd. */
+    private readonly options: { readonly unref?: boolean } = {},
+  ) {}
 
   /** `promise`'s outcome (a failure through `mapError`), or the `expired` error once `timeoutMs` have passed. */
   bound<T>(promise: Promise<T>, timeoutMs: number, mapError: (error: unknown) => Error): Promise<T> {
@@ -31,13 +35,14 @@ export class Deadlines {
       if (this.tail === undefined) this.head = call;
       else this.tail.next = call;
       this.tail = call;
-      // The period follows the shortest timeout in flight. Not unref'd: a call in flight keeps the process alive until
-      // it is answered or timed out, as a per-call timer would.
+      // The period follows the shortest timeout in flight. Not unref'd by default: a call in flight keeps the process
+      // alive until it is answered or timed out, as a per-call timer would.
       const period = Math.max(1, Math.floor(timeoutMs / 10));
       if (this.sweeper === undefined || period < this.sweepMs) {
         if (this.sweeper !== undefined) clearInterval(this.sweeper);
         this.sweepMs = period;
         this.sweeper = setInterval(() => this.sweep(), period);
+        if (this.options.unref === true) this.sweeper.unref();
       }
       promise.then(
         (value) => {

@@ -4,6 +4,7 @@
 // pipeline of HINCRBY, never an error to the application.
 import type { Redis } from 'ioredis';
 import type { HotStorageStats, TableCounter } from './events.js';
+import { Deadlines } from './deadlines.js';
 import { escapeKeyPart } from './keys.js';
 import type { RedisClient } from './redis-io.js';
 
@@ -34,6 +35,8 @@ export class SharedStats implements TableCounter {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private flushing: Promise<void> | undefined;
+  /** A flush waits at most `timeoutMs` for its replies; the wait never keeps the application alive. */
+  private readonly deadlines = new Deadlines((ms) => new Error(`no reply within ${ms} ms`), { unref: true });
 
   constructor(
     private readonly client: RedisClient,
@@ -146,28 +149,11 @@ export class SharedStats implements TableCounter {
       for (const i of increments) pipeline.hincrby(keyOf(i), i.counter, i.by);
       results = pipeline.exec().then((replies) => (replies ?? increments.map(() => [new Error('pipeline discarded')])).map(([error]) => error ?? null));
     }
-    const errors = await withTimeout(results, this.options.timeoutMs);
+    const errors = await this.deadlines.bound(results, this.options.timeoutMs, toError);
     return increments.filter((_, n) => errors[n] !== null);
   }
 }
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no reply within ${ms} ms`)), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(toError(error));
-      },
-    );
-  });
 }

@@ -58,6 +58,14 @@ test('with nothing in flight the sweeper stops, so the process can exit', timed(
   assert.is(timers(), before, 'no timer left behind');
 }));
 
+test('with unref (background work, the shared counters\' flush) a call in flight does not keep the process alive, and still expires', timed(5_000, async () => {
+  const before = timers();
+  const deadlines = new Deadlines(expired, { unref: true });
+  const outcome = deadlines.bound(new Promise<string>(() => {}), 100, mapped).catch((error: unknown) => (error as Error).message);
+  assert.is(timers(), before, 'no timer keeps the event loop alive');
+  assert.is(await outcome, 'no reply within 100 ms');
+}));
+
 test('a settled call is released at once, not at the next sweep (it would reach the old generation: GC cost per hit)', timed(10_000, async () => {
   const deadlines = new Deadlines(expired);
   // A call that stays in flight keeps the sweeper (and any list it walks) alive throughout.

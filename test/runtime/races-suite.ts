@@ -35,8 +35,16 @@ function user(id: number, name: string) {
   return { id, email: `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name, version: 0 };
 }
 
+/** The row key of user `id` (a pattern: the table tag is not known here). */
+const rowKeyPattern = (id: number) => `${h.prefix}users@*:{${id}}`;
+
+/** Evicts user `id`'s cached row, as maxmemory would: the next read misses. */
+async function evictRow(id: number): Promise<void> {
+  await h.redis.del(...(await h.keys(rowKeyPattern(id))));
+}
+
 async function cachedName(id: number): Promise<string | null | undefined> {
-  const keys = await h.keys(`${h.prefix}users@*:{${id}}`);
+  const keys = await h.keys(rowKeyPattern(id));
   if (keys.length === 0 || keys[0] === undefined) return undefined;
   const value = await h.redis.get(keys[0]);
   if (value === null) return undefined;
@@ -50,7 +58,7 @@ async function readerBeforeCommit(guard: boolean) {
   const id = nextId++;
   const writer = await h.storage({ unsafeDisableLeaseGuard: !guard });
   await users.save(writer.hs, user(id, 'old'));
-  await h.redis.del(...(await h.keys(`${h.prefix}users@*:{${id}}`)));
+  await evictRow(id);
   let armed = true;
   const reader = await h.storage({
     unsafeDisableLeaseGuard: !guard,
@@ -85,7 +93,7 @@ async function writerLeaseExpired(guard: boolean) {
   const id = nextId++;
   const setup = await h.storage();
   await users.save(setup.hs, user(id, 'old'));
-  await h.redis.del(...(await h.keys(`${h.prefix}users@*:{${id}}`)));
+  await evictRow(id);
   const readerRead = deferred();
   const writerApplied = deferred();
   let armed = true;
@@ -139,7 +147,7 @@ test('a unique-key reader whose row was rewritten and evicted before it took the
   const id = nextId++;
   const writer = await h.storage();
   await users.save(writer.hs, user(id, 'old'));
-  await h.redis.del(...(await h.keys(`${h.prefix}users@*:{${id}}`)));
+  await evictRow(id);
   let armed = true;
   const reader = await h.storage({
     hooks: {
@@ -161,7 +169,7 @@ test('a lease holder whose query fails marks the lease failed: the waiter stops 
   const id = nextId++;
   const setup = await h.storage();
   await users.save(setup.hs, user(id, 'there'));
-  await h.redis.del(...(await h.keys(`${h.prefix}users@*:{${id}}`)));
+  await evictRow(id);
   const holderLeased = deferred();
   const waiterWaiting = deferred();
   const holderFailed = deferred();
@@ -195,7 +203,7 @@ test('a lease holder whose query fails marks the lease failed: the waiter stops 
   assert.instance(await holderCall, Error);
   assert.is(row?.name, 'there');
   assert.is(waits, 1, 'one wait, then the failed lease sent it to Postgres');
-  const lease = await h.keys(`${h.prefix}users@*:{${id}}:lease`);
+  const lease = await h.keys(`${rowKeyPattern(id)}:lease`);
   assert.is(await h.redis.get(lease[0] ?? ''), 'f');
   assert.is(await cachedName(id), undefined, 'nobody filled');
   assert.is(waiter.hs.stats().fills, 0);

@@ -2,9 +2,8 @@
 // takes the misses' leases); the misses read from Postgres in one query and filled under those leases.
 import type { ContextState } from './context.js';
 import type { StorageCore } from './core.js';
-import { fill } from './read.js';
+import { cachedValue, CORRUPT, fill, TO_POSTGRES } from './read.js';
 import type { RowKeys } from './keys.js';
-import { INVALID, OVERSIZED } from './markers.js';
 import { failLease, readRow, type ReadRowReply } from './scripts/scripts.js';
 import type { TableRuntime, Values } from './table-runtime.js';
 
@@ -82,21 +81,13 @@ async function readPlain(core: StorageCore, rt: TableRuntime, slots: readonly Sl
     const value = values[i] ?? null;
     // As readCached handles each script reply; only a missing key (or one of another type: nil) goes on to the script.
     if (value === null) return unresolved.push(slot);
-    if (value === OVERSIZED) return; // read from Postgres, no fill
-    if (value === INVALID) return core.emit('invalidRead', table, slot.keys.row);
-    if (rt.codec.isAbsent(value)) {
-      slot.row = null;
-      core.emit('hit', table, slot.keys.row);
-      return core.emit('tombstoneHit', table, slot.keys.row);
-    }
-    const row = rt.codec.decode(value);
-    if (row === undefined) {
-      core.emit('corrupt', table, slot.keys.row);
+    const served = cachedValue(core, rt, slot.keys.row, value);
+    if (served === TO_POSTGRES) return; // read from Postgres, no fill
+    if (served === CORRUPT) {
       corrupt.set(slot, value);
       return unresolved.push(slot);
     }
-    slot.row = row;
-    core.emit('hit', table, slot.keys.row);
+    slot.row = served;
   });
   return { unresolved, corrupt };
 }
@@ -125,21 +116,13 @@ async function readCached(core: StorageCore, rt: TableRuntime, slots: readonly S
       return;
     }
     if (reply.kind === 'wait') return core.emit('leaseWait', table, slot.keys.row); // read from Postgres, no fill
-    if (rt.codec.isAbsent(reply.value)) {
-      slot.row = null;
-      core.emit('hit', table, slot.keys.row);
-      return core.emit('tombstoneHit', table, slot.keys.row);
-    }
-    if (reply.value === OVERSIZED) return; // read from Postgres, no fill
-    if (reply.value === INVALID) return core.emit('invalidRead', table, slot.keys.row);
-    const row = rt.codec.decode(reply.value);
-    if (row === undefined) {
-      core.emit('corrupt', table, slot.keys.row);
+    const served = cachedValue(core, rt, slot.keys.row, reply.value);
+    if (served === TO_POSTGRES) return; // read from Postgres, no fill
+    if (served === CORRUPT) {
       if (!corrupt.has(slot)) found.set(slot, reply.value);
       return;
     }
-    slot.row = row;
-    core.emit('hit', table, slot.keys.row);
+    slot.row = served;
   });
   return found;
 }

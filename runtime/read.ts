@@ -50,36 +50,39 @@ function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys, value
 
 function servePlain(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, first: string | null): Row | null | Promise<Row | null> {
   if (first === null) return readThroughLease(core, rt, keys, values, '');
-  const served = serveCached(core, rt, keys, values, first);
+  const served = cachedValue(core, rt, keys.row, first);
+  if (served === TO_POSTGRES) return readWithoutFill(core, rt, rt.info.identity, values);
   // Corrupt, foreign or of an older epoch: the read-row below deletes exactly this value and leases the row.
   return served === CORRUPT ? readThroughLease(core, rt, keys, values, first) : served;
 }
 
-const CORRUPT = Symbol('corrupt');
+/** A cached value a read does not serve, but reads Postgres for without a fill: the oversized or invalid marker. */
+export const TO_POSTGRES = Symbol('to Postgres');
+/** A cached value that cannot be decoded (corrupt, foreign, an older epoch): replaced through the read-row script. */
+export const CORRUPT = Symbol('corrupt');
 
 /**
- * A value cached under a row key, as a read by identity serves it (the MGET hit path and the read-row script's reply
- * alike): the row, a cached absence (null), a read of Postgres without a fill (oversized, invalid), or CORRUPT for a
- * value it cannot decode (corrupt, foreign, an older epoch), which the caller replaces through the read-row script.
+ * What a value cached under a row key gives a read by identity, counted as such: the row, a cached absence (null),
+ * TO_POSTGRES or CORRUPT. One classification for the MGET hit paths and the read-row script's replies, single and many.
  */
-function serveCached(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, value: string): Row | null | Promise<Row | null> | typeof CORRUPT {
+export function cachedValue(core: StorageCore, rt: TableRuntime, rowKey: string, value: string): Row | null | typeof TO_POSTGRES | typeof CORRUPT {
   const table = rt.info.display;
   if (rt.codec.isAbsent(value)) {
-    core.emit('hit', table, keys.row);
-    core.emit('tombstoneHit', table, keys.row);
+    core.emit('hit', table, rowKey);
+    core.emit('tombstoneHit', table, rowKey);
     return null;
   }
-  if (value === OVERSIZED) return readWithoutFill(core, rt, rt.info.identity, values);
+  if (value === OVERSIZED) return TO_POSTGRES;
   if (value === INVALID) {
-    core.emit('invalidRead', table, keys.row);
-    return readWithoutFill(core, rt, rt.info.identity, values);
+    core.emit('invalidRead', table, rowKey);
+    return TO_POSTGRES;
   }
   const row = rt.codec.decode(value);
   if (row !== undefined) {
-    core.emit('hit', table, keys.row);
+    core.emit('hit', table, rowKey);
     return row;
   }
-  core.emit('corrupt', table, keys.row);
+  core.emit('corrupt', table, rowKey);
   return CORRUPT;
 }
 
@@ -98,7 +101,8 @@ async function readThroughLease(core: StorageCore, rt: TableRuntime, keys: RowKe
       return readWithoutFill(core, rt, identity, values);
     }
     if (reply.kind === 'row') {
-      const served = serveCached(core, rt, keys, values, reply.value);
+      const served = cachedValue(core, rt, keys.row, reply.value);
+      if (served === TO_POSTGRES) return readWithoutFill(core, rt, identity, values);
       if (served !== CORRUPT) return served;
       // Corrupt or foreign: the next read-row deletes exactly this value and leases the row, so the fill repairs it.
       if (corrupt === reply.value) return readWithoutFill(core, rt, identity, values);

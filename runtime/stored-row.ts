@@ -1,7 +1,7 @@
-// What a row key's value means to a reader, decided exactly as the read path decides it (read.ts getByIdentity): a
+// What a row key's value means to a reader, decided exactly as the read path decides it (read.ts cachedValue): a
 // row, a cached absence, a marker that is never served, a row of an older table epoch (never served either: the read
 // path drops it and refills), or a value it cannot decode (corrupt or foreign). For tools that inspect the cache
-// (`hotstorage verify`); the read path keeps its inline branches.
+// (`hotstorage verify`): unlike cachedValue it counts nothing and tells an older epoch from a corrupt value.
 import { rowCodecFor } from './codecs.js';
 import { splitEpoch } from './epoch.js';
 import { ABSENT, INVALID, OVERSIZED } from './markers.js';

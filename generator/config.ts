@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path
 import type { Diagnostic } from './diagnostics.js';
 import type { Casing } from './findings.js';
 import { importTypeScript } from './load/import-module.js';
+import { escapeRegExp } from './regexp.js';
 
 export type ExtractMode = 'static' | 'import';
 
@@ -103,7 +104,6 @@ function locate(text: string, pattern: RegExp): { line: number; col: number } | 
   return { line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
 }
 
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const keyPattern = (key: string): RegExp => new RegExp(`(?<![\\w$])['"]?${escapeRegExp(key)}['"]?\\s*:`);
 const stringPattern = (value: string): RegExp => new RegExp(`['"\`]${escapeRegExp(value)}['"\`]`);
 

@@ -1,6 +1,7 @@
 // Which of the keys under a table's key space are its rows and which its unique pointers, decided from the runtime's
 // own key builders (rt.keyspace), so a change of layout there changes this too. Leases, writer sets and other per-row
 // keys share the row prefix; pointer leases share a pointer's start: both are told apart exactly, never by a guess.
+import { escapeRegExp } from '../generator/regexp.js';
 import { fromPkText } from '../runtime/invalidate.js';
 import { unescapeKeyPart } from '../runtime/keys.js';
 import type { TableRuntime, Values } from '../runtime/table-runtime.js';
@@ -56,8 +57,4 @@ function pointerPattern(rt: TableRuntime, columns: readonly string[]): RegExp {
   let pattern = escapeRegExp(rt.keyspace.pointer(columns, placeholders));
   for (const placeholder of placeholders) pattern = pattern.replace(placeholder, ESCAPED_PART);
   return new RegExp(`^${pattern}$`);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

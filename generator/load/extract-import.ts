@@ -9,6 +9,7 @@ import type { ExtractInput, ExtractOutput } from '../extract/index.js';
 import type { Casing, ColumnFinding, KeyFinding, TableFinding } from '../findings.js';
 import { createModuleImporter, findTsconfig } from './import-module.js';
 import type { LoadedModule, ModuleImporter } from './import-module.js';
+import { escapeRegExp } from '../regexp.js';
 import { loadUserDrizzle } from './user-drizzle.js';
 import type { TableView, UserDrizzle } from './user-drizzle.js';
 
@@ -280,10 +281,6 @@ function loadFailure(file: string, absolute: string, error: unknown): Diagnostic
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return (message.split('\n').find((l) => l.trim() !== '') ?? message).trim();
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function compareText(a: string, b: string): number {

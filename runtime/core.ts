@@ -6,7 +6,8 @@ import { rowCodecFor, type RowCodec } from './codecs.js';
 import { epochCodec, Epochs, newCell, type EpochCell } from './epoch.js';
 import { EventSink, type HotStorageEvent, type HotStorageEventType } from './events.js';
 import type { TableSpec } from './index.js';
-import { INVALID } from './markers.js';
+import { invalidateRowKeys } from './invalidate.js';
+import type { RowKeys } from './keys.js';
 import type { Database, ResolvedOptions } from './options.js';
 import { RedisIo } from './redis-io.js';
 import { RepairQueue } from './repair-queue.js';
@@ -101,10 +102,10 @@ export class StorageCore {
   }
 
   /** Queues rows for invalidation after a failed post-commit cache update, and arms the retry timer. */
-  queueRepair(table: string, rowKeys: readonly string[]): void {
-    for (const key of rowKeys) {
-      this.repairs.add(key);
-      this.emit('repairQueued', table, key);
+  queueRepair(table: string, rows: readonly RowKeys[]): void {
+    for (const keys of rows) {
+      this.repairs.add(keys);
+      this.emit('repairQueued', table, keys.row);
     }
     if (this.repairTimer === undefined && this.repairs.size > 0) {
       this.repairTimer = setInterval(() => void this.flushRepairs(), this.options.repairIntervalMs);
@@ -130,13 +131,19 @@ export class StorageCore {
 
   private async flushOnce(): Promise<void> {
     const stamp = this.repairs.stamp();
-    const keys = this.repairs.snapshot();
-    if (keys.length > 0) {
+    const rows = this.repairs.snapshot();
+    if (rows.length > 0) {
       try {
-        // The reader's lease goes too: a reader holding it may have read the row before the commit, and must not fill
-        // even if the marker is evicted before its fill arrives.
-        await this.io.commands(keys.flatMap((key) => [['SET', key, INVALID, 'PX', this.options.invalidTtlMs] as const, ['DEL', `${key}:lease`] as const]));
-        for (const key of keys) if (this.repairs.settle(key, stamp)) this.emit('repair', undefined, key);
+        // As the outbox listener invalidates a row its writer could not update: a reader's lease goes first (it may have
+        // read the row before the commit), writers in flight are marked contended (the update we gave up on may still
+        // arrive, after this: a re-sent command, or a script ioredis sends again after NOSCRIPT), then the row goes.
+        const results = await invalidateRowKeys(this, rows.map((keys) => ({ keys, origin: '' })));
+        results.forEach((result, i) => {
+          const row = rows[i]?.row;
+          if (row === undefined) return;
+          if (result instanceof Error) this.redisError(result, undefined, row);
+          else if (this.repairs.settle(row, stamp)) this.emit('repair', undefined, row);
+        });
       } catch (error) {
         this.redisError(error);
       }

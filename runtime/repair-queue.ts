@@ -1,12 +1,16 @@
-// Rows whose cache update failed after a database commit (Redis down or slow). Each is invalidated (the invalid
-// marker, so no older fill can land) as soon as Redis answers; until then reads of these rows skip the cache.
+// Rows whose cache update failed after a database commit (Redis down or slow). Each is invalidated as the outbox
+// listener invalidates a row (invalidate-row.lua: readers' leases dropped, writers in flight marked contended, then the
+// row deleted) as soon as Redis answers; until then reads of these rows skip the cache. Marking the writers matters
+// here: the update we gave up on may still reach Redis after the repair (see runtime/README.md, Faults).
 // Bounded and in-process: a process that dies with entries queued leaves those rows stale until their TTL
 // (option `rowTtlSeconds`); beyond `repairQueueLimit` the oldest entries are dropped and counted.
+import type { RowKeys } from './keys.js';
+
 const REMOVED_HISTORY = 10_000;
 
 export class RepairQueue {
-  /** Queued row keys, each with the number of the add that queued it last (see `stamp` and `settle`). */
-  private readonly keys = new Map<string, number>();
+  /** Queued rows by row key, each with the number of the add that queued it last (see `stamp` and `settle`). */
+  private readonly keys = new Map<string, { readonly keys: RowKeys; readonly add: number }>();
   private adds = 0;
   /** Removals so far, and the removal number of recently removed rows: see `mark` and `untrusted`. */
   private removals = 0;
@@ -23,10 +27,10 @@ export class RepairQueue {
     return this.keys.size > 0 && this.keys.has(rowKey);
   }
 
-  add(rowKey: string): void {
+  add(keys: RowKeys): void {
     this.adds += 1;
-    this.keys.delete(rowKey);
-    this.keys.set(rowKey, this.adds);
+    this.keys.delete(keys.row);
+    this.keys.set(keys.row, { keys, add: this.adds });
     while (this.keys.size > this.limit) {
       const oldest = this.keys.keys().next().value;
       if (oldest === undefined) break;
@@ -63,8 +67,8 @@ export class RepairQueue {
     return this.keys.has(rowKey) || (this.removedAt.get(rowKey) ?? Number.NEGATIVE_INFINITY) > mark;
   }
 
-  snapshot(): string[] {
-    return [...this.keys.keys()];
+  snapshot(): RowKeys[] {
+    return [...this.keys.values()].map((entry) => entry.keys);
   }
 
   /** Taken with a snapshot: `settle` then leaves queued what was queued again after it. */
@@ -77,7 +81,7 @@ export class RepairQueue {
    * `stamp` (that write's commit may be newer than the invalidation just written). True when the row left the queue.
    */
   settle(rowKey: string, stamp: number): boolean {
-    const queuedBy = this.keys.get(rowKey);
+    const queuedBy = this.keys.get(rowKey)?.add;
     if (queuedBy === undefined || queuedBy > stamp) return false;
     this.delete(rowKey);
     return true;

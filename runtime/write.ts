@@ -181,7 +181,7 @@ export async function applyEffects(core: StorageCore, all: readonly Effect[], to
   // be taken late, after this commit and after a newer writer's update, and make this older row look current. It is
   // invalidated through the repair queue instead (now, if Redis answers).
   const unconfirmed = all.filter((effect) => !leased.has(effect.keys.row));
-  for (const effect of unconfirmed) core.queueRepair(effect.rt.info.display, [effect.keys.row]);
+  for (const effect of unconfirmed) core.queueRepair(effect.rt.info.display, [effect.keys]);
   if (unconfirmed.length > 0) await core.flushRepairs();
   const effects = all.filter((effect) => leased.has(effect.keys.row));
   if (effects.length === 0) return;
@@ -210,7 +210,7 @@ export async function applyEffects(core: StorageCore, all: readonly Effect[], to
       const table = effect.rt.info.display;
       if (result instanceof Error) {
         core.redisError(result, table, effect.keys.row);
-        core.queueRepair(table, [effect.keys.row]);
+        core.queueRepair(table, [effect.keys]);
       } else if (result) {
         core.repairs.delete(effect.keys.row);
         core.emit('write', table, effect.keys.row);
@@ -220,6 +220,6 @@ export async function applyEffects(core: StorageCore, all: readonly Effect[], to
     if (io.cluster) await writeClusterPointers(core, written);
   } catch (error) {
     core.redisError(error);
-    for (const effect of effects) core.queueRepair(effect.rt.info.display, [effect.keys.row]);
+    for (const effect of effects) core.queueRepair(effect.rt.info.display, [effect.keys]);
   }
 }

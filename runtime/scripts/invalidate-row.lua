@@ -1,5 +1,6 @@
--- The outbox listener invalidates one row changed by a committed write that bypassed hotstorage (or by a hotstorage
--- writer whose own cache update never came). Order matters: the row's lease is overridden FIRST, so a reader that
+-- Invalidates one row changed by a commit the cache did not get: the outbox listener's entries (a write that bypassed
+-- hotstorage, or a hotstorage writer whose own cache update never came), the repair queue's rows (this process's
+-- writers whose cache update failed), and `hotstorage verify --repair`. Order matters: the row's lease is overridden FIRST, so a reader that
 -- read the old row from Postgres before the commit and still holds its lease can no longer fill it; writers in flight
 -- are marked contended, so their post-commit update leaves the invalid marker instead of a row that may predate this
 -- commit. Then the row goes, and the pointers of the value the listener read just before (only those still naming this

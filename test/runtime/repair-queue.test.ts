@@ -3,11 +3,14 @@
 // row has left the queue: `untrusted(key, mark)` must still say so.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { RowKeys } from '../../runtime/keys.js';
 import { RepairQueue } from '../../runtime/repair-queue.js';
+
+const row = (key: string): RowKeys => ({ tag: key, row: key, lease: `${key}:lease`, writers: `${key}:writers`, contended: `${key}:contended`, applied: `${key}:applied` });
 
 test('a row repaired after a read was sent stays untrusted for that read, and only for reads sent before the repair', () => {
   const queue = new RepairQueue(10, () => {});
-  queue.add('row:1');
+  queue.add(row('row:1'));
   const sentBefore = queue.mark();
   assert.ok(queue.untrusted('row:1', sentBefore), 'queued: untrusted');
   queue.delete('row:1'); // the repair landed while the read was in flight
@@ -26,13 +29,13 @@ test('removing a row that was not queued changes nothing', () => {
 
 test('a row queued again while its repair was in flight stays queued: the later write may be newer than that repair', () => {
   const queue = new RepairQueue(10, () => {});
-  queue.add('row:1');
-  queue.add('row:2');
+  queue.add(row('row:1'));
+  queue.add(row('row:2'));
   const stamp = queue.stamp();
   const sent = queue.snapshot(); // the repair round trip for both rows goes out
-  queue.add('row:2'); // a later write of row 2 failed its cache update meanwhile
-  assert.equal(sent.map((key) => queue.settle(key, stamp)), [true, false]);
-  assert.equal(queue.snapshot(), ['row:2'], 'row 2 waits for a repair sent after its latest write');
+  queue.add(row('row:2')); // a later write of row 2 failed its cache update meanwhile
+  assert.equal(sent.map((keys) => queue.settle(keys.row, stamp)), [true, false]);
+  assert.equal(queue.snapshot().map((keys) => keys.row), ['row:2'], 'row 2 waits for a repair sent after its latest write');
   assert.ok(queue.settle('row:2', queue.stamp()));
   assert.is(queue.size, 0);
 });

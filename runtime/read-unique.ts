@@ -3,6 +3,7 @@
 // again and filled under the row's own lease, which is what keeps the cache correct against concurrent writers.
 import type { StorageCore } from './core.js';
 import { INVALID, OVERSIZED } from './markers.js';
+import { isWrongType } from './redis-io.js';
 import { fill, readWithoutFill, selectOne } from './read.js';
 import { failLease, readPointer, readRow, releaseReaderLease, takeReaderLease, type ReadPointerReply } from './scripts/scripts.js';
 import type { KeyColumns } from './table-info.js';
@@ -17,7 +18,7 @@ interface PointerLease {
 
 export function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns, parts: readonly string[], values: Values): Promise<Row | null> {
   // Hit path: the row key this value's pointer named last time (in memory; a hint, like the pointer itself), then a
-  // plain MGET of that row. Served only when it decodes (current epoch) and carries the queried values (invariant 3);
+  // plain GET of that row. Served only when it decodes (current epoch) and carries the queried values (invariant 3);
   // any other value (missing, absent, invalid, oversized, corrupt, a row that moved) drops the hint and takes the
   // scripted path, which handles it and refreshes the hint. The repair queue is checked first, as on the scripted
   // path. Plain functions over one `.then`, as read.ts's hit path (an async layer costs a promise and a microtask turn
@@ -31,23 +32,22 @@ export function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns
     hints.delete(hint);
     return readByPointer(core, rt, key, parts, values, hints, hint);
   }
-  return core.io.values([rowKey]).then(
-    ([value = null]) => {
-      if (core.repairs.untrusted(rowKey, mark)) return readWithoutFill(core, rt, key, values);
-      const row = value === null || rt.codec.isAbsent(value) || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
-      if (row !== undefined && rt.carries(row, key, parts)) {
-        core.emit('hit', rt.info.display, rowKey);
-        return row;
-      }
-      hints.delete(hint);
-      return readByPointer(core, rt, key, parts, values, hints, hint);
-    },
-    (error: unknown) => {
-      // As when the scripted path fails: Postgres, no fill (not a second wait on a Redis that just failed).
-      core.redisError(error, rt.info.display, rowKey);
-      return readWithoutFill(core, rt, key, values);
-    },
-  );
+  const serve = (value: string | null): Row | null | Promise<Row | null> => {
+    if (core.repairs.untrusted(rowKey, mark)) return readWithoutFill(core, rt, key, values);
+    const row = value === null || rt.codec.isAbsent(value) || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
+    if (row !== undefined && rt.carries(row, key, parts)) {
+      core.emit('hit', rt.info.display, rowKey);
+      return row;
+    }
+    hints.delete(hint);
+    return readByPointer(core, rt, key, parts, values, hints, hint);
+  };
+  return core.io.value(rowKey).then(serve, (error: unknown) => {
+    if (isWrongType(error)) return serve(null);
+    // As when the scripted path fails: Postgres, no fill (not a second wait on a Redis that just failed).
+    core.redisError(error, rt.info.display, rowKey);
+    return readWithoutFill(core, rt, key, values);
+  });
 }
 
 /** The read-pointer script: the row the pointer names (re-checked), or the pointer's lease, or a lease to wait for. */

@@ -11,6 +11,7 @@ import { getByUnique } from './read-unique.js';
 import type { RowKeys } from './keys.js';
 import type { KeyColumns } from './table-info.js';
 import { writeClusterPointers } from './cluster-pointers.js';
+import { isWrongType } from './redis-io.js';
 import type { TableRuntime, Values } from './table-runtime.js';
 
 type Row = Record<string, unknown>;
@@ -36,12 +37,13 @@ export function getBy(state: ContextState, rt: TableRuntime, { key, parts }: Che
 function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values): Promise<Row | null> {
   // A row whose post-commit update failed is not trusted until it is invalidated.
   if (core.repairs.has(keys.row)) return readWithoutFill(core, rt, rt.info.identity, values);
-  // Hit path: a plain MGET of the row, as a hand-written cache sends. Every value the read-row script could return is
-  // handled here as the loop below handles it; only a missing key (or one holding another type: MGET answers nil)
-  // goes on to the script, which takes the lease. A hit costs no script, a miss one round trip more.
-  return core.io.values([keys.row]).then(
-    ([first = null]) => servePlain(core, rt, keys, values, first),
+  // Hit path: a plain GET of the row, as a hand-written cache sends. Every value the read-row script could return is
+  // handled here as the loop below handles it; only a missing key (or one holding another type: GET fails with
+  // WRONGTYPE) goes on to the script, which takes the lease. A hit costs no script, a miss one round trip more.
+  return core.io.value(keys.row).then(
+    (first) => servePlain(core, rt, keys, values, first),
     (error: unknown) => {
+      if (isWrongType(error)) return servePlain(core, rt, keys, values, null);
       core.redisError(error, rt.info.display, keys.row);
       return readWithoutFill(core, rt, rt.info.identity, values);
     },
@@ -63,7 +65,7 @@ export const CORRUPT = Symbol('corrupt');
 
 /**
  * What a value cached under a row key gives a read by identity, counted as such: the row, a cached absence (null),
- * TO_POSTGRES or CORRUPT. One classification for the MGET hit paths and the read-row script's replies, single and many.
+ * TO_POSTGRES or CORRUPT. One classification for the GET and MGET hit paths and the read-row script's replies, single and many.
  */
 export function cachedValue(core: StorageCore, rt: TableRuntime, rowKey: string, value: string): Row | null | typeof TO_POSTGRES | typeof CORRUPT {
   const table = rt.info.display;

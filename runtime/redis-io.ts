@@ -55,6 +55,17 @@ export class RedisIo {
     return this.bounded(this.client.mget(...keys));
   }
 
+  /**
+   * One key's plain value: GET, which costs the client less than a one-key MGET (no array reply to decode and unpack).
+   * A key holding another type makes GET fail with WRONGTYPE where MGET answers nil: callers take `isWrongType(error)`
+   * as nil (see `values`).
+   */
+  value(key: string): Promise<string | null> {
+    const down = this.unavailable();
+    if (down !== undefined) return Promise.reject(down);
+    return this.bounded(this.client.get(key));
+  }
+
   /** Many calls of one script in one round trip; each result is its reply or the error it raised. */
   async runMany<R>(script: Script<R>, calls: readonly ScriptCall[]): Promise<(R | Error)[]> {
     if (calls.length === 0) return [];
@@ -155,6 +166,11 @@ export class RedisIo {
     if (error instanceof TypeError || (error instanceof Error && error.name === 'ReplyError')) return error;
     return new RedisUnavailableError(this.options.address, error instanceof Error ? error.message : String(error));
   };
+}
+
+/** GET of a key holding another type: what a one-key MGET answers nil for. */
+export function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError' && error.message.startsWith('WRONGTYPE');
 }
 
 function parseOrError<R>(script: Script<R>, reply: unknown): R | Error {

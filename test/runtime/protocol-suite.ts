@@ -91,18 +91,18 @@ test('save writes the row and its pointers under the documented keys, and nothin
   assert.is(await h.redis.exists(`${row}:lease`), 0, 'the writer lease is gone after the write');
 }));
 
-test('a hit by primary key is one round trip (a plain MGET of the row key, no script) and no SQL', timed(10_000, async () => {
+test('a hit by primary key is one round trip (a plain GET of the row key, no script) and no SQL', timed(10_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id));
   const row = await rowKeyOf(id);
   const { result, commands, roundTrips, sql } = await cost(() => users.getByPk(s.hs, id));
   assert.equal(result, user(id));
   assert.is(roundTrips, 1);
-  assert.equal(commands, [['mget', row]]);
+  assert.equal(commands, [['get', row]]);
   assert.equal(sql, []);
 }));
 
-test('a miss by primary key: the MGET finds nothing, read-row takes the lease, one SELECT, one fill script; the next read is a hit', timed(10_000, async () => {
+test('a miss by primary key: the GET finds nothing, read-row takes the lease, one SELECT, one fill script; the next read is a hit', timed(10_000, async () => {
   const id = nextId++;
   await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'm${id}@x.io', 1, 'm${id}', 'm')`);
   const { result, commands: sent, roundTrips, sql } = await cost(() => users.getByPk(s.hs, id));
@@ -113,7 +113,7 @@ test('a miss by primary key: the MGET finds nothing, read-row takes the lease, o
   assert.equal(pointersSet(sent), onCluster() ? [`${base}:email=m${id}%40x%2Eio ${id}`, `${base}:tenant_id=1:slug=m${id} ${id}`] : []);
   const commands = sent.filter((c) => !pointerWrite(c));
   assert.is(commands.length, 3);
-  assert.is(commands[0]?.[0], 'mget');
+  assert.is(commands[0]?.[0], 'get');
   assert.is(commands[1]?.[1], '2'); // read-row: row + lease
   assert.is(commands[2]?.[1], '2'); // fill: row + lease
   assert.is(sql.length, 1);
@@ -124,7 +124,7 @@ test('a miss by primary key: the MGET finds nothing, read-row takes the lease, o
   assert.equal(again.sql, []);
 }));
 
-test('a hit by a unique key is one round trip (the read-pointer script, then an MGET of the remembered row) and no SQL; composite keys too', timed(10_000, async () => {
+test('a hit by a unique key is one round trip (the read-pointer script, then a GET of the remembered row) and no SQL; composite keys too', timed(10_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id, { tenantId: 7, slug: 'x:y' }));
   const byEmail = await cost(() => users.getByEmail(s.hs, `u${id}@example.com`));
@@ -153,7 +153,7 @@ test('a hit by a unique key is one round trip (the read-pointer script, then an 
   const again = await cost(() => users.getByEmail(s.hs, `u${id}@example.com`));
   assert.equal(again.result, byEmail.result);
   assert.is(again.roundTrips, 1);
-  assert.equal(again.commands, [['mget', await rowKeyOf(id)]], 'the pointer named this row last time: a plain MGET of it');
+  assert.equal(again.commands, [['get', await rowKeyOf(id)]], 'the pointer named this row last time: a plain GET of it');
   assert.equal(again.sql, []);
   const composite = await cost(() => users.getByTenantIdAndSlug(s.hs, { tenantId: 7, slug: 'x:y' }));
   assert.is(composite.result?.id, id);

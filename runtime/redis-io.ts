@@ -91,7 +91,7 @@ export class RedisIo {
     return replies.map(([error, reply]) => (error ? toError(error) : parseOrError(script, reply)));
   }
 
-  /** Plain commands in one round trip (used on a Cluster for pointers, and for repairs). */
+  /** Plain commands in one round trip (a Cluster's pointers, epochs, warm checkpoints, the test-only guard switches). */
   async commands(commands: readonly (readonly [string, ...(string | number)[]])[]): Promise<unknown[]> {
     if (commands.length === 0) return [];
     this.assertConnected();

@@ -46,7 +46,10 @@ export interface ListenOptions {
 export interface Listener {
   /** Stops listening and polling; resolves when the drain under way (if any) has finished. */
   stop(): Promise<void>;
-  /** Drains the outbox now until it holds nothing for our tables (or only entries locked by another instance). */
+  /**
+   * Drains the outbox now until it holds nothing for our tables (or only entries locked by another instance); a
+   * drain of this listener already under way finishes first, so what it took is invalidated when this resolves.
+   */
   drain(): Promise<number>;
 }
 
@@ -113,6 +116,9 @@ export async function startListener(core: StorageCore, options: ListenOptions = 
   };
 
   let running = true;
+  // One drain at a time in this process: the background drain (woken by NOTIFY or the poll) and drain() take turns.
+  // Side by side, drain() would skip the entries the background drain has locked (SKIP LOCKED) and return before
+  // their invalidation landed, and its caller would read what it had just been told was invalidated.
   let draining: Promise<number> | undefined;
   let again = false;
   const drainAll = async (): Promise<number> => {
@@ -128,23 +134,32 @@ export async function startListener(core: StorageCore, options: ListenOptions = 
     if (error instanceof RedisUnavailableError || (error instanceof Error && error.name === 'ReplyError')) core.redisError(error);
     options.onError?.(error);
   };
-  const kick = (): void => {
-    if (!running) return;
-    if (draining !== undefined) {
-      again = true;
-      return;
-    }
-    draining = drainAll().catch((error: unknown) => {
-      failed(error);
-      return 0;
-    });
-    void draining.finally(() => {
+  /** Runs `job` once no drain is under way; wake-ups that arrive meanwhile are folded into one drain after it. */
+  let waiting = 0;
+  const exclusive = async (job: () => Promise<number>): Promise<number> => {
+    waiting += 1;
+    while (draining !== undefined) await draining;
+    waiting -= 1;
+    const run = job();
+    const settled = run.catch(() => 0);
+    draining = settled;
+    void settled.finally(() => {
       draining = undefined;
-      if (again) {
+      // A drain() waiting goes first (a stream of wake-ups must not starve it); its own end kicks the folded ones.
+      if (again && waiting === 0) {
         again = false;
         kick();
       }
     });
+    return run;
+  };
+  const kick = (): void => {
+    if (!running) return;
+    if (draining !== undefined || waiting > 0) {
+      again = true;
+      return;
+    }
+    void exclusive(drainAll).catch(failed);
   };
 
   const timer = setInterval(() => {
@@ -163,10 +178,10 @@ export async function startListener(core: StorageCore, options: ListenOptions = 
       await subscription.unlisten().catch(() => undefined);
       await draining;
     },
-    async drain() {
+    drain: () => exclusive(async () => {
       await checkBound();
       return drainAll();
-    },
+    }),
   };
 }
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { rowCodecFor } from '../../runtime/codecs.js';
 import { ALL_SCRIPTS, invalidateRow } from '../../runtime/scripts/scripts.js';
 import { timed } from '../helpers/timeout.js';
-import { startRelay } from './proxy.js';
+import { startRelay } from '../helpers/relay.js';
 import { audit, dumpPrefix, openWorld, until, user, type World } from './world.js';
 
 let world: World;

@@ -32,22 +32,40 @@ export function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns
     hints.delete(hint);
     return readByPointer(core, rt, key, parts, values, hints, hint);
   }
-  const serve = (value: string | null): Row | null | Promise<Row | null> => {
-    if (core.repairs.untrusted(rowKey, mark)) return readWithoutFill(core, rt, key, values);
-    const row = value === null || rt.codec.isAbsent(value) || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
-    if (row !== undefined && rt.carries(row, key, parts)) {
-      core.emit('hit', rt.info.display, rowKey);
-      return row;
-    }
-    hints.delete(hint);
-    return readByPointer(core, rt, key, parts, values, hints, hint);
-  };
-  return core.io.value(rowKey).then(serve, (error: unknown) => {
-    if (isWrongType(error)) return serve(null);
-    // As when the scripted path fails: Postgres, no fill (not a second wait on a Redis that just failed).
-    core.redisError(error, rt.info.display, rowKey);
-    return readWithoutFill(core, rt, key, values);
-  });
+  // Inline arrows, as in read.ts: a named closure made per hit is also renamed per hit where the code runs through
+  // esbuild with keepNames (tsx does that), an Object.defineProperty on every hit.
+  return core.io.value(rowKey).then(
+    (value) => serveHinted(core, rt, key, parts, values, hints, hint, rowKey, mark, value),
+    (error: unknown) => {
+      if (isWrongType(error)) return serveHinted(core, rt, key, parts, values, hints, hint, rowKey, mark, null);
+      // As when the scripted path fails: Postgres, no fill (not a second wait on a Redis that just failed).
+      core.redisError(error, rt.info.display, rowKey);
+      return readWithoutFill(core, rt, key, values);
+    },
+  );
+}
+
+/** The hinted row's value: served when it decodes and carries the queried values, else the scripted path. */
+function serveHinted(
+  core: StorageCore,
+  rt: TableRuntime,
+  key: KeyColumns,
+  parts: readonly string[],
+  values: Values,
+  hints: Map<string, string>,
+  hint: string,
+  rowKey: string,
+  mark: number,
+  value: string | null,
+): Row | null | Promise<Row | null> {
+  if (core.repairs.untrusted(rowKey, mark)) return readWithoutFill(core, rt, key, values);
+  const row = value === null || rt.codec.isAbsent(value) || value === INVALID || value === OVERSIZED ? undefined : rt.codec.decode(value);
+  if (row !== undefined && rt.carries(row, key, parts)) {
+    core.emit('hit', rt.info.display, rowKey);
+    return row;
+  }
+  hints.delete(hint);
+  return readByPointer(core, rt, key, parts, values, hints, hint);
 }
 
 /** The read-pointer script: the row the pointer names (re-checked), or the pointer's lease, or a lease to wait for. */

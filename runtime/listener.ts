@@ -134,8 +134,8 @@ export async function startListener(core: StorageCore, options: ListenOptions = 
     if (error instanceof RedisUnavailableError || (error instanceof Error && error.name === 'ReplyError')) core.redisError(error);
     options.onError?.(error);
   };
+  let waiting = 0; // drain() calls waiting for their turn
   /** Runs `job` once no drain is under way; wake-ups that arrive meanwhile are folded into one drain after it. */
-  let waiting = 0;
   const exclusive = async (job: () => Promise<number>): Promise<number> => {
     waiting += 1;
     while (draining !== undefined) await draining;

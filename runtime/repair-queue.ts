@@ -10,7 +10,7 @@ const REMOVED_HISTORY = 10_000;
 
 export class RepairQueue {
   /** Queued rows by row key, each with the number of the add that queued it last (see `stamp` and `settle`). */
-  private readonly keys = new Map<string, { readonly keys: RowKeys; readonly add: number }>();
+  private readonly queued = new Map<string, { readonly keys: RowKeys; readonly add: number }>();
   private adds = 0;
   /** Removals so far, and the removal number of recently removed rows: see `mark` and `untrusted`. */
   private removals = 0;
@@ -19,28 +19,28 @@ export class RepairQueue {
   constructor(private readonly limit: number, private readonly onDrop: (key: string) => void) {}
 
   get size(): number {
-    return this.keys.size;
+    return this.queued.size;
   }
 
   has(rowKey: string): boolean {
     // Every read asks, and the queue is nearly always empty: no hashing of the key then.
-    return this.keys.size > 0 && this.keys.has(rowKey);
+    return this.queued.size > 0 && this.queued.has(rowKey);
   }
 
   add(keys: RowKeys): void {
     this.adds += 1;
-    this.keys.delete(keys.row);
-    this.keys.set(keys.row, { keys, add: this.adds });
-    while (this.keys.size > this.limit) {
-      const oldest = this.keys.keys().next().value;
+    this.queued.delete(keys.row);
+    this.queued.set(keys.row, { keys, add: this.adds });
+    while (this.queued.size > this.limit) {
+      const oldest = this.queued.keys().next().value;
       if (oldest === undefined) break;
-      this.keys.delete(oldest);
+      this.queued.delete(oldest);
       this.onDrop(oldest);
     }
   }
 
   delete(rowKey: string): void {
-    if (!this.keys.delete(rowKey)) return;
+    if (!this.queued.delete(rowKey)) return;
     this.removals += 1;
     this.removedAt.delete(rowKey);
     this.removedAt.set(rowKey, this.removals);
@@ -63,12 +63,12 @@ export class RepairQueue {
    * the repair's continuation may run first: checking `has` alone after the read would then trust a stale row.)
    */
   untrusted(rowKey: string, mark: number): boolean {
-    if (this.removals === mark && this.keys.size === 0) return false; // every hit asks: no hashing when nothing changed
-    return this.keys.has(rowKey) || (this.removedAt.get(rowKey) ?? Number.NEGATIVE_INFINITY) > mark;
+    if (this.removals === mark && this.queued.size === 0) return false; // every hit asks: no hashing when nothing changed
+    return this.queued.has(rowKey) || (this.removedAt.get(rowKey) ?? Number.NEGATIVE_INFINITY) > mark;
   }
 
   snapshot(): RowKeys[] {
-    return [...this.keys.values()].map((entry) => entry.keys);
+    return [...this.queued.values()].map((entry) => entry.keys);
   }
 
   /** Taken with a snapshot: `settle` then leaves queued what was queued again after it. */
@@ -81,7 +81,7 @@ export class RepairQueue {
    * `stamp` (that write's commit may be newer than the invalidation just written). True when the row left the queue.
    */
   settle(rowKey: string, stamp: number): boolean {
-    const queuedBy = this.keys.get(rowKey)?.add;
+    const queuedBy = this.queued.get(rowKey)?.add;
     if (queuedBy === undefined || queuedBy > stamp) return false;
     this.delete(rowKey);
     return true;

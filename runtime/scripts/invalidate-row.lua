@@ -1,12 +1,12 @@
 -- Invalidates one row changed by a commit the cache did not get: the outbox listener's entries (a write that bypassed
 -- hotstorage, or a hotstorage writer whose own cache update never came), the repair queue's rows (this process's
--- writers whose cache update failed), and `hotstorage verify --repair`. Order matters: the row's lease is overridden FIRST, so a reader that
--- read the old row from Postgres before the commit and still holds its lease can no longer fill it; writers in flight
--- are marked contended, so their post-commit update leaves the invalid marker instead of a row that may predate this
--- commit. Then the row goes, and the pointers of the value the listener read just before (only those still naming this
--- row; the caller decoded that value, since a script cannot: see runtime/invalidate.ts). The row is
--- deleted rather than marked invalid: after the override, every lease granted from now on belongs to a reader whose
--- Postgres read follows the commit, so the next miss may fill at once.
+-- writers whose cache update failed), and `hotstorage verify --repair`. Order matters: the row's lease is overridden
+-- FIRST, so a reader that read the old row from Postgres before the commit and still holds its lease can no longer fill
+-- it; writers in flight are marked contended, so their post-commit update leaves the invalid marker instead of a row
+-- that may predate this commit. Then the row goes, and the pointers of the value the listener read just before (only
+-- those still naming this row; the caller decoded that value, since a script cannot: see runtime/invalidate.ts). The
+-- row is deleted rather than marked invalid: after the override, every lease granted from now on belongs to a reader
+-- whose Postgres read follows the commit, so the next miss may fill at once.
 -- KEYS[1] row, KEYS[2] lease, KEYS[3] writers, KEYS[4] contended, KEYS[5] applied token
 -- ARGV[1] origin token of the entry ('' = not a hotstorage writer), ARGV[2] pk tag, ARGV[3] lease ttl (ms),
 -- ARGV[4] '1' override the lease (always; '0' only in the test that proves the override matters),

@@ -52,7 +52,6 @@ test('drain() resolves only after the background drain under way has invalidated
   assert.is((await world.hot.items.getBy(hs, ['id'], { id: 1 }))?.name, 'cached');
   const rowKeys = await world.admin.redis.keys(`${world.prefix}items@*:{1}`);
   assert.is(rowKeys.length, 1, `the row is cached: ${rowKeys.join(', ')}`);
-
   const [rowKey = ''] = rowKeys;
 
   relay.hold();

@@ -4,5 +4,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { run } = await import('../generator/cli.ts');
+const { run } = await import('../cli/main.ts');
 await run(process.argv.slice(2));

@@ -4,7 +4,7 @@ import { connectionErrorCode } from '../runtime/core.js';
 import { RedisUnavailableError } from '../runtime/errors.js';
 import { type Operation, ReportedError } from './operation.js';
 import { describePostgres, describeRedis } from './services.js';
-import type { Io } from '../generator/cli-common.js';
+import type { Io } from '../cli/common.js';
 
 /** Runs `work`; a Redis or Postgres failure is printed as one sentence and rethrown as ReportedError (exit 2). */
 export async function explainingFailures<T>(io: Io, op: Operation, doing: string, work: () => Promise<T>): Promise<T> {

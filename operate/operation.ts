@@ -4,7 +4,7 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Cluster, Redis } from 'ioredis';
 import type postgres from 'postgres';
-import { errorCount, flagsOf, type Io, printDiagnostics, type SelectionArgs } from '../generator/cli-common.js';
+import { errorCount, flagsOf, type Io, printDiagnostics, type SelectionArgs } from '../cli/common.js';
 import { buildModel } from '../generator/generate.js';
 import { contextState } from '../runtime/context.js';
 import type { StorageCore } from '../runtime/core.js';

@@ -1,6 +1,6 @@
 // `hotstorage stats`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { EXIT_ERROR, type Io, type SelectionArgs, selection } from '../../generator/cli-common.js';
+import { EXIT_ERROR, type Io, type SelectionArgs, selection } from '../../cli/common.js';
 import { type Choose, runReported } from '../commands.js';
 
 export interface StatsArgs extends SelectionArgs {

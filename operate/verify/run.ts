@@ -1,6 +1,6 @@
 // `hotstorage verify`: per selected table, cached rows and pointers against Postgres (check.ts), optionally repaired
 // (repair.ts); exit 1 when anything diverged, 0 when clean, 2 on error.
-import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK, type Io } from '../../generator/cli-common.js';
+import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK, type Io } from '../../cli/common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
 import { checkTable, scanTables } from './check.js';

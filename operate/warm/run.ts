@@ -1,6 +1,6 @@
 // `hotstorage warm`: each selected table in turn, keyset batches filled through the miss protocol (engine.ts),
 // progress on stderr, the summary on stdout. Ctrl-C stops after the current batch with its checkpoint saved.
-import { EXIT_ERROR, EXIT_OK, type Io } from '../../generator/cli-common.js';
+import { EXIT_ERROR, EXIT_OK, type Io } from '../../cli/common.js';
 import { contextState } from '../../runtime/context.js';
 import { connectionErrorCode } from '../../runtime/core.js';
 import { RedisUnavailableError } from '../../runtime/errors.js';

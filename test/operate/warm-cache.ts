@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Cluster, Redis } from 'ioredis';
-import type { Io } from '../../generator/cli-common.js';
+import type { Io } from '../../cli/common.js';
 import { type Operation, type OpenOptions, openOperation } from '../../operate/operation.js';
 import { contextState } from '../../runtime/context.js';
 import type { TableSpec } from '../../runtime/index.js';

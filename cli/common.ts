@@ -1,10 +1,10 @@
 // What every command of the CLI shares: exit codes, the output seam, the schema-selection flags and diagnostics
-// printing. generator/cli.ts (generate, inspect, triggers) and operate/ (warm, verify, stats, purge) both use it.
+// printing. cli/main.ts (generate, inspect, triggers) and operate/ (warm, verify, stats, purge) both use it.
 import { relative, resolve, sep } from 'node:path';
 import type { Argv } from 'yargs';
-import type { ConfigFlags, ExtractMode } from './config.js';
-import { type Diagnostic, formatDiagnostic } from './diagnostics.js';
-import type { Casing } from './findings.js';
+import type { ConfigFlags, ExtractMode } from '../generator/config.js';
+import { type Diagnostic, formatDiagnostic } from '../generator/diagnostics.js';
+import type { Casing } from '../generator/findings.js';
 
 /** Done, up to date, clean. */
 export const EXIT_OK = 0;

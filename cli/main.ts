@@ -16,12 +16,12 @@ import {
   type SelectionArgs,
   selection,
   toPosix,
-} from './cli-common.js';
-import type { GenerateResult, ModelResult } from './generate.js';
-import type { Model } from './model.js';
-import { diffStale } from './output.js';
+} from './common.js';
+import type { GenerateResult, ModelResult } from '../generator/generate.js';
+import type { Model } from '../generator/model.js';
+import { diffStale } from '../generator/output.js';
 
-export { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from './cli-common.js';
+export { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from './common.js';
 
 function colorDiff(diff: string): string {
   return diff
@@ -115,7 +115,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .example('$0 generate --check', 'in CI: exit 1 with a diff when the committed output is out of date'),
       (args) => {
         action = async () => {
-          const { generate } = await import('./generate.js');
+          const { generate } = await import('../generator/generate.js');
           return reportGenerate(io, await generate({ cwd: io.cwd, flags: flagsOf(args), check: args.check }));
         };
       },
@@ -130,7 +130,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .example('$0 inspect --extract import', 'load the schema modules and ask drizzle-orm instead of reading them'),
       (args) => {
         action = async () => {
-          const { buildModel } = await import('./generate.js');
+          const { buildModel } = await import('../generator/generate.js');
           return reportInspect(io, await buildModel({ cwd: io.cwd, flags: flagsOf(args) }), args.json);
         };
       },
@@ -188,8 +188,8 @@ interface TriggersArgs extends SelectionArgs {
 }
 
 async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
-  const { buildModel } = await import('./generate.js');
-  const triggers = await import('./triggers.js');
+  const { buildModel } = await import('../generator/generate.js');
+  const triggers = await import('../generator/triggers.js');
   const built = await buildModel({ cwd: io.cwd, flags: flagsOf({ ...args, out: undefined }) });
   if (!built.model) return reportInspect(io, built, false);
   printDiagnostics(io, built.config?.root ?? io.cwd, built.diagnostics);
@@ -201,7 +201,7 @@ async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
   const outboxSchema = args['outbox-schema'];
   const options = { ...(bulkLimit === undefined ? {} : { bulkLimit }), ...(outboxSchema === undefined ? {} : { outboxSchema }) };
   if (args.check) {
-    const live = await import('./triggers-live.js');
+    const live = await import('../generator/triggers-live.js');
     const url = args['database-url'] ?? process.env.DATABASE_URL;
     if (url === undefined || url === '') {
       io.err('hotstorage: --check needs a database: set DATABASE_URL or pass --database-url.\n');

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// The `hotstorage` command. Plain JavaScript so it runs from a checkout and from an installed package with no
-// build step: it registers tsx (TypeScript at run time), then hands argv to the TypeScript CLI.
-import { register } from 'tsx/esm/api';
+// The `hotstorage` command: the compiled CLI (dist/, built by `npm run build`). tsx is loaded only where the CLI
+// reads the user's TypeScript (config and schema files).
+import { run } from '../dist/cli/main.js';
 
-register();
-const { run } = await import('../cli/main.ts');
 await run(process.argv.slice(2));

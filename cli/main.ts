@@ -94,6 +94,11 @@ function reportInspect(io: Io, built: ModelResult, json: boolean): number {
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    const { versionText } = await import('./version.js');
+    io.out(versionText(io.cwd));
+    return EXIT_OK;
+  }
   // Handlers only pick the action; it runs after parsing, so a flag that fails validation runs nothing.
   let action: (() => Promise<number>) | undefined;
   let failure: string | undefined;
@@ -156,6 +161,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .demandCommand(1, 'Name a command: generate, inspect, triggers, warm, verify, stats or purge.')
     .strict()
     .version(false)
+    .option('version', { alias: 'v', type: 'boolean', describe: 'Print the versions of hotstorage, @hotstorage/runtime and drizzle-orm' })
     .help()
     .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns ?? 110))

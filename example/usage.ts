@@ -6,11 +6,11 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { pathToFileURL } from 'node:url';
-import { createHotStorage } from 'hotstorage/runtime';
+import { createHotStorage } from '@hotstorage/runtime';
 import * as hot from './hot/index.js'; // generated from ./db/schema.ts by `npm run example`
 
 export async function tour({ db, redis, prefix }: { db: PostgresJsDatabase; redis: Redis; prefix: string }) {
-  const hs = await createHotStorage({ db, redis, prefix });
+  const hs = await createHotStorage({ db, redis, prefix, tables: hot });
   try {
     // save: insert or update in Postgres, then the row and its unique pointers go to Redis
     const acme = await hot.tenants.save(hs, { slug: 'acme', name: 'Acme Tea' });

@@ -22,7 +22,7 @@ export interface HotstorageConfig {
   readonly extract?: ExtractMode;
   /** Extension of relative imports in generated code: '.js' (default, for nodenext), '.ts' or '' (bundlers). */
   readonly importExtension?: '.js' | '.ts' | '';
-  /** Module generated code imports the runtime from (default 'hotstorage/runtime'). */
+  /** Module generated code imports the runtime from (default '@hotstorage/runtime'). */
   readonly runtimeImport?: string;
   /** Key prefix the application passes to createHotStorage (default `hs:`); operating commands use it. `HOTSTORAGE_PREFIX` overrides it. */
   readonly prefix?: string;
@@ -252,7 +252,7 @@ export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): 
       casing: flags.casing ?? settings.casing,
       extract: flags.extract ?? settings.extract ?? 'static',
       importExtension: settings.importExtension ?? '.js',
-      runtimeImport: settings.runtimeImport ?? 'hotstorage/runtime',
+      runtimeImport: settings.runtimeImport ?? '@hotstorage/runtime',
       services: settings.services,
     },
     diagnostics,

@@ -25,7 +25,7 @@ export interface RenderResult {
 }
 
 export const DEFAULT_IMPORT_EXTENSION = '.js';
-export const DEFAULT_RUNTIME_IMPORT = 'hotstorage/runtime';
+export const DEFAULT_RUNTIME_IMPORT = '@hotstorage/runtime';
 
 /** A single-quoted TypeScript string literal. */
 export function quote(text: string): string {

@@ -1,7 +1,6 @@
 // One sentence for a service that fails in the middle of verify, purge or stats (the start is operation.ts's job):
 // which service, where, and what we were doing, never a stack trace.
-import { connectionErrorCode } from '../runtime/core.js';
-import { RedisUnavailableError } from '../runtime/errors.js';
+import { RedisUnavailableError, connectionErrorCode } from '@hotstorage/runtime/internal';
 import { type Operation, ReportedError } from './operation.js';
 import { describePostgres, describeRedis } from './services.js';
 import type { Io } from '../cli/common.js';

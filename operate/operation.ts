@@ -6,11 +6,8 @@ import type { Cluster, Redis } from 'ioredis';
 import type postgres from 'postgres';
 import { errorCount, flagsOf, type Io, printDiagnostics, type SelectionArgs } from '../cli/common.js';
 import { buildModel } from '../generator/generate.js';
-import { contextState } from '../runtime/context.js';
-import type { StorageCore } from '../runtime/core.js';
-import { ServiceUnavailableError, SpecMismatchError } from '../runtime/errors.js';
-import { createHotStorage, type HotStorage, type HotStorageOptions } from '../runtime/index.js';
-import type { TableRuntime } from '../runtime/table-runtime.js';
+import { type HotStorage, type HotStorageOptions, ServiceUnavailableError, SpecMismatchError, createHotStorage } from '@hotstorage/runtime';
+import { type StorageCore, type TableRuntime, contextState } from '@hotstorage/runtime/internal';
 import {
   COMMAND_TIMEOUT_MS,
   describePostgres,
@@ -49,6 +46,8 @@ export interface OpenOptions {
   readonly names: readonly string[];
   /** Storage options for this command (a long command timeout suits batch work; the default suits requests). */
   readonly storage?: Partial<Omit<HotStorageOptions, 'db' | 'redis' | 'prefix'>>;
+  /** How the storage is made (default createHotStorage); tests pass the testing entry's, which takes seams too. */
+  readonly createStorage?: (options: HotStorageOptions) => Promise<HotStorage>;
 }
 
 /** Opens everything a command needs, or prints why not and throws ReportedError. Close the result when done. */
@@ -81,7 +80,7 @@ export async function openOperation(io: Io, args: SelectionArgs, options: OpenOp
   };
   let hs: HotStorage;
   try {
-    hs = await createHotStorage({
+    hs = await (options.createStorage ?? createHotStorage)({
       db: drizzle(sql),
       redis,
       prefix: targets.prefix,

@@ -2,8 +2,7 @@
 // would only repeat them). Batches come as SCAN returns them (about `count` keys examined per call), so a caller can
 // act on each batch without ever holding the whole key space, and Redis is never blocked as KEYS would block it.
 import type { Cluster, Redis } from 'ioredis';
-import { RedisUnavailableError } from '../runtime/errors.js';
-import { redisAddress } from '../runtime/redis-io.js';
+import { RedisUnavailableError, redisAddress } from '@hotstorage/runtime/internal';
 
 export type RedisClient = Redis | Cluster;
 

@@ -2,9 +2,7 @@
 // own key builders (rt.keyspace), so a change of layout there changes this too. Leases, writer sets and other per-row
 // keys share the row prefix; pointer leases share a pointer's start: both are told apart exactly, never by a guess.
 import { escapeRegExp } from '../generator/regexp.js';
-import { fromPkText } from '../runtime/invalidate.js';
-import { unescapeKeyPart } from '../runtime/keys.js';
-import type { TableRuntime, Values } from '../runtime/table-runtime.js';
+import { type TableRuntime, type Values, fromPkText, unescapeKeyPart } from '@hotstorage/runtime/internal';
 
 /** An escaped key part: raw `A-Z a-z 0-9 _ -` and `%XX` / `%uXXXX` / `%_` escapes (runtime/keys.ts escapeKeyPart). */
 const ESCAPED_PART = '[A-Za-z0-9_%-]+';

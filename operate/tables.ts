@@ -6,7 +6,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { createModuleImporter, findTsconfig } from '../generator/load/import-module.js';
 import type { Table } from '../generator/model.js';
 import { cachedTables } from '../generator/triggers.js';
-import type { TableSpec } from '../runtime/index.js';
+import { type TableSpec } from '@hotstorage/runtime';
 
 export interface LoadedTable {
   readonly model: Table;

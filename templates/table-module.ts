@@ -19,7 +19,7 @@ export function tableModule(view: TableModuleView): string {
     `export type Row = typeof ${view.tableLocal}.$inferSelect;`,
     `export type NewRow = typeof ${view.tableLocal}.$inferInsert;`,
     '',
-    `const table = defineTable(${view.tableLocal}, {`,
+    `export const table = defineTable(${view.tableLocal}, {`,
     ...view.spec.map((entry) => `  ${entry},`),
     '});',
     '',

@@ -5,7 +5,7 @@ import { eq, inArray, sql as drizzleSql } from 'drizzle-orm';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createHotStorage } from '../../runtime/index.js';
+import { createHotStorage } from '@hotstorage/runtime';
 import { benchRows } from '../db/schema.js';
 import * as hot from '../hot/index.js';
 import type { Operation } from './measure.js';
@@ -242,7 +242,7 @@ const SAVE_CONCURRENCY = 64;
  */
 async function hitRatioAfterSaves(world: World, triggers: TriggerSql): Promise<{ value: number; detail: Record<string, unknown> }> {
   await world.admin.sql.unsafe(triggers.install);
-  const hs = await createHotStorage({ db: world.db, redis: world.redis, prefix: world.prefix, outboxSchema: world.outboxSchema });
+  const hs = await createHotStorage({ db: world.db, redis: world.redis, prefix: world.prefix, outboxSchema: world.outboxSchema, tables: hot });
   try {
     const listener = await hs.listen({ pollIntervalMs: 200 });
     try {

@@ -3,7 +3,7 @@
 // for the throughput with 1 and 3 masters. A 1-master cluster rather than the single Redis: both sides then take the
 // same client path (ioredis Cluster, slot routing, per-key MGET), so the figure isolates the number of masters.
 // Their ratios to the single-Redis figures of the same run are informational targets: no limit, never "not met".
-import type { HotStorage } from '../../runtime/index.js';
+import type { HotStorage } from '@hotstorage/runtime';
 import * as hot from '../hot/index.js';
 import { idOf, type TimedCase, type ValueCase } from './cases.js';
 import type { ClusterStorage } from './cluster-world.js';

@@ -4,7 +4,7 @@
 // (every row read once through hotstorage: rows and, on a cluster, their pointers written after the fill) and is
 // removed with its processes at the end.
 import { Cluster } from 'ioredis';
-import { createHotStorage, type HotStorage } from '../../runtime/index.js';
+import { createHotStorage, type HotStorage } from '@hotstorage/runtime';
 import { startRedisCluster, type RedisCluster } from '../../test/helpers/redis-cluster.js';
 import * as hot from '../hot/index.js';
 import { ROWS, type World } from './world.js';

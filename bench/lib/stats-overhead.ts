@@ -6,7 +6,7 @@
 // then the other (alternating which goes first), and the figure is the median over pairs of on/off, for this
 // process's CPU time per read (what the counters add is CPU work here) and, in the detail, wall time. The flush runs
 // every 200 ms, much more often than the 5 s default, so flushes land inside the measured blocks.
-import { createHotStorage, type HotStorage } from '../../runtime/index.js';
+import { createHotStorage, type HotStorage } from '@hotstorage/runtime';
 import * as hot from '../hot/index.js';
 import { idOf, type ValueCase } from './cases.js';
 import type { CaseResult, Target } from './targets.js';

@@ -4,9 +4,10 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { rowCodecFor, type RowCodec } from '../../runtime/codecs.js';
-import { createHotStorage, type HotStorage } from '../../runtime/index.js';
-import { buildTableRuntime, type TableRuntime } from '../../runtime/table-runtime.js';
+import { rowCodecFor, type RowCodec } from '../../runtime/src/codecs/row-codec.js';
+import { type HotStorage } from '@hotstorage/runtime';
+import { createHotStorage } from '@hotstorage/runtime/testing';
+import { buildTableRuntime, type TableRuntime } from '../../runtime/src/table/table-runtime.js';
 import { deletePrefix } from '../../test/helpers/services.js';
 import { BENCH_SCHEMA, benchRows } from '../db/schema.js';
 

@@ -7,7 +7,7 @@
 // of a same-named table in another schema cannot be told apart from ours (dead keys either way: no deploy reads
 // them); `--all-shapes` keeps the current shape of every such table of the app.
 import { EXIT_OK, type Io } from '../../cli/common.js';
-import type { TableRuntime } from '../../runtime/table-runtime.js';
+import { type TableRuntime } from '@hotstorage/runtime/internal';
 import { openOperation } from '../operation.js';
 import { globEscape, scanKeys, type RedisClient } from '../scan.js';
 import { colorsFor, isTerminal } from '../terminal.js';

@@ -1,8 +1,7 @@
 // One reading of a table's figures: its counters summed over every application process (the hashes the runtime
 // flushes, runtime/shared-stats.ts) and its footprint in Redis (footprint.ts).
 import type { Cluster, Redis } from 'ioredis';
-import { statsKey } from '../../runtime/shared-stats.js';
-import type { TableRuntime } from '../../runtime/table-runtime.js';
+import { type TableRuntime, statsKey } from '@hotstorage/runtime/internal';
 import type { OperatedTable } from '../operation.js';
 import { redisFailure } from '../scan.js';
 import { type Footprint, measureFootprints } from './footprint.js';

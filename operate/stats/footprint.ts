@@ -8,10 +8,8 @@
 // Keys are remembered while counting to drop SCAN's repeats (about 100 bytes each, up to DEDUPE_LIMIT keys; past it,
 // repeats are not dropped and the count is flagged approximate).
 import type { Cluster, Redis } from 'ioredis';
-import { splitEpoch } from '../../runtime/epoch.js';
+import { ABSENT, INVALID, OVERSIZED, type TableRuntime, splitEpoch } from '@hotstorage/runtime/internal';
 import { type TableKeys, tableKeys } from '../table-keys.js';
-import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
-import type { TableRuntime } from '../../runtime/table-runtime.js';
 import { globEscape, mastersOf, scanKeys } from '../scan.js';
 
 export interface Footprint {

@@ -3,8 +3,7 @@
 // before its row reaches Redis; a fill lands between our SCAN and our MGET): only what still diverges on a second
 // look, a moment later, is counted, so verify on a busy but correct cache is clean.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StorageCore } from '../../runtime/core.js';
-import type { TableRuntime } from '../../runtime/table-runtime.js';
+import { type StorageCore, type TableRuntime } from '@hotstorage/runtime/internal';
 import { globEscape, scanKeys, type RedisClient } from '../scan.js';
 import { judgePointers, type Orphan } from './pointers.js';
 import { diverges, judgeRows, type RowJudge, type RowVerdict, type StaleReason } from './rows.js';

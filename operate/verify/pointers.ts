@@ -2,7 +2,7 @@
 // a row carrying the pointer's values (missing, a cached absence, undecodable, or a row whose values moved on).
 // A pointer to an invalid or oversized marker, or to a row of an older epoch, is left alone: those rows are read
 // from Postgres, never through it.
-import { readStoredRow } from '../../runtime/stored-row.js';
+import { readStoredRow } from '@hotstorage/runtime/internal';
 import type { RowJudge } from './rows.js';
 
 export interface Orphan {

@@ -2,9 +2,7 @@
 // first, so a reader holding an older Postgres read cannot fill it back; then the row and the pointers naming it); the
 // next read refills them from Postgres, pointers included. Orphaned pointers are deleted only if they still hold the
 // value verify saw, so a pointer rewritten by the application meanwhile is kept.
-import type { StorageCore } from '../../runtime/core.js';
-import { invalidateRowKeys } from '../../runtime/invalidate.js';
-import type { TableRuntime } from '../../runtime/table-runtime.js';
+import { type StorageCore, type TableRuntime, invalidateRowKeys } from '@hotstorage/runtime/internal';
 import { type RedisClient, redisFailure } from '../scan.js';
 import type { TableFindings } from './check.js';
 import type { Orphan } from './pointers.js';

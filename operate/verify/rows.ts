@@ -1,9 +1,7 @@
 // Judges cached rows against Postgres, one batch at a time: one MGET of the row keys, one `WHERE identity IN (...)`,
 // one MGET of the expected pointers of the rows that agree.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StorageCore } from '../../runtime/core.js';
-import { readStoredRow } from '../../runtime/stored-row.js';
-import type { TableRuntime, Values } from '../../runtime/table-runtime.js';
+import { type StorageCore, type TableRuntime, type Values, readStoredRow } from '@hotstorage/runtime/internal';
 import type { TableKeys } from '../table-keys.js';
 
 type Row = Record<string, unknown>;

@@ -1,8 +1,7 @@
 // Where a warm of one table stopped: the last identity done, each value in its column codec's JSON form (so a Date, a
 // bigint or a Buffer comes back exactly), and how many rows were done before it. One key per table under the table's
 // key space, so a new shape (deploy) starts over and purging the table removes it too.
-import type { RedisIo } from '../../runtime/redis-io.js';
-import type { TableRuntime, Values } from '../../runtime/table-runtime.js';
+import { type RedisIo, type TableRuntime, type Values } from '@hotstorage/runtime/internal';
 
 /** Long enough to resume after a night; short enough that a forgotten one does not linger. */
 export const CHECKPOINT_TTL_SECONDS = 24 * 60 * 60;

@@ -2,9 +2,7 @@
 // is the miss protocol batched (MGET; a lease for each miss; Postgres read by identity; fill only under the lease).
 // So a row the application writes during the warm is never overwritten by the warm's older copy, and rows already
 // cached stay as they are. One batch at a time, nothing kept between batches: memory stays flat however big the table.
-import type { ContextState } from '../../runtime/context.js';
-import { getManyByIdentity } from '../../runtime/read-many.js';
-import type { TableRuntime, Values } from '../../runtime/table-runtime.js';
+import { type ContextState, type TableRuntime, type Values, getManyByIdentity } from '@hotstorage/runtime/internal';
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { readIdentityBatch } from './keyset.js';
 import type { RowLimiter } from './rate-limit.js';

@@ -2,8 +2,8 @@
 // or an exact count when there is no estimate (never analysed) or it is small enough that counting is cheap and a
 // bar stopping at 80% would look wrong.
 import { count, sql } from 'drizzle-orm';
-import type { Database } from '../../runtime/options.js';
-import type { TableRuntime } from '../../runtime/table-runtime.js';
+import type { Database } from '@hotstorage/runtime';
+import { type TableRuntime } from '@hotstorage/runtime/internal';
 
 /** Below this estimate, count exactly. */
 export const EXACT_COUNT_BELOW = 200_000;

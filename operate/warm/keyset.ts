@@ -1,8 +1,8 @@
 // Keyset pagination over a table's identity columns: `WHERE (id...) > (last...) ORDER BY id... LIMIT n`. Never
 // OFFSET: each batch costs an index range scan from where the last one stopped, however far into the table it is.
 import { bindIfParam, type SQL, sql } from 'drizzle-orm';
-import type { Database } from '../../runtime/options.js';
-import type { TableRuntime, Values } from '../../runtime/table-runtime.js';
+import type { Database } from '@hotstorage/runtime';
+import { type TableRuntime, type Values } from '@hotstorage/runtime/internal';
 
 /** The identity values of up to `limit` rows after `after` (from the start when undefined), in identity order. */
 export async function readIdentityBatch(db: Database, rt: TableRuntime, after: Values | undefined, limit: number): Promise<Values[]> {

@@ -1,9 +1,7 @@
 // `hotstorage warm`: each selected table in turn, keyset batches filled through the miss protocol (engine.ts),
 // progress on stderr, the summary on stdout. Ctrl-C stops after the current batch with its checkpoint saved.
 import { EXIT_ERROR, EXIT_OK, type Io } from '../../cli/common.js';
-import { contextState } from '../../runtime/context.js';
-import { connectionErrorCode } from '../../runtime/core.js';
-import { RedisUnavailableError } from '../../runtime/errors.js';
+import { RedisUnavailableError, connectionErrorCode, contextState } from '@hotstorage/runtime/internal';
 import { describePostgres, describeRedis } from '../services.js';
 import { type Operation, openOperation } from '../operation.js';
 import { colorsFor, isTerminal } from '../terminal.js';

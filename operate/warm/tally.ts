@@ -1,6 +1,6 @@
 // What became of each row a warm read, per table, from the storage's own events: the batch read decides (hit, fill,
 // someone else's lease...), the warm only counts. Installed as the storage's onEvent listener.
-import type { HotStorageEvent } from '../../runtime/events.js';
+import { type HotStorageEvent } from '@hotstorage/runtime';
 
 export interface TableTally {
   /** Rows that were in Redis already (rows or cached absences): left as they were. */

@@ -7,7 +7,7 @@ import { Cluster } from 'ioredis';
 import postgres from 'postgres';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHotStorage, type HotStorage, type Listener } from '../../runtime/index.js';
+import { createHotStorage, type HotStorage, type Listener } from '@hotstorage/runtime';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { DATABASE_URL } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
@@ -43,7 +43,7 @@ test.before(async () => {
   client = new Cluster([...cluster.nodes], { redisOptions: { maxRetriesPerRequest: 1 } });
   client.on('error', () => {});
   sql = postgres(DATABASE_URL, { max: 6, onnotice: () => {} });
-  hs = await createHotStorage({ db: drizzle(sql), redis: client, prefix: world.prefix, outboxSchema: world.feed, epochRefreshMs: 100, statsFlushMs: 0 });
+  hs = await createHotStorage({ db: drizzle(sql), redis: client, prefix: world.prefix, outboxSchema: world.feed, epochRefreshMs: 100, statsFlushMs: 0, tables: Object.values(world.hot) });
 });
 
 test.after(async () => {

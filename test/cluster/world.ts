@@ -3,9 +3,9 @@
 // what Postgres holds), and the shared workload (test/helpers/workload.ts) run through the generated accessors.
 import { isDeepStrictEqual } from 'node:util';
 import { onNode } from '../helpers/redis-cluster.js';
-import { rowCodecFor } from '../../runtime/codecs.js';
-import { shapeHash, tableKeyspace, type TableKeyspace, unescapeKeyPart } from '../../runtime/keys.js';
-import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
+import { shapeHash, tableKeyspace, type TableKeyspace, unescapeKeyPart } from '../../runtime/src/table/keys.js';
+import { ABSENT, INVALID, OVERSIZED } from '../../runtime/src/codecs/markers.js';
 import * as db from '../runtime/db/schema.js';
 import type { Harness, Storage } from '../runtime/harness.js';
 import { users } from '../runtime/hot/index.js';

@@ -3,7 +3,7 @@
 // repaired, counted), and two applications sharing one Redis under different prefixes (neither touches the other).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KeyUsageError, KeyValueError } from '../../runtime/index.js';
+import { KeyUsageError, KeyValueError } from '@hotstorage/runtime';
 import { timed } from '../helpers/timeout.js';
 import { audit, commandsProcessed, dumpPrefix, openWorld, until, user, type Storage, type World } from './world.js';
 

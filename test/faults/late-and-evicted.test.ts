@@ -5,8 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { rowCodecFor } from '../../runtime/codecs.js';
-import { ALL_SCRIPTS, invalidateRow } from '../../runtime/scripts/scripts.js';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
+import { ALL_SCRIPTS, invalidateRow } from '../../runtime/src/redis/scripts.js';
 import { timed } from '../helpers/timeout.js';
 import { startRelay } from '../helpers/relay.js';
 import { audit, dumpPrefix, openWorld, until, user, type World } from './world.js';

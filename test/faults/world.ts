@@ -7,9 +7,10 @@ import { integer, pgSchema, text, unique } from 'drizzle-orm/pg-core';
 import { Redis, type RedisOptions } from 'ioredis';
 import postgres from 'postgres';
 import * as assert from 'uvu/assert';
-import { rowCodecFor } from '../../runtime/codecs.js';
-import { createHotStorage, defineTable, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
-import { ABSENT, INVALID, OVERSIZED } from '../../runtime/markers.js';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
+import { defineTable, type HotStorage } from '@hotstorage/runtime';
+import { createHotStorage, type TestStorageOptions } from '@hotstorage/runtime/testing';
+import { ABSENT, INVALID, OVERSIZED } from '../../runtime/src/codecs/markers.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { connectPostgres, DATABASE_URL, dumpPrefix, suiteName } from '../helpers/services.js';
 
@@ -70,7 +71,7 @@ export interface World {
    * A storage over the suite's Redis. `client`: ioredis options of the application's client (default: ioredis's own
    * defaults, offline queue and 20 retries per request included: hotstorage must not depend on them).
    */
-  storage(options?: Partial<HotStorageOptions>, client?: RedisOptions, prefix?: string, connection?: Record<string, string>): Promise<Storage>;
+  storage(options?: Partial<TestStorageOptions>, client?: RedisOptions, prefix?: string, connection?: Record<string, string>): Promise<Storage>;
   close(): Promise<void>;
 }
 

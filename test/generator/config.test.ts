@@ -64,7 +64,7 @@ test(
     assert.is(config.extract, 'static');
     assert.is(config.casing, undefined);
     assert.is(config.importExtension, '.js');
-    assert.is(config.runtimeImport, 'hotstorage/runtime');
+    assert.is(config.runtimeImport, '@hotstorage/runtime');
   }),
 );
 

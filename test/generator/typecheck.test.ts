@@ -57,7 +57,7 @@ const MODEL: Model = {
   ],
 };
 
-const CALLS = `import type { Context } from 'hotstorage/runtime';
+const CALLS = `import type { Context } from '@hotstorage/runtime';
 import * as hot from './hot/index.js';
 
 export async function calls(ctx: Context): Promise<void> {

@@ -4,7 +4,8 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { globEscape, scanKeys } from '../../operate/scan.js';
-import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
+import { type HotStorage } from '@hotstorage/runtime';
+import { createHotStorage, type TestStorageOptions } from '@hotstorage/runtime/testing';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -64,7 +65,7 @@ export interface AppStorage {
  * Opens an application storage on the shared services. The shared counters are off unless asked for: suites that
  * dump the prefix or MONITOR it must not see a flush land mid-test.
  */
-export async function openAppStorage(options: Partial<HotStorageOptions> & { prefix: string }): Promise<AppStorage> {
+export async function openAppStorage(options: Partial<TestStorageOptions> & { prefix: string }): Promise<AppStorage> {
   const sql = postgres(DATABASE_URL, { max: 8, connect_timeout: 5, onnotice: () => {} });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const hs = await createHotStorage({ db: drizzle(sql), redis, statsFlushMs: 0, ...options });

@@ -5,7 +5,7 @@
 // table defined in the suite) and the cluster suites (a storage per worker, the generated accessors): each passes
 // its users table as a UsersApi.
 import { isDeepStrictEqual } from 'node:util';
-import type { Context, HotStorage } from '../../runtime/index.js';
+import type { Context, HotStorage } from '@hotstorage/runtime';
 
 export type User = { id: number; email: string; tenantId: number; slug: string; name: string; version: number };
 

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
-import type { HotStorage, Listener } from '../../runtime/index.js';
+import type { HotStorage, Listener } from '@hotstorage/runtime';
 import { startRelay, type Relay } from '../helpers/relay.js';
 import { REDIS_URL } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';

@@ -3,9 +3,10 @@
 // bounded interval and never serves a row tagged with an older epoch than the one it knows.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rowCodecFor } from '../../runtime/codecs.js';
-import { epochCodec, newCell, splitEpoch } from '../../runtime/epoch.js';
-import type { HotStorage, Listener } from '../../runtime/index.js';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
+import { epochCodec, splitEpoch } from '../../runtime/src/codecs/epoch-tag.js';
+import { newCell } from '../../runtime/src/storage/epochs.js';
+import type { HotStorage, Listener } from '@hotstorage/runtime';
 import { timed } from '../helpers/timeout.js';
 import { disagreement, emailOf, eventually, openWorld, range, warm, type World } from './world.js';
 

@@ -2,7 +2,7 @@
 // latency of single-row raw updates with a listener running, and what naming the writer's transaction costs a save.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { HotStorageEvent } from '../../runtime/index.js';
+import type { HotStorageEvent } from '@hotstorage/runtime';
 import { timed } from '../helpers/timeout.js';
 import { emailOf, openWorld, range, type World } from './world.js';
 

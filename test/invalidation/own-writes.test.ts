@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { HotStorage, Listener } from '../../runtime/index.js';
+import type { HotStorage, Listener } from '@hotstorage/runtime';
 import { timed } from '../helpers/timeout.js';
 import { emailOf, eventually, openWorld, range, type World } from './world.js';
 

@@ -3,8 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getTableColumns } from 'drizzle-orm';
-import type { HotStorage, Listener } from '../../runtime/index.js';
-import { fromPkText } from '../../runtime/invalidate.js';
+import type { HotStorage, Listener } from '@hotstorage/runtime';
+import { fromPkText } from '../../runtime/src/feed/outbox.js';
 import { timed } from '../helpers/timeout.js';
 import { eventually, openWorld, type World } from './world.js';
 

@@ -2,7 +2,7 @@
 // within a bounded wait, every getter (by pk and by the unique email) returns what Postgres holds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { HotStorage, Listener } from '../../runtime/index.js';
+import type { HotStorage, Listener } from '@hotstorage/runtime';
 import { timed } from '../helpers/timeout.js';
 import { disagreement, emailOf, eventually, openWorld, range, warm, type World } from './world.js';
 

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
-import type { HotStorage, Listener } from '../../runtime/index.js';
+import type { HotStorage, Listener } from '@hotstorage/runtime';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { timed } from '../helpers/timeout.js';
 import { disagreement, emailOf, eventually, openWorld, range, warm, type World } from './world.js';
@@ -112,7 +112,9 @@ async function staleFillSurvives(overrideLease: boolean, id: number): Promise<bo
     },
   });
   await listener.stop();
-  const only = await hs.listen({ pollIntervalMs: 60_000, unsafeSkipLeaseOverride: !overrideLease });
+  // The invalidating storage is the one with the seam: without it, its invalidations do not override the lease.
+  const invalidating = await world.storage({ unsafeSkipLeaseOverride: !overrideLease });
+  const only = await invalidating.hs.listen({ pollIntervalMs: 60_000 });
   try {
     const pending = world.hot.items.getBy(reader.hs, ['id'], { id });
     await read;

@@ -7,7 +7,8 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { MODEL_VERSION, type Model, type Table } from '../../generator/model.js';
 import { triggersSql } from '../../generator/triggers.js';
-import { defineTable, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
+import { defineTable, type HotStorage } from '@hotstorage/runtime';
+import { type TestStorageOptions } from '@hotstorage/runtime/testing';
 import { type AppStorage, connectPostgres, connectRedis, deletePrefix, openAppStorage, suiteName } from '../helpers/services.js';
 
 export function makeTables(schemaName: string) {
@@ -67,7 +68,7 @@ export interface World {
   readonly admin: { sql: postgres.Sql; redis: Redis };
   readonly installSql: string;
   /** A storage on its own connections. */
-  storage(options?: Partial<HotStorageOptions>): Promise<AppStorage>;
+  storage(options?: Partial<TestStorageOptions>): Promise<AppStorage>;
   close(): Promise<void>;
 }
 
@@ -91,7 +92,7 @@ export async function openWorld(suite: string, options: { bulkLimit?: number } =
   return {
     schema, feed, prefix, tables, hot, admin, installSql,
     async storage(extra = {}) {
-      const handle = await openAppStorage({ prefix, outboxSchema: feed, ...extra });
+      const handle = await openAppStorage({ prefix, outboxSchema: feed, tables: Object.values(hot), ...extra });
       opened.push(handle);
       return handle;
     },

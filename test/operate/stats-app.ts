@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { createHotStorage, defineTable } from '../../runtime/index.js';
+import { createHotStorage, defineTable } from '@hotstorage/runtime';
 import { type Hot, runPlan, type Step } from './stats-plans.js';
 import type { SchemaTables } from './world.js';
 

@@ -6,7 +6,7 @@ import { Cluster } from 'ioredis';
 import postgres from 'postgres';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHotStorage, type HotStorage } from '../../runtime/index.js';
+import { createHotStorage, type HotStorage } from '@hotstorage/runtime';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { DATABASE_URL } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';

@@ -1,7 +1,7 @@
 // The plans the stats tests run through application storages (two processes, or one on a cluster), what they must
 // add up to, and the shape of `stats --json` the tests read.
 import * as assert from 'uvu/assert';
-import type { HotStorage, HotTable } from '../../runtime/index.js';
+import type { HotStorage, HotTable } from '@hotstorage/runtime';
 import type { OperateWorld, SchemaTables } from './world.js';
 
 export type Step =

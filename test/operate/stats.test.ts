@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { HotStorageStats } from '../../runtime/index.js';
+import type { HotStorageStats } from '@hotstorage/runtime';
 import { REPO_ROOT } from '../helpers/project.js';
 import { DATABASE_URL, REDIS_URL } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';

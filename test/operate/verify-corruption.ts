@@ -1,10 +1,10 @@
 // Shared by the verify suites (single Redis and Cluster): fill an application's cache, then damage it by hand in each
 // way verify must find, k times each, and say what verify must report.
 import type { Cluster, Redis } from 'ioredis';
-import { contextState } from '../../runtime/context.js';
-import { ABSENT } from '../../runtime/markers.js';
-import type { TableRuntime } from '../../runtime/table-runtime.js';
-import type { HotStorage } from '../../runtime/index.js';
+import { contextState } from '../../runtime/src/storage/context.js';
+import { ABSENT } from '../../runtime/src/codecs/markers.js';
+import type { TableRuntime } from '../../runtime/src/table/table-runtime.js';
+import type { HotStorage } from '@hotstorage/runtime';
 import type { OperateWorld } from './world.js';
 
 export const USERS_SPEC = { primaryKey: ['id'], uniqueKeys: [['email']], identity: ['id'] };

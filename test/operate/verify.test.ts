@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkTable } from '../../operate/verify/check.js';
 import { repairTable } from '../../operate/verify/repair.js';
-import { contextState } from '../../runtime/context.js';
+import { contextState } from '../../runtime/src/storage/context.js';
 import { timed } from '../helpers/timeout.js';
 import { damageUsers, fillCache, usersRuntime } from './verify-corruption.js';
 import { openOperateWorld, type AppStorage, type OperateWorld } from './world.js';

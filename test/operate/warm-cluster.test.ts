@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { Cluster } from 'ioredis';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHotStorage, type HotStorage } from '../../runtime/index.js';
+import { createHotStorage, type HotStorage } from '@hotstorage/runtime';
 import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.js';
 import { timed } from '../helpers/timeout.js';
 import { compareCache, runtimeOf, SPECS } from './warm-cache.js';

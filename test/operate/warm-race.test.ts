@@ -4,8 +4,8 @@
 // same interleaving with the lease guard switched off, to show the hook really lands in that window.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { contextState } from '../../runtime/context.js';
-import type { ProtocolHooks } from '../../runtime/index.js';
+import { contextState } from '../../runtime/src/storage/context.js';
+import { createHotStorage, type ProtocolHooks, type TestSeams } from '@hotstorage/runtime/testing';
 import { warmTable } from '../../operate/warm/engine.js';
 import { UNLIMITED } from '../../operate/warm/rate-limit.js';
 import { WarmTally } from '../../operate/warm/tally.js';
@@ -37,7 +37,12 @@ async function warmWithWriteInTheWindow(id: number, newName: string, options: { 
       await world.hot.users.update(app.hs, { id }, { name: newName, version: 2 });
     },
   };
-  const { op } = await openInProcess(world, { names: ['users'], storage: { hooks, onEvent: tally.listen, ...options } });
+  const seams: TestSeams = { hooks, ...options };
+  const { op } = await openInProcess(world, {
+    names: ['users'],
+    storage: { onEvent: tally.listen },
+    createStorage: (storageOptions) => createHotStorage({ ...storageOptions, ...seams }),
+  });
   try {
     const users = op.tables[0];
     if (users === undefined) throw new Error('users not selected');

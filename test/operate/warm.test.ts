@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { integer, pgSchema, primaryKey, text } from 'drizzle-orm/pg-core';
-import { contextState } from '../../runtime/context.js';
+import { contextState } from '../../runtime/src/storage/context.js';
 import { checkpointKey, decodeCheckpoint } from '../../operate/warm/checkpoint.js';
 import { warmTable } from '../../operate/warm/engine.js';
 import { readIdentityBatch } from '../../operate/warm/keyset.js';

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { defineTable, type HotStorageOptions, type HotTable } from '../../runtime/index.js';
+import { defineTable, type HotTable } from '@hotstorage/runtime';
+import { type TestStorageOptions } from '@hotstorage/runtime/testing';
 import { type CliRun, makeProject, removeProject, runCli } from '../helpers/project.js';
 import { type AppStorage, connectPostgres, connectRedis, DATABASE_URL, deletePrefix, openAppStorage, REDIS_URL, suiteName } from '../helpers/services.js';
 
@@ -65,7 +66,7 @@ export interface OperateWorld {
   /** `hotstorage ...args` in the project, with this world's DATABASE_URL, REDIS_URL and HOTSTORAGE_PREFIX (and `env` over them). */
   cli(args: readonly string[], env?: Record<string, string | undefined>): Promise<CliRun>;
   /** An application storage on its own connections with this world's prefix. */
-  storage(options?: Partial<HotStorageOptions>): Promise<AppStorage>;
+  storage(options?: Partial<TestStorageOptions>): Promise<AppStorage>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@
 import { char, cidr, inet, integer, interval, jsonb, macaddr, macaddr8, numeric, pgTable, time, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rowCodecFor } from '../../runtime/codecs.js';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
 import { connectPostgres } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
 

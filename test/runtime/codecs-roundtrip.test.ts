@@ -32,8 +32,8 @@ import {
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rowCodecFor } from '../../runtime/codecs.js';
-import { KeyValueError } from '../../runtime/errors.js';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
+import { KeyValueError } from '../../runtime/src/errors.js';
 import { connectPostgres, connectRedis, deletePrefix, suiteName } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
 

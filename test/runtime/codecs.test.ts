@@ -3,8 +3,8 @@
 import { customType, integer, type PgColumnBuilderBase, pgEnum, pgTable, bigint, boolean, char, date, doublePrecision, jsonb, numeric, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CODEC_VERSION, NULL_KEY_PART, rowCodecFor } from '../../runtime/codecs.js';
-import { CorruptValueError, KeyValueError, UnsupportedColumnError } from '../../runtime/errors.js';
+import { CODEC_VERSION, NULL_KEY_PART, rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
+import { CorruptValueError, KeyValueError, UnsupportedColumnError } from '../../runtime/src/errors.js';
 
 const mood = pgEnum('mood', ['sad', 'ok', 'happy']);
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });

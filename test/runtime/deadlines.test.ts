@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Deadlines } from '../../runtime/deadlines.js';
+import { Deadlines } from '../../runtime/src/redis/deadlines.js';
 import { timed } from '../helpers/timeout.js';
 
 setFlagsFromString('--expose-gc');

@@ -9,7 +9,8 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { connect } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import postgres from 'postgres';
-import { createHotStorage, type HotStorage, type HotStorageOptions } from '../../runtime/index.js';
+import { type HotStorage } from '@hotstorage/runtime';
+import { createHotStorage, type TestStorageOptions } from '@hotstorage/runtime/testing';
 import { onNode } from '../helpers/redis-cluster.js';
 import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, dumpPrefix, REDIS_URL, suiteName } from '../helpers/services.js';
 import { ddl } from './db/ddl.js';
@@ -47,7 +48,7 @@ export interface Harness {
   /** An admin client of the target (not counted): `admin.redis` on one Redis, a Cluster client on a cluster (for single-key commands; keys() and dump() span nodes). */
   readonly redis: Redis | Cluster;
   /** A storage with its own Redis and Postgres connections, on the harness's target unless `redis` names another (a URL, or cluster nodes). */
-  storage(options?: Partial<HotStorageOptions>, redis?: string | readonly RedisNode[]): Promise<Storage>;
+  storage(options?: Partial<TestStorageOptions>, redis?: string | readonly RedisNode[]): Promise<Storage>;
   /** Keys matching a glob (which starts with the prefix) on the target's every node. */
   keys(pattern: string): Promise<string[]>;
   /** Every key under the prefix with its type and value, from every node (see dumpPrefix). */

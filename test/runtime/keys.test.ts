@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { escapeKeyPart, shapeHash, tableKeyspace, tableTag, unescapeKeyPart } from '../../runtime/keys.js';
+import { escapeKeyPart, shapeHash, tableKeyspace, tableTag, unescapeKeyPart } from '../../runtime/src/table/keys.js';
 
 const TRICKY = ['', ' ', ':', '{', '}', '=', '%', ',', '.', '@', '%_', '%25', '%3A', 'a:b', 'a{b}', 'a=b', '😀', '\uD83D', '\uFFFD', 'é', 'e\u0301', '\u0000', 'A', 'a'];
 

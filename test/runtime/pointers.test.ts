@@ -5,10 +5,10 @@
 // pointer is harmless to a lookup: it is re-checked), so each fails if the removal it pins is taken out.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { contextState } from '../../runtime/context.js';
-import { INVALID } from '../../runtime/markers.js';
-import { invalidateRowKeys } from '../../runtime/invalidate.js';
-import type { TableRuntime } from '../../runtime/table-runtime.js';
+import { contextState } from '../../runtime/src/storage/context.js';
+import { INVALID } from '../../runtime/src/codecs/markers.js';
+import { invalidateRowKeys } from '../../runtime/src/protocol/invalidate.js';
+import type { TableRuntime } from '../../runtime/src/table/table-runtime.js';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, SHARED_REDIS, type Harness, type Storage } from './harness.js';
 import * as db from './db/schema.js';

@@ -3,8 +3,8 @@
 // by the harness's target (its storages and its dump of every key under the prefix follow it).
 import * as assert from 'uvu/assert';
 import { isDeepStrictEqual } from 'node:util';
-import { rowCodecFor } from '../../runtime/codecs.js';
-import { shapeHash, tableKeyspace } from '../../runtime/keys.js';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
+import { shapeHash, tableKeyspace } from '../../runtime/src/table/keys.js';
 import * as db from './db/schema.js';
 import { users } from './hot/index.js';
 import type { Harness, Storage } from './harness.js';

@@ -8,7 +8,7 @@ import { transformSync } from 'esbuild';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-const READ_PATHS = ['runtime/read.ts', 'runtime/read-unique.ts', 'runtime/read-many.ts'];
+const READ_PATHS = ['runtime/src/protocol/read.ts', 'runtime/src/protocol/read-unique.ts', 'runtime/src/protocol/read-many.ts'];
 
 /** `__name(...)` calls inside a function body: made each time that function runs. */
 function namedClosures(source: string): string[] {

@@ -3,8 +3,8 @@
 // row has left the queue: `untrusted(key, mark)` must still say so.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RowKeys } from '../../runtime/keys.js';
-import { RepairQueue } from '../../runtime/repair-queue.js';
+import type { RowKeys } from '../../runtime/src/table/keys.js';
+import { RepairQueue } from '../../runtime/src/storage/repair-queue.js';
 
 const row = (key: string): RowKeys => ({ tag: key, row: key, lease: `${key}:lease`, writers: `${key}:writers`, contended: `${key}:contended`, applied: `${key}:applied` });
 

@@ -3,10 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
-import { contextState } from '../../runtime/context.js';
-import type { HotStorage, HotStorageStats } from '../../runtime/index.js';
-import type { SharedStats } from '../../runtime/shared-stats.js';
-import { statsKey } from '../../runtime/shared-stats.js';
+import { contextState } from '../../runtime/src/storage/context.js';
+import type { HotStorage, HotStorageStats } from '@hotstorage/runtime';
+import type { SharedStats } from '../../runtime/src/storage/shared-stats.js';
+import { statsKey } from '../../runtime/src/storage/shared-stats.js';
 import { until } from '../faults/world.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { timed } from '../helpers/timeout.js';

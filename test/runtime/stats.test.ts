@@ -2,7 +2,7 @@
 // and the row key involved.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { HotStorageEvent } from '../../runtime/index.js';
+import type { HotStorageEvent } from '@hotstorage/runtime';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, type Harness } from './harness.js';
 import { users } from './hot/index.js';

@@ -1,0 +1,60 @@
+// The accessors' arguments as an untyped caller (JavaScript, `as any`, JSON input) may pass them, checked before any
+// I/O: a key list that is not one of the table's keys, values that are not objects, key values that cannot be keys
+// (NaN, objects, undefined, wrong run-time types, a composite key with a column missing). Each failure is a
+// KeyUsageError or KeyValueError naming the table and the key; nothing reaches Redis or Postgres.
+import { KeyUsageError } from '../errors.js';
+import type { RowKeys } from '../table/keys.js';
+import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
+
+function keyList(rt: TableRuntime, key: unknown): readonly string[] {
+  if (!Array.isArray(key) || key.length === 0 || !key.every((column): column is string => typeof column === 'string')) {
+    throw new KeyUsageError(rt.info.display, [], `the key must be a non-empty array of column names, got ${describe(key)}`);
+  }
+  return key;
+}
+
+function record(rt: TableRuntime, key: readonly string[], what: string, value: unknown): Values {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new KeyUsageError(rt.info.display, key, `${what} must be an object of column values, got ${describe(value)}`);
+  }
+  return value as Values;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+}
+
+export function checkGetBy(rt: TableRuntime, key: unknown, values: unknown): CheckedKey {
+  const columns = keyList(rt, key);
+  const found = rt.keyNamed(columns);
+  return { key: found, parts: rt.keyParts(found, record(rt, found.props, 'the key values', values)) };
+}
+
+/** The row keys of each identity, in input order. */
+export function checkGetMany(rt: TableRuntime, list: unknown): RowKeys[] {
+  const identity = rt.info.identity.props;
+  if (!Array.isArray(list)) throw new KeyUsageError(rt.info.display, identity, `getManyByIdentity takes an array of identities, got ${describe(list)}`);
+  return list.map((values) => rt.rowKeys(record(rt, identity, 'each identity', values)));
+}
+
+export function checkSave(rt: TableRuntime, row: unknown): void {
+  const values = record(rt, rt.info.identity.props, 'the row', row);
+  // A row without its identity (a serial left to the database) is keyed by what Postgres returns.
+  if (rt.hasIdentity(values)) rt.rowKeys(values);
+}
+
+export function checkUpdate(rt: TableRuntime, identity: unknown, patch: unknown): void {
+  const props = rt.info.identity.props;
+  const values = record(rt, props, 'the identity', identity);
+  rt.rowKeys(values);
+  const changes = record(rt, props, 'the patch', patch);
+  if (props.some((prop) => changes[prop] !== undefined)) {
+    rt.rowKeys({ ...values, ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) });
+  }
+}
+
+export function checkRemove(rt: TableRuntime, identity: unknown): void {
+  rt.rowKeys(record(rt, rt.info.identity.props, 'the identity', identity));
+}

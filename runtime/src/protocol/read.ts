@@ -1,0 +1,103 @@
+// Read path by identity (DESIGN §5): hit = one round trip; miss = lease, one Postgres read, fill only while the
+// lease stands. Lookups by unique key are in read-unique.ts, getMany in read-many.ts; what they share (the Postgres
+// read, the fill, the classification of a cached value) in fill.ts.
+import { isWrongType } from '../redis/redis-io.js';
+import { failLease, readRow, type ReadRowReply } from '../redis/scripts.js';
+import type { ContextState } from '../storage/context.js';
+import { isReaderLease } from '../redis/lease-values.js';
+import type { StorageCore } from '../storage/core.js';
+import type { RowKeys } from '../table/keys.js';
+import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
+import { cachedValue, CORRUPT, fill, readWithoutFill, selectOne, TO_POSTGRES } from './fill.js';
+import { getByUnique } from './read-unique.js';
+
+type Row = Record<string, unknown>;
+
+// The hit path is plain functions over one `.then`, not async functions: each async layer costs a promise and a
+// microtask turn on every hit (bench/compare.ts measured the difference; runtime/README.md "Speed").
+export function getBy(state: ContextState, rt: TableRuntime, { key, parts }: CheckedKey, values: Values): Promise<Row | null> {
+  const { core, tx } = state;
+  // Inside a transaction the cache holds committed rows only: read the transaction's own view.
+  if (tx !== undefined) {
+    tx.assertOpen();
+    return selectOne(core, tx.db, rt, key, values);
+  }
+  if (rt.isIdentity(key)) return getByIdentity(core, rt, rt.keyspace.rowKeys(parts), values);
+  return getByUnique(core, rt, key, parts, values);
+}
+
+function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values): Promise<Row | null> {
+  // A row whose post-commit update failed is not trusted until it is invalidated.
+  if (core.repairs.has(keys.row)) return readWithoutFill(core, rt, rt.info.identity, values);
+  // Hit path: a plain GET of the row, as a hand-written cache sends. Every value the read-row script could return is
+  // handled here as the loop below handles it; only a missing key (or one holding another type: GET fails with
+  // WRONGTYPE) goes on to the script, which takes the lease. A hit costs no script, a miss one round trip more.
+  return core.io.value(keys.row).then(
+    (first) => servePlain(core, rt, keys, values, first),
+    (error: unknown) => {
+      if (isWrongType(error)) return servePlain(core, rt, keys, values, null);
+      core.redisError(error, rt.info.display, keys.row);
+      return readWithoutFill(core, rt, rt.info.identity, values);
+    },
+  );
+}
+
+function servePlain(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, first: string | null): Row | null | Promise<Row | null> {
+  if (first === null) return readThroughLease(core, rt, keys, values, '');
+  const served = cachedValue(core, rt, keys.row, first);
+  if (served === TO_POSTGRES) return readWithoutFill(core, rt, rt.info.identity, values);
+  // Corrupt, foreign or of an older epoch: the read-row below deletes exactly this value and leases the row.
+  return served === CORRUPT ? readThroughLease(core, rt, keys, values, first) : served;
+}
+
+/** The read-row script: the cached row, or the lease (then Postgres and the fill), or another reader's lease to wait for. */
+async function readThroughLease(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, corruptValue: string): Promise<Row | null> {
+  const table = rt.info.display;
+  const identity = rt.info.identity;
+  let corrupt = corruptValue;
+  const token = core.token('reader');
+  for (let attempt = 0; ; attempt++) {
+    let reply: ReadRowReply;
+    try {
+      reply = await core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
+    } catch (error) {
+      core.redisError(error, table, keys.row);
+      return readWithoutFill(core, rt, identity, values);
+    }
+    if (reply.kind === 'row') {
+      const served = cachedValue(core, rt, keys.row, reply.value);
+      if (served === TO_POSTGRES) return readWithoutFill(core, rt, identity, values);
+      if (served !== CORRUPT) return served;
+      // Corrupt or foreign: the next read-row deletes exactly this value and leases the row, so the fill repairs it.
+      if (corrupt === reply.value) return readWithoutFill(core, rt, identity, values);
+      corrupt = reply.value;
+      continue;
+    }
+    if (reply.kind === 'lease') return fillFromDb(core, rt, keys, token, values);
+    core.emit('leaseWait', table, keys.row);
+    // Only another reader's lease is worth waiting for: a writer's ('w') will not fill, a failed one ('f')
+    // means its holder's query failed, and after the last try we stop waiting.
+    if (!isReaderLease(reply.lease) || attempt + 1 >= core.options.leaseWaitTries) {
+      return readWithoutFill(core, rt, identity, values);
+    }
+    await core.options.wait(attempt + 1);
+  }
+}
+
+async function fillFromDb(core: StorageCore, rt: TableRuntime, keys: RowKeys, token: string, values: Values): Promise<Row | null> {
+  const table = rt.info.display;
+  core.emit('miss', table, keys.row);
+  let row: Row | null;
+  try {
+    await core.options.hooks.afterLease?.({ table, key: keys.row });
+    row = await selectOne(core, core.db, rt, rt.info.identity, values);
+  } catch (error) {
+    // Waiters stop waiting at once and read Postgres themselves.
+    await core.io.run(failLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
+    throw error;
+  }
+  await core.options.hooks.afterDbRead?.({ table, key: keys.row, row });
+  await fill(core, rt, [{ keys, token, row }]);
+  return row;
+}
+

@@ -1,0 +1,71 @@
+// Repairs: rows whose cache update failed after a database commit (Redis down, slow, or the lease not confirmed) are
+// queued in the storage's repair queue (storage/repair-queue.ts) and invalidated as the outbox listener invalidates a
+// row, as soon as Redis answers: when the client reconnects, at each `repairIntervalMs` tick, or on hs.flushRepairs().
+import type { StorageCore } from '../storage/core.js';
+import type { RowKeys } from '../table/keys.js';
+import { invalidateRowKeys } from './invalidate.js';
+
+/** Queues rows for invalidation after a failed post-commit cache update, and arms the retry timer. */
+export function queueRepair(core: StorageCore, table: string, rows: readonly RowKeys[]): void {
+  for (const keys of rows) {
+    core.repairs.add(keys);
+    core.emit('repairQueued', table, keys.row);
+  }
+  if (core.repairTimer === undefined && core.repairs.size > 0) {
+    core.repairTimer = setInterval(() => void flushRepairs(core), core.options.repairIntervalMs);
+    core.repairTimer.unref();
+    // Other processes trust the rows we could not invalidate as soon as Redis is back: repair at reconnection, not
+    // only at the next tick, to keep that window to one round trip.
+    core.io.client.on('ready', onReadyOf(core));
+  }
+}
+
+/** Invalidates every queued row now, if Redis answers; resolves to how many are still queued. */
+export async function flushRepairs(core: StorageCore): Promise<number> {
+  core.repairing ??= flushOnce(core).finally(() => {
+    core.repairing = undefined;
+  });
+  await core.repairing;
+  return core.repairs.size;
+}
+
+/** Stops the retry timer and the reconnection trigger (hs.close(), or an empty queue). */
+export function stopRepairs(core: StorageCore): void {
+  if (core.repairTimer !== undefined) clearInterval(core.repairTimer);
+  core.repairTimer = undefined;
+  core.io.client.off('ready', onReadyOf(core));
+}
+
+// One listener function per storage, so that `off` removes exactly what `on` added.
+const onReady = new WeakMap<StorageCore, () => void>();
+
+function onReadyOf(core: StorageCore): () => void {
+  let listener = onReady.get(core);
+  if (listener === undefined) {
+    listener = () => void flushRepairs(core);
+    onReady.set(core, listener);
+  }
+  return listener;
+}
+
+async function flushOnce(core: StorageCore): Promise<void> {
+  const stamp = core.repairs.stamp();
+  const rows = core.repairs.snapshot();
+  if (rows.length > 0) {
+    try {
+      // As the outbox listener invalidates a row its writer could not update: a reader's lease goes first (it may have
+      // read the row before the commit), writers in flight are marked contended (the update we gave up on may still
+      // arrive, after this: a re-sent command, or a script ioredis sends again after NOSCRIPT), then the row goes.
+      const results = await invalidateRowKeys(core, rows.map((keys) => ({ keys, origin: '' })));
+      results.forEach((result, i) => {
+        const row = rows[i]?.row;
+        if (row === undefined) return;
+        if (result instanceof Error) core.redisError(result, undefined, row);
+        else if (core.repairs.settle(row, stamp)) core.emit('repair', undefined, row);
+      });
+    } catch (error) {
+      core.redisError(error);
+    }
+  }
+  if (core.repairs.size === 0) stopRepairs(core);
+}

@@ -1,0 +1,94 @@
+// One table as one storage sees it: its checked keys, its codec and its key space. Built lazily on first use.
+import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { RowCodec } from '../codecs/row-codec.js';
+import { KeyUsageError } from '../errors.js';
+import type { TableSpec } from '../types.js';
+import { shapeHash, tableKeyspace, type RowKeys, type TableKeyspace } from './keys.js';
+import { readTableInfo, type KeyColumns, type TableInfo } from './table-info.js';
+
+export type Values = Readonly<Record<string, unknown>>;
+
+/** The key a lookup names and its values' key parts: what the read needs, computed once (accessors/arguments.ts). */
+export interface CheckedKey {
+  readonly key: KeyColumns;
+  readonly parts: string[];
+}
+
+export interface TableRuntime {
+  readonly table: PgTable;
+  readonly info: TableInfo;
+  readonly codec: RowCodec;
+  readonly keyspace: TableKeyspace;
+  /** The spec key with exactly these columns (any order), or a KeyUsageError. */
+  keyNamed(columns: readonly string[]): KeyColumns;
+  isIdentity(key: KeyColumns): boolean;
+  /** keyPart texts of a key's columns; throws before any I/O for a missing or invalid value. */
+  keyParts(key: KeyColumns, values: Values): string[];
+  /** True when every identity column has a value (an insert may leave a serial identity to the database). */
+  hasIdentity(values: Values): boolean;
+  rowKeys(values: Values): RowKeys;
+  pointersOf(row: Values): string[];
+  /** invariant 3: does this row carry exactly the queried key values? */
+  carries(row: Values, key: KeyColumns, parts: readonly string[]): boolean;
+  where(key: KeyColumns, values: Values): SQL;
+  whereAny(key: KeyColumns, valuesList: readonly Values[]): SQL;
+}
+
+export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; prefix: string; codec: RowCodec }): TableRuntime {
+  const { table, spec, codec } = input;
+  const info = readTableInfo(table, spec);
+  const shape = shapeHash({ signature: codec.signature, identity: spec.identity, uniqueKeys: spec.uniqueKeys });
+  const keyspace = tableKeyspace({ prefix: input.prefix, schema: info.schema, table: info.name, shape });
+  const allKeys = [info.identity, ...info.pointerKeys];
+  const setOf = (cols: readonly string[]) => [...cols].sort().join('\u0000');
+
+  const keyParts = (key: KeyColumns, values: Values): string[] =>
+    key.props.map((prop) => {
+      if (!(prop in values) || values[prop] === undefined) {
+        throw new KeyUsageError(info.display, key.props, `no value for \`${prop}\``);
+      }
+      return codec.codecFor(prop).keyPart(values[prop]);
+    });
+
+  const where = (key: KeyColumns, values: Values): SQL => {
+    const parts = key.columns.map((column, i) => eq(column, values[key.props[i] ?? '']));
+    const condition = parts.length === 1 ? parts[0] : and(...parts);
+    if (condition === undefined) throw new KeyUsageError(info.display, key.props, 'empty key');
+    return condition;
+  };
+
+  return {
+    table,
+    info,
+    codec,
+    keyspace,
+    keyNamed(columns) {
+      // Generated accessors name a key in its spec order: compare in order first, without sorting on every read.
+      const inOrder = allKeys.find((key) => key.props.length === columns.length && key.props.every((prop, i) => prop === columns[i]));
+      if (inOrder !== undefined) return inOrder;
+      const found = allKeys.find((key) => setOf(key.props) === setOf(columns));
+      if (found === undefined) throw new KeyUsageError(info.display, columns, 'not a key of this table (primary key or usable unique key)');
+      return found;
+    },
+    isIdentity: (key) => key === info.identity,
+    keyParts,
+    hasIdentity: (values) => info.identity.props.every((prop) => values[prop] !== undefined),
+    rowKeys: (values) => keyspace.rowKeys(keyParts(info.identity, values)),
+    // A NULLS NOT DISTINCT key holding null has the codec's null key text, so it gets a pointer like any value.
+    pointersOf: (row) => info.pointerKeys.map((key) => keyspace.pointer(key.sqlNames, keyParts(key, row))),
+    carries(row, key, parts) {
+      return key.props.every((prop, i) => row[prop] !== undefined && codec.codecFor(prop).keyPart(row[prop]) === parts[i]);
+    },
+    where,
+    whereAny(key, valuesList) {
+      const first = key.columns[0];
+      if (key.columns.length === 1 && first !== undefined) {
+        return inArray(first, valuesList.map((values) => values[key.props[0] ?? '']));
+      }
+      const condition = or(...valuesList.map((values) => where(key, values)));
+      if (condition === undefined) throw new KeyUsageError(info.display, key.props, 'no values');
+      return condition;
+    },
+  };
+}

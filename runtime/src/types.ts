@@ -1,0 +1,235 @@
+// Every public type of the runtime, in one place. The public face (index.ts) re-exports them; the rest of the runtime
+// imports them from here, so no module reaches back up to the public face for a type.
+//
+// CONTRACT: generated modules (templates/) compile against `defineTable`, `HotTable`, `Context`, `Row` and `NewRow`
+// exactly as declared here. Change these signatures only together with the templates and goldens.
+import type { Cluster, Redis } from 'ioredis';
+import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
+
+/** A row as Postgres returns it through Drizzle. */
+export type Row<T extends PgTable> = T['$inferSelect'];
+/** A row as Drizzle accepts it for insert. */
+export type NewRow<T extends PgTable> = T['$inferInsert'];
+
+/** Any drizzle database over Postgres (drizzle-orm/postgres-js in production), or a transaction of one. */
+export type Database = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
+
+/** What the generator knew about a table's keys; checked against the live table when first used. */
+export interface TableSpec {
+  /** Primary key columns (TypeScript property names) in declared order; empty when the table has none. */
+  readonly primaryKey: readonly string[];
+  /** Usable unique keys, columns in declared order. */
+  readonly uniqueKeys: readonly (readonly string[])[];
+  /** Columns identifying a cached row: the primary key, or the first NOT NULL unique key. */
+  readonly identity: readonly string[];
+}
+
+/** Either the storage itself or a transaction opened by `hs.transaction`. */
+export type Context = HotStorageContext;
+
+export interface HotStorageContext {
+  readonly kind: 'storage' | 'transaction';
+}
+
+export interface HotTable<T extends PgTable> {
+  /** Look a row up by one of the spec's keys (`key` lists its columns). */
+  getBy(ctx: Context, key: readonly string[], values: Partial<Row<T>>): Promise<Row<T> | null>;
+  /** Rows by identity, in input order, null for absent rows. */
+  getManyByIdentity(ctx: Context, values: readonly Partial<Row<T>>[]): Promise<(Row<T> | null)[]>;
+  /** Insert or update a whole row (upsert on the identity); returns the row as Postgres returned it. */
+  save(ctx: Context, row: NewRow<T>): Promise<Row<T>>;
+  /** Update some columns of the row with this identity; null when no such row. */
+  update(ctx: Context, identity: Partial<Row<T>>, patch: Partial<NewRow<T>>): Promise<Row<T> | null>;
+  /** Delete the row with this identity; true when a row was deleted. */
+  remove(ctx: Context, identity: Partial<Row<T>>): Promise<boolean>;
+}
+
+/**
+ * The tables a storage serves: the generated index (`import * as hot from './hot/index.js'`: each module exports its
+ * `table`), or a list of the tables themselves.
+ */
+export type HotTables = Readonly<Record<string, { readonly table: HotTable<PgTable> }>> | readonly HotTable<PgTable>[];
+
+/** A transaction opened by hs.transaction: pass it to accessors; `db` runs your own queries in the same transaction. */
+export interface HotStorageTransaction extends HotStorageContext {
+  readonly kind: 'transaction';
+  readonly db: Database;
+}
+
+export interface HotStorage extends HotStorageContext {
+  readonly kind: 'storage';
+  /**
+   * Runs `body` in one database transaction. Accessors given `tx` write through it and read the transaction's own
+   * view (not the cache); the cache is updated after COMMIT; if `body` throws, Redis is left exactly as it was.
+   */
+  transaction<R>(body: (tx: HotStorageTransaction) => Promise<R>): Promise<R>;
+  /** Counters since creation (see HotStorageEventType for what each counts). */
+  stats(): HotStorageStats;
+  /** Retries queued repairs now (they are also retried on a timer); resolves to how many are still queued. */
+  flushRepairs(): Promise<number>;
+  /**
+   * Drains the change feed's outbox and invalidates rows changed by writes that bypassed hotstorage (`hotstorage
+   * triggers` installs it), for the storage's `tables`. LISTEN needs a direct connection to Postgres, not a
+   * transaction pooler.
+   */
+  listen(options?: ListenOptions): Promise<Listener>;
+  /**
+   * Stops the repair, epoch and stats timers, and adds this process's last counters to the shared ones (best effort,
+   * bounded; never rejects). The clients are the application's: close them yourself, after awaiting this if you want
+   * those last counters kept.
+   */
+  close(): Promise<void>;
+}
+
+export interface HotStorageOptions<TSchema extends Record<string, unknown> = Record<string, unknown>> {
+  /** drizzle over postgres.js: `drizzle(postgres(url))` from drizzle-orm/postgres-js. */
+  db: PgDatabase<PgQueryResultHKT, TSchema>;
+  /**
+   * An ioredis client (`new Redis(url)`). hotstorage turns its auto-pipelining on (see `autoPipelining`). The client
+   * must have no `keyPrefix`: use `prefix`.
+   */
+  redis: Redis | Cluster;
+  /**
+   * The tables this storage serves: the generated index (`import * as hot from './hot/index.js'`). Their keys are
+   * checked against the live tables at startup, and `hs.listen()` invalidates them. Accessors of a table not listed
+   * here still work (checked on first use), but the listener does not know it.
+   */
+  tables?: HotTables;
+  /** Prepended to every key (default `hs:`); no braces. */
+  prefix?: string;
+  /** Lifetime of a cached row and its pointers (default 3600 s). */
+  rowTtlSeconds?: number;
+  /** Lifetime of a cached absence, and the minimum lifetime of the invalid marker (default 10000 ms). */
+  tombstoneTtlMs?: number;
+  /** Lifetime of a lease: longer than a row's Postgres read and a writer's commit (default 5000 ms). */
+  leaseTtlMs?: number;
+  /** Longest wait for one Redis round trip before the call goes on without the cache (default 250 ms). */
+  commandTimeoutMs?: number;
+  /** How many times a reader waits for another reader's lease before reading Postgres itself (default 8). */
+  leaseWaitTries?: number;
+  /** The wait between tries (default: 5 ms doubling, at most 100 ms). */
+  wait?: (attempt: number) => Promise<void>;
+  /**
+   * Turn on ioredis auto-pipelining on the client (default true): concurrent calls then share round trips, which is
+   * what a cache under load wants. Pass false to leave the client exactly as configured.
+   */
+  autoPipelining?: boolean;
+  /** Rows remembered for invalidation while Redis is down (default 10000; beyond that the oldest are dropped). */
+  repairQueueLimit?: number;
+  /** How often queued repairs are retried (default 1000 ms). */
+  repairIntervalMs?: number;
+  /**
+   * Rows whose encoded form is over this many bytes are not cached (default 1 MiB): they are read from Postgres each
+   * time, never truncated, and counted as `oversized`.
+   */
+  maxRowBytes?: number;
+  /**
+   * The change feed for writes that bypass hotstorage (`hotstorage triggers`, `hs.listen()`) is installed: writes name
+   * their transaction so the listener skips their own entries, and reads honour table epochs. Default: detected at
+   * startup (the outbox table exists).
+   */
+  changeFeed?: boolean;
+  /** Schema of the change feed's outbox (default `hotstorage`, as `hotstorage triggers --outbox-schema`). */
+  outboxSchema?: string;
+  /** How long a writer's applied token is kept for the listener to recognise its entry (default 60000 ms). */
+  appliedTtlMs?: number;
+  /** How often table epochs are read again (default 1000 ms): the longest a bumped table's old rows are served. */
+  epochRefreshMs?: number;
+  /**
+   * How often this process adds its counters, per table, to the shared ones in Redis (`<prefix><schema>.<table>:stats`,
+   * read by `hotstorage stats`), in the background (default 5000 ms; 0 turns it off).
+   */
+  statsFlushMs?: number;
+  /** Receives every event counted in stats(). */
+  onEvent?: (event: HotStorageEvent) => void;
+}
+
+/** A postgres.js client (`postgres(url)`), as the listener uses it: LISTEN and transactions. */
+export type ListenClient = import('postgres').Sql;
+
+export interface ListenOptions {
+  /** Tables to invalidate (default: the storage's `tables`). Entries of other tables are left alone. */
+  readonly tables?: HotTables;
+  /**
+   * A postgres.js client on a direct connection (not a transaction pooler), for LISTEN and the drains. Default: the
+   * client under the storage's drizzle database.
+   */
+  readonly sql?: ListenClient;
+  /** Entries per drain transaction (default 500). */
+  readonly batchSize?: number;
+  /** The safety net: drain (and check the outbox's size) at least this often (default 1000 ms). */
+  readonly pollIntervalMs?: number;
+  /**
+   * More entries than this waiting (a listener down for long) and the tables they name are invalidated whole by an
+   * epoch bump instead of row by row (default 100000).
+   */
+  readonly outboxLimit?: number;
+  /** Called with every failed drain or size check (Postgres or Redis); the entries stay and are tried again. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface Listener {
+  /** Stops listening and polling; resolves when the drain under way (if any) has finished. */
+  stop(): Promise<void>;
+  /**
+   * Drains the outbox now until it holds nothing for our tables (or only entries locked by another instance); a
+   * drain of this listener already under way finishes first, so what it took is invalidated when this resolves.
+   */
+  drain(): Promise<number>;
+}
+
+export type HotStorageEventType =
+  | 'hit' // a row (or a cached absence) served from Redis
+  | 'miss' // not in Redis: Postgres was read
+  | 'fill' // a row read from Postgres was written to Redis under our lease
+  | 'fillRefused' // a fill lost its lease or found a newer value: nothing written (a race the protocol caught)
+  | 'leaseWait' // a reader waited for another reader's lease
+  | 'tombstoneHit' // a cached absence answered (subset of hits)
+  | 'invalidRead' // the invalid marker sent a read to Postgres without filling
+  | 'corrupt' // a value in Redis could not be decoded: treated as a miss and repaired
+  | 'write' // a committed row (or removal) was written to Redis under the writer's lease
+  | 'invalidation' // a writer lost its lease (expired or contended): the row was replaced by the invalid marker
+  | 'repairQueued' // Redis failed after a commit: the row will be invalidated when Redis answers
+  | 'repair' // a queued row was invalidated
+  | 'repairDropped' // the repair queue was full: the oldest entry was dropped (option `repairQueueLimit`)
+  | 'oversized' // a row over `maxRowBytes` was not cached: the oversized marker stands in for it (reads go to Postgres)
+  | 'redisError' // a Redis round trip failed or timed out; the call went on without the cache
+  | 'outboxInvalidation' // the outbox listener invalidated a row changed by a write that bypassed hotstorage
+  | 'outboxSkip' // the outbox listener skipped an entry of hotstorage's own write (its row is already in the cache)
+  | 'epochBump'; // the outbox listener invalidated a whole table (TRUNCATE, a huge statement, an outbox over its bound)
+
+export interface HotStorageEvent {
+  readonly type: HotStorageEventType;
+  /** `schema.table`, when the event concerns one table. */
+  readonly table?: string;
+  /** The Redis row key involved, when there is one. */
+  readonly key?: string;
+  readonly error?: Error;
+}
+
+export interface HotStorageStats {
+  hits: number;
+  misses: number;
+  fills: number;
+  fillsRefused: number;
+  leaseWaits: number;
+  tombstoneHits: number;
+  invalidReads: number;
+  corrupt: number;
+  writes: number;
+  invalidations: number;
+  repairsQueued: number;
+  repairs: number;
+  repairsDropped: number;
+  oversized: number;
+  redisErrors: number;
+  outboxInvalidations: number;
+  outboxSkips: number;
+  epochBumps: number;
+  /** Redis round trips made (a pipeline counts once). */
+  redisRoundTrips: number;
+  /** SQL statements sent to Postgres by hotstorage. */
+  dbQueries: number;
+  /** Rows waiting in the repair queue now. */
+  repairsPending: number;
+}

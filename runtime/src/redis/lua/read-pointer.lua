@@ -4,6 +4,7 @@
 -- KEYS[1] pointer, KEYS[2] pointer lease
 -- ARGV[1] row key prefix (the row key is ARGV[1] .. tag .. '}'), ARGV[2] reader lease value, ARGV[3] lease ttl (ms)
 -- Returns {'row', tag, row value} | {'lease'} (the caller now holds the pointer lease) | {'wait', current lease value}
+--#include lease-or-wait
 local ok, tag = pcall(redis.call, 'GET', KEYS[1])
 if not ok then
   -- Not a string: another program's value where our pointer goes. Pointers are hints: drop it.
@@ -19,9 +20,4 @@ if tag then
     return {'row', tag, row}
   end
 end
-local lease = redis.call('GET', KEYS[2])
-if lease then
-  return {'wait', lease}
-end
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-return {'lease'}
+return lease_or_wait(KEYS[2], ARGV[2], ARGV[3])

@@ -3,9 +3,5 @@
 -- KEYS[1] lease
 -- ARGV[1] reader lease value, ARGV[2] lease ttl (ms)
 -- Returns {'lease'} | {'wait', current lease value}
-local lease = redis.call('GET', KEYS[1])
-if lease then
-  return {'wait', lease}
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {'lease'}
+--#include lease-or-wait
+return lease_or_wait(KEYS[1], ARGV[1], ARGV[2])

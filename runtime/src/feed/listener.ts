@@ -65,7 +65,14 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
   /** A listener down for long leaves more than `outboxLimit` entries: bump the tables they name, drop them. */
   // The span counts our tables' entries only: entries of tables this process does not cache (another application's,
   // drained by its own listener) must not make us invalidate our tables whole.
-  const checkBound = async (): Promise<void> => {
+  // One check at a time in this process (the poll's and drain()'s): two side by side would each see the same span and
+  // bump the tables twice.
+  let bounding: Promise<void> | undefined;
+  const checkBound = (): Promise<void> =>
+    (bounding ??= checkBoundOnce().finally(() => {
+      bounding = undefined;
+    }));
+  const checkBoundOnce = async (): Promise<void> => {
     await client.transaction(async (query: Query) => {
       const [span] = await query<{ lo: string | null; hi: string | null }>(
         `select min(id)::text as lo, max(id)::text as hi from ${outbox} where ${ours(1)}`,

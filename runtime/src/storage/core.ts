@@ -76,10 +76,21 @@ export class StorageCore {
     return rt;
   }
 
-  /** Checks the spec against the live table and builds its runtime (the operating commands build theirs here too). */
+  /**
+   * Checks the spec against the live table and builds its runtime (the operating commands build theirs here too).
+   * A table whose change feed was not detected first (detectFeeds) trusts nothing cached until tableReady resolved.
+   */
   buildRuntime(table: PgTable, spec: TableSpec): TableRuntime {
     const rt = this.buildTableRuntime(table, spec);
     this.sharedStats?.register(rt.info.display, statsKey(this.options.prefix, rt.info.schema, rt.info.name));
+    return rt;
+  }
+
+  /** buildRuntime, ready for use: its change feed detected (one statement) and, under it, its epoch read. */
+  async openRuntime(table: PgTable, spec: TableSpec): Promise<TableRuntime> {
+    await this.detectFeeds([table]);
+    const rt = this.buildRuntime(table, spec);
+    await this.tableReady(rt);
     return rt;
   }
 

@@ -120,7 +120,7 @@ export class StorageCore {
       if (feed.status.changeFeed) this.epochs.adopt(feed.epoch, epochKey(rt));
       else feed.epoch.ready = true; // no feed, no epochs: every cached value is at epoch 0
     }
-    this.emit(feed.status.changeFeed ? 'changeFeedOn' : 'changeFeedOff', rt.info.display);
+    this.events.emitLocal(feed.status.changeFeed ? 'changeFeedOn' : 'changeFeedOff', rt.info.display);
   }
 
   /**

@@ -49,6 +49,16 @@ export class EventSink {
     const counter = COUNTER[type];
     this.counts[counter] += 1;
     if (table !== undefined) this.byTable?.add(table, counter);
+    this.notify(type, table, key, error);
+  }
+
+  /** An event of this process only (a table's change feed found at startup): counted here, not in the shared counters. */
+  emitLocal(type: HotStorageEventType, table: string): void {
+    this.counts[COUNTER[type]] += 1;
+    this.notify(type, table, undefined, undefined);
+  }
+
+  private notify(type: HotStorageEventType, table: string | undefined, key: string | undefined, error: Error | undefined): void {
     if (this.listener === undefined) return;
     // The event object is built only for a listener: every hit emits one, and most storages have none. Property by
     // property, not by spreads: a getMany of 100 hits emits 100 events.

@@ -6,7 +6,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type postgres from 'postgres';
 import { errorCount, flagsOf, type Io, printDiagnostics, type SelectionArgs } from '../cli/common.js';
 import { buildModel } from '../generator/generate.js';
-import { type HotStorage, type HotStorageOptions, ServiceUnavailableError, SpecMismatchError, createHotStorage } from '@hotstorage/runtime';
+import { FeedMismatchError, type HotStorage, type HotStorageOptions, ServiceUnavailableError, SpecMismatchError, createHotStorage } from '@hotstorage/runtime';
 import { type StorageCore, type TableRuntime, contextState } from '@hotstorage/runtime/internal';
 import {
   COMMAND_TIMEOUT_MS,
@@ -103,12 +103,14 @@ export async function openOperation(io: Io, args: SelectionArgs, options: OpenOp
   const core = contextState(hs).core;
   let allTables: OperatedTable[];
   try {
+    // Each table's change feed in one statement (epochs honoured where it is installed), then the runtimes.
+    await core.detectFeeds(loaded.map((t) => t.table));
     allTables = loaded.map((t) => ({ ...t, rt: core.buildRuntime(t.table, t.spec) }));
-    await Promise.all(allTables.map((t) => core.epochReady(t.rt)));
+    await Promise.all(allTables.map((t) => core.tableReady(t.rt)));
   } catch (error) {
     hs.close();
     await closeClients();
-    if (error instanceof SpecMismatchError) return fail(error.message.replace(/^hotstorage: /, ''));
+    if (error instanceof SpecMismatchError || error instanceof FeedMismatchError) return fail(error.message.replace(/^hotstorage: /, ''));
     return fail(`reading the tables failed: ${firstLine(error)}`);
   }
   return {

@@ -2,13 +2,14 @@
 import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { definitionOf } from './accessors/define-table.js';
-import { OptionError, RedisUnavailableError, ServiceUnavailableError } from './errors.js';
+import { FeedMismatchError, OptionError, RedisUnavailableError, ServiceUnavailableError } from './errors.js';
 import { startListener } from './feed/listener.js';
 import { flushRepairs, stopRepairs } from './protocol/repairs.js';
 import { runTransaction } from './protocol/transaction.js';
 import { RedisIo, redisAddress } from './redis/redis-io.js';
 import { bindContext, type ContextState } from './storage/context.js';
-import { connectionErrorCode, StorageCore, type TableDefinition } from './storage/core.js';
+import { StorageCore, type TableDefinition } from './storage/core.js';
+import { connectionErrorCode, postgresAddressOf } from './storage/driver.js';
 import { resolveOptions } from './storage/options.js';
 import type { TestSeams } from './storage/seams.js';
 import type { Database, HotStorage, HotStorageOptions, HotStorageTransaction, HotTables } from './types.js';
@@ -42,8 +43,7 @@ export async function openStorage(input: HotStorageOptions<Record<string, unknow
     postgresAddress,
     input.onEvent,
   );
-  const outbox = await checkServices(core, address, postgresAddress);
-  core.changeFeed = options.changeFeed ?? outbox;
+  await checkServices(core, declared, address, postgresAddress);
   // The tables' specs are checked against the live tables now, not at a request.
   core.declare(declared);
 
@@ -51,6 +51,7 @@ export async function openStorage(input: HotStorageOptions<Record<string, unknow
     kind: 'storage',
     transaction: (body) => runTransaction(core, (state) => body(transactionContext(state))),
     stats: () => ({ ...core.events.counts, repairsPending: core.repairs.size }),
+    changeFeed: () => core.feedStatuses(),
     flushRepairs: () => flushRepairs(core),
     listen: (listenOptions) => {
       const tables = listenOptions?.tables === undefined ? core.declared() : definitionsOf('tables', listenOptions.tables).map((d) => core.runtimeOf(d));
@@ -89,8 +90,11 @@ function transactionContext(state: ContextState): HotStorageTransaction {
   return tx;
 }
 
-/** Checks both services; resolves to whether the change feed's outbox exists (the startup query asks both at once). */
-async function checkServices(core: StorageCore, redisAt: string, postgresAt: string): Promise<boolean> {
+/**
+ * Checks both services. Postgres's check is the detection of the declared tables' change feed (one statement), so a
+ * table whose capture triggers would break a write is refused here (FeedMismatchError), before any write.
+ */
+async function checkServices(core: StorageCore, declared: readonly TableDefinition[], redisAt: string, postgresAt: string): Promise<void> {
   try {
     // A client just created is still connecting; hotstorage sends nothing until it is connected.
     await core.io.connected(Math.max(core.options.commandTimeoutMs, STARTUP_CONNECT_MS));
@@ -100,10 +104,10 @@ async function checkServices(core: StorageCore, redisAt: string, postgresAt: str
     throw new ServiceUnavailableError('Redis', redisAt, detail, error);
   }
   try {
-    const outbox = `${JSON.stringify(core.options.outboxSchema)}.outbox`;
-    const rows = await core.query(() => core.db.execute(sql`select to_regclass(${outbox}) is not null as found`));
-    return (rows as unknown as { found?: unknown }[])[0]?.found === true;
+    if (declared.length === 0) await core.execute(sql`select 1`);
+    else await core.detectFeeds(declared.map((d) => d.table));
   } catch (error) {
+    if (error instanceof FeedMismatchError) throw error;
     const code = connectionErrorCode(error);
     const cause = code ?? (error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error));
     throw new ServiceUnavailableError('Postgres', postgresAt, cause, error);
@@ -112,14 +116,3 @@ async function checkServices(core: StorageCore, redisAt: string, postgresAt: str
 
 /** How long createHotStorage waits for a client that is still connecting (at least; `commandTimeoutMs` if longer). */
 const STARTUP_CONNECT_MS = 2000;
-
-/** `host:port` of the postgres.js client under a drizzle database, for messages (best effort). */
-function postgresAddressOf(db: Database): string {
-  const client = (db as unknown as { $client?: { options?: { host?: unknown; port?: unknown } } }).$client;
-  const host = client?.options?.host;
-  const port = client?.options?.port;
-  const first = (value: unknown) => (Array.isArray(value) ? value[0] : value);
-  const h = first(host);
-  const p = first(port);
-  return typeof h === 'string' ? `${h}:${typeof p === 'number' ? p : 5432}` : 'the configured address';
-}

@@ -68,6 +68,18 @@ export class SpecMismatchError extends Error {
   }
 }
 
+/**
+ * A cached table's change-feed triggers would break the application's writes (they read a column the table lacks, or
+ * write to an outbox that does not exist): refused at startup, before any write can fail.
+ */
+export class FeedMismatchError extends Error {
+  readonly code = 'HS_FEED_MISMATCH';
+  constructor(readonly table: string, detail: string) {
+    super(`hotstorage: table ${table}: ${detail}; install the change feed again from the current schema (\`hotstorage triggers\`) or remove it (\`hotstorage triggers --drop\`).`);
+    this.name = 'FeedMismatchError';
+  }
+}
+
 /** An accessor was called with a key that is not one of the table's keys, or with a value missing. */
 export class KeyUsageError extends Error {
   readonly code = 'HS_KEY_USAGE';

@@ -12,12 +12,16 @@ export type {
   HotStorageTransaction,
   HotTable,
   HotTables,
+  ListenClient,
   Listener,
   ListenOptions,
   NewRow,
+  NodePostgresClient,
+  PostgresJsClient,
   Row,
+  TableFeedStatus,
   TableSpec,
 } from './types.js';
 export { defineTable } from './accessors/define-table.js';
 export { createHotStorage } from './create-storage.js';
-export { KeyUsageError, KeyValueError, OptionError, ServiceUnavailableError, SpecMismatchError } from './errors.js';
+export { FeedMismatchError, KeyUsageError, KeyValueError, OptionError, ServiceUnavailableError, SpecMismatchError } from './errors.js';

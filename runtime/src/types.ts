@@ -11,7 +11,10 @@ export type Row<T extends PgTable> = T['$inferSelect'];
 /** A row as Drizzle accepts it for insert. */
 export type NewRow<T extends PgTable> = T['$inferInsert'];
 
-/** Any drizzle database over Postgres (drizzle-orm/postgres-js in production), or a transaction of one. */
+/**
+ * Any drizzle database over Postgres, or a transaction of one. Tested over drizzle-orm/postgres-js (postgres.js) and
+ * drizzle-orm/node-postgres (pg); other drivers drizzle wraps as a PgDatabase are used through the same interface.
+ */
 export type Database = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
 /** What the generator knew about a table's keys; checked against the live table when first used. */
@@ -65,6 +68,11 @@ export interface HotStorage extends HotStorageContext {
   transaction<R>(body: (tx: HotStorageTransaction) => Promise<R>): Promise<R>;
   /** Counters since creation (see HotStorageEventType for what each counts). */
   stats(): HotStorageStats;
+  /**
+   * Each table this storage has used (its `tables` from startup, others from their first use): whether it is under
+   * the change feed, as detected from its capture triggers (or set by the option `changeFeed`).
+   */
+  changeFeed(): TableFeedStatus[];
   /** Retries queued repairs now (they are also retried on a timer); resolves to how many are still queued. */
   flushRepairs(): Promise<number>;
   /**
@@ -82,7 +90,10 @@ export interface HotStorage extends HotStorageContext {
 }
 
 export interface HotStorageOptions<TSchema extends Record<string, unknown> = Record<string, unknown>> {
-  /** drizzle over postgres.js: `drizzle(postgres(url))` from drizzle-orm/postgres-js. */
+  /**
+   * A drizzle database over Postgres: `drizzle(postgres(url))` (drizzle-orm/postgres-js), `drizzle(new Pool(...))`
+   * (drizzle-orm/node-postgres), or another of drizzle's Postgres drivers.
+   */
   db: PgDatabase<PgQueryResultHKT, TSchema>;
   /**
    * An ioredis client (`new Redis(url)`). hotstorage turns its auto-pipelining on (see `autoPipelining`). The client
@@ -125,8 +136,9 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
   maxRowBytes?: number;
   /**
    * The change feed for writes that bypass hotstorage (`hotstorage triggers`, `hs.listen()`) is installed: writes name
-   * their transaction so the listener skips their own entries, and reads honour table epochs. Default: detected at
-   * startup (the outbox table exists).
+   * their transaction so the listener skips their own entries, and reads honour table epochs. Default: detected per
+   * table (its capture triggers call this storage's `outboxSchema` and the outbox exists), for `tables` at startup and
+   * for any other table at its first use. `hs.changeFeed()` says what was found.
    */
   changeFeed?: boolean;
   /** Schema of the change feed's outbox (default `hotstorage`, as `hotstorage triggers --outbox-schema`). */
@@ -144,15 +156,50 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
   onEvent?: (event: HotStorageEvent) => void;
 }
 
-/** A postgres.js client (`postgres(url)`), as the listener uses it: LISTEN and transactions. */
-export type ListenClient = import('postgres').Sql;
+/**
+ * What the listener can run on: a postgres.js client (`postgres(url)`), or a node-postgres (`pg`) `Pool` or `Client`.
+ * Described by shape, not by either driver's types, so an application needs only the driver it uses.
+ */
+export type ListenClient = PostgresJsClient | NodePostgresClient;
+
+/** A postgres.js client (`postgres(url)`): LISTEN on a connection of its own, transactions with `begin`. */
+export interface PostgresJsClient {
+  listen(channel: string, onnotify: (payload: string) => void, onlisten?: () => void): PromiseLike<unknown>;
+  begin: (...args: never[]) => unknown;
+  unsafe: (...args: never[]) => unknown;
+}
+
+/** A node-postgres (`pg`) `Pool` or `Client`. */
+export interface NodePostgresClient {
+  connect(): Promise<unknown>;
+  query: (...args: never[]) => unknown;
+  on: (...args: never[]) => unknown;
+}
+
+/** A table's change feed, as the storage detected it (hs.changeFeed()). */
+export interface TableFeedStatus {
+  /** `schema.table` */
+  readonly table: string;
+  /** The storage treats the table as under the change feed: its writes name their origin, its rows carry its epoch. */
+  readonly changeFeed: boolean;
+  /**
+   * What the database holds: `installed` (the four capture triggers, calling this storage's outbox schema), `incomplete`
+   * (some of them: the feed is on for what they record), `absent`, or `unknown` (not read: the option `changeFeed`
+   * decided).
+   */
+  readonly triggers: 'installed' | 'incomplete' | 'absent' | 'unknown';
+  /** What is missing, when something is. */
+  readonly detail?: string;
+}
 
 export interface ListenOptions {
   /** Tables to invalidate (default: the storage's `tables`). Entries of other tables are left alone. */
   readonly tables?: HotTables;
   /**
-   * A postgres.js client on a direct connection (not a transaction pooler), for LISTEN and the drains. Default: the
-   * client under the storage's drizzle database.
+   * The client for LISTEN and the drains, on a direct connection (not a transaction pooler): a postgres.js client, or
+   * a node-postgres Pool (the listener opens one connection of its own from its settings for LISTEN) or Client
+   * (connected, and dedicated to the listener). Default: the client under the storage's drizzle database (a
+   * node-postgres Client there is the application's: the listener opens its own from the same settings).
    */
   readonly sql?: ListenClient;
   /** Entries per drain transaction (default 500). */
@@ -196,7 +243,9 @@ export type HotStorageEventType =
   | 'redisError' // a Redis round trip failed or timed out; the call went on without the cache
   | 'outboxInvalidation' // the outbox listener invalidated a row changed by a write that bypassed hotstorage
   | 'outboxSkip' // the outbox listener skipped an entry of hotstorage's own write (its row is already in the cache)
-  | 'epochBump'; // the outbox listener invalidated a whole table (TRUNCATE, a huge statement, an outbox over its bound)
+  | 'epochBump' // the outbox listener invalidated a whole table (TRUNCATE, a huge statement, an outbox over its bound)
+  | 'changeFeedOn' // a table was found under the change feed (startup, or its first use): see hs.changeFeed()
+  | 'changeFeedOff'; // a table was found without the change feed
 
 export interface HotStorageEvent {
   readonly type: HotStorageEventType;
@@ -226,6 +275,9 @@ export interface HotStorageStats {
   outboxInvalidations: number;
   outboxSkips: number;
   epochBumps: number;
+  /** Tables found under the change feed, and without it (hs.changeFeed() lists them). */
+  tablesWithFeed: number;
+  tablesWithoutFeed: number;
   /** Redis round trips made (a pipeline counts once). */
   redisRoundTrips: number;
   /** SQL statements sent to Postgres by hotstorage. */

@@ -43,7 +43,7 @@ async function agrees(ids: readonly number[], what: string): Promise<void> {
 async function killListenerBackends(): Promise<number> {
   const rows = await world.admin.sql.unsafe<{ killed: boolean }[]>(
     `select pg_terminate_backend(pid) as killed from pg_stat_activity
-     where pid <> pg_backend_pid() and (query = $1 or query like $2)`,
+     where pid <> pg_backend_pid() and (lower(query) = $1 or query like $2)`,
     [`listen "${world.feed}"`, `%delete from "${world.feed}".outbox%`],
   );
   return rows.filter((r) => r.killed).length;

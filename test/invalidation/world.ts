@@ -1,15 +1,17 @@
 // One suite's world for the change feed: its own Postgres schema (tables declared with pgSchema, so the triggers'
 // tg_table_schema is the schema the runtime keys on), its own outbox schema (`<schema>_feed`, so suites running side
 // by side never drain each other's entries), its own Redis prefix, and the triggers installed from the same model
-// `hotstorage triggers` would print.
+// `hotstorage triggers` would print. Its storages run over the process's driver (test/helpers/drivers.ts): the files
+// named *.node-postgres.test.ts run a suite of this folder over node-postgres.
 import { bigint, integer, pgSchema, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { MODEL_VERSION, type Model, type Table } from '../../generator/model.js';
 import { triggersSql } from '../../generator/triggers.js';
 import { defineTable, type HotStorage } from '@hotstorage/runtime';
-import { type TestStorageOptions } from '@hotstorage/runtime/testing';
-import { type AppStorage, connectPostgres, connectRedis, deletePrefix, openAppStorage, suiteName } from '../helpers/services.js';
+import { createHotStorage, type TestStorageOptions } from '@hotstorage/runtime/testing';
+import { type Driver, openDatabase, testDriver } from '../helpers/drivers.js';
+import { connectPostgres, connectRedis, deletePrefix, REDIS_URL, suiteName } from '../helpers/services.js';
 
 export function makeTables(schemaName: string) {
   const s = pgSchema(schemaName);
@@ -53,7 +55,14 @@ export function ddl(schema: string): string {
     create table ${q}.pairs (a text not null, b text not null, v text not null, primary key (a, b));`;
 }
 
+/** An application's storage on connections of its own, closed together. */
+export interface WorldStorage {
+  readonly hs: HotStorage;
+  close(): Promise<void>;
+}
+
 export interface World {
+  readonly driver: Driver;
   readonly schema: string;
   readonly feed: string;
   readonly prefix: string;
@@ -68,17 +77,18 @@ export interface World {
   readonly admin: { sql: postgres.Sql; redis: Redis };
   readonly installSql: string;
   /** A storage on its own connections. */
-  storage(options?: Partial<TestStorageOptions>): Promise<AppStorage>;
+  storage(options?: Partial<TestStorageOptions>): Promise<WorldStorage>;
   close(): Promise<void>;
 }
 
-export async function openWorld(suite: string, options: { bulkLimit?: number } = {}): Promise<World> {
+export async function openWorld(suite: string, options: { bulkLimit?: number; driver?: Driver } = {}): Promise<World> {
+  const driver = options.driver ?? testDriver();
   const schema = suiteName(suite);
   const feed = `${schema}_feed`;
   const prefix = `${schema}:`;
   const admin = { sql: connectPostgres(), redis: await connectRedis() };
   await admin.sql.unsafe(ddl(schema));
-  const installSql = triggersSql(modelOf(schema), { outboxSchema: feed, ...options });
+  const installSql = triggersSql(modelOf(schema), { outboxSchema: feed, ...(options.bulkLimit !== undefined && { bulkLimit: options.bulkLimit }) });
   await admin.sql.unsafe(installSql);
   const tables = makeTables(schema);
   const hot = {
@@ -90,9 +100,25 @@ export async function openWorld(suite: string, options: { bulkLimit?: number } =
   };
   const opened: { close(): Promise<void> }[] = [];
   return {
-    schema, feed, prefix, tables, hot, admin, installSql,
+    driver, schema, feed, prefix, tables, hot, admin, installSql,
     async storage(extra = {}) {
-      const handle = await openAppStorage({ prefix, outboxSchema: feed, tables: Object.values(hot), ...extra });
+      const database = openDatabase(driver, { max: 8 });
+      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      // The shared counters are off unless asked for: suites that dump the prefix must not see a flush land mid-test.
+      const hs = await createHotStorage({ db: database.db, redis, prefix, outboxSchema: feed, tables: Object.values(hot), statsFlushMs: 0, ...extra })
+        .catch(async (error: unknown) => {
+          redis.disconnect();
+          await database.end();
+          throw error;
+        });
+      const handle: WorldStorage = {
+        hs,
+        async close() {
+          await hs.close();
+          redis.disconnect();
+          await database.end();
+        },
+      };
       opened.push(handle);
       return handle;
     },

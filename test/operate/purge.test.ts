@@ -20,7 +20,7 @@ test.before(async () => {
   await world.seedMembers(20);
   const app = await world.storage();
   await fillCache(world, app.hs, { users: 40, absent: [] });
-  base = usersRuntime(world, app.hs).keyspace.base;
+  base = (await usersRuntime(world, app.hs)).keyspace.base;
   // Closed before any snapshot: a live storage flushes its counters to Redis in the background.
   await app.close();
 });

@@ -11,8 +11,8 @@ export const USERS_SPEC = { primaryKey: ['id'], uniqueKeys: [['email']], identit
 export const MEMBERS_SPEC = { primaryKey: ['id'], uniqueKeys: [['tenantId', 'slug']], identity: ['id'] };
 
 /** The runtime an application storage uses for `users` (its key space and codec), to find the keys to damage. */
-export function usersRuntime(world: OperateWorld, hs: HotStorage): TableRuntime {
-  return contextState(hs).core.buildRuntime(world.tables.users, USERS_SPEC);
+export function usersRuntime(world: OperateWorld, hs: HotStorage): Promise<TableRuntime> {
+  return contextState(hs).core.openRuntime(world.tables.users, USERS_SPEC);
 }
 
 /** Reads users 1..users-1 by id and by email, every member by id, and `absent` missing ids (cached absences). */

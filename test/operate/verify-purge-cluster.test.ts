@@ -37,7 +37,7 @@ test.before(async () => {
   client.on('error', () => {});
   hs = await createHotStorage({ db: drizzle(sql), redis: client, prefix: world.prefix, tombstoneTtlMs: 600_000 });
   await fillCache(world, hs, { users: USERS, absent: [900] });
-  rt = usersRuntime(world, hs);
+  rt = await usersRuntime(world, hs);
   env = { REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(','), REDIS_URL: undefined };
 });
 test.after(async () => {

@@ -65,7 +65,7 @@ test('--sample N checks at most N rows per table', timed(60_000, async () => {
 }));
 
 test('damage done by hand is counted exactly; --repair fixes it; a second verify is clean', timed(90_000, async () => {
-  const rt = usersRuntime(world, app.hs);
+  const rt = await usersRuntime(world, app.hs);
   const k = 3;
   // Cached absences are short-lived: count those still there.
   const absences = await app.redis.exists(rt.rowKeys({ id: 900 }).row, rt.rowKeys({ id: 901 }).row);
@@ -96,7 +96,7 @@ test('damage done by hand is counted exactly; --repair fixes it; a second verify
 }));
 
 test('--repair deletes an orphaned pointer only if it still holds the value verify saw', timed(60_000, async () => {
-  const rt = usersRuntime(world, app.hs);
+  const rt = await usersRuntime(world, app.hs);
   const core = contextState(app.hs).core;
   const user = { id: 30, email: 'u30@example.com', name: 'user 30', version: 1 };
   const tag = await app.redis.get(rt.pointersOf(user)[0] ?? '');

@@ -20,8 +20,8 @@ export const SPECS: Record<'users' | 'members', TableSpec> = {
   members: { primaryKey: ['id'], uniqueKeys: [['tenantId', 'slug']], identity: ['id'] },
 };
 
-export function runtimeOf(app: AppStorage, table: PgTable, spec: TableSpec): TableRuntime {
-  return contextState(app.hs).core.buildRuntime(table, spec);
+export function runtimeOf(app: AppStorage, table: PgTable, spec: TableSpec): Promise<TableRuntime> {
+  return contextState(app.hs).core.openRuntime(table, spec);
 }
 
 export interface CacheComparison {

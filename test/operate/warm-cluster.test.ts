@@ -41,7 +41,7 @@ test('warm on a cluster fills every row of both tables on their masters; getters
     ['users', true, 1200, 1200, 0],
   ]);
   for (const [name, table] of [['users', world.tables.users], ['members', world.tables.members]] as const) {
-    const cache = await compareCache(app, client, table, runtimeOf(app, table, SPECS[name]));
+    const cache = await compareCache(app, client, table, await runtimeOf(app, table, SPECS[name]));
     assert.equal([cache.equal, cache.stale], [cache.rows, []], `${name}: every row cached and equal`);
   }
   const perMaster = await Promise.all(client.nodes('master').map((node) => node.dbsize()));

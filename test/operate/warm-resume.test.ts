@@ -19,7 +19,7 @@ test.after(async () => {
 });
 
 test('Ctrl-C stops after the current batch with a checkpoint (exit 2); --resume reads only the rest and caches every row', timed(90_000, async () => {
-  const rt = runtimeOf(app, world.tables.users, SPECS.users);
+  const rt = await runtimeOf(app, world.tables.users, SPECS.users);
   const stopped = await warmWhileRunning(world, ['users', '--batch', '50', '--rate', '500', '--json'], (pid) => {
     process.kill(pid, 'SIGINT');
   });
@@ -50,7 +50,7 @@ test('Ctrl-C stops after the current batch with a checkpoint (exit 2); --resume 
 }));
 
 test('without --resume a warm starts from the beginning, whatever checkpoint is there', timed(60_000, async () => {
-  const rt = runtimeOf(app, world.tables.users, SPECS.users);
+  const rt = await runtimeOf(app, world.tables.users, SPECS.users);
   await world.admin.redis.set(checkpointKey(rt), JSON.stringify({ after: [2500], done: 2501 }), 'EX', 600);
   const run = await world.cli(['warm', 'users', '--json']);
   assert.is(run.code, 0, run.stderr);

@@ -74,7 +74,7 @@ test('keyset pagination walks a composite identity in order, each row once, and 
     insert into "${world.schema}".pairs select g % 7, 'b' || (g / 7), g from generate_series(0, 699) g;`);
   const { op } = await openInProcess(world, { names: ['users'] });
   try {
-    const rt = op.core.buildRuntime(pairs, { primaryKey: ['a', 'b'], uniqueKeys: [], identity: ['a', 'b'] });
+    const rt = await op.core.openRuntime(pairs, { primaryKey: ['a', 'b'], uniqueKeys: [], identity: ['a', 'b'] });
     const seen: string[] = [];
     let after: Record<string, unknown> | undefined;
     for (;;) {
@@ -100,7 +100,7 @@ test('warm while the application saves, updates and removes rows: afterwards eve
   const removed: number[] = [];
   let running = true;
   let writes = 0;
-  const rt = runtimeOf(app, world.tables.users, SPECS.users);
+  const rt = await runtimeOf(app, world.tables.users, SPECS.users);
   // The rows worth racing are the ones the warm is about to read: just past its checkpoint.
   const frontier = async (): Promise<number> => {
     const text = await world.admin.redis.get(checkpointKey(rt));

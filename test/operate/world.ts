@@ -104,7 +104,8 @@ export async function openOperateWorld(suite: string): Promise<OperateWorld> {
       return runCli(dir, args, { DATABASE_URL, REDIS_URL, HOTSTORAGE_PREFIX: prefix, REDIS_CLUSTER_NODES: undefined, ...env });
     },
     async storage(options = {}) {
-      const handle = await openAppStorage({ prefix, ...options });
+      // The application's storage knows its tables (their keys and change feed are read at startup), as an app's does.
+      const handle = await openAppStorage({ prefix, tables: Object.values(hot), ...options });
       opened.push(handle);
       return handle;
     },

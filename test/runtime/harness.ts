@@ -4,16 +4,18 @@
 // a storage's connections set search_path to the suite's schema, so Drizzle's unqualified table names land there.
 // A harness runs against a target: the shared Redis, or a Redis Cluster of the suite's own (test/helpers/redis-cluster.ts);
 // the same suite code runs on both (test/runtime/*-suite.ts), and what it inspects (keys, dumps, MONITOR) covers
-// every master of a cluster.
-import { drizzle } from 'drizzle-orm/postgres-js';
+// every master of a cluster. It also runs over a driver: drizzle over postgres.js or over node-postgres (pg), each
+// counting the statements its driver sends (postgres.js's debug hook; each pg connection's query calls).
 import { connect } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import postgres from 'postgres';
 import { type HotStorage } from '@hotstorage/runtime';
 import { createHotStorage, type TestStorageOptions } from '@hotstorage/runtime/testing';
 import { onNode } from '../helpers/redis-cluster.js';
-import { connectPostgres, connectRedis, DATABASE_URL, deletePrefix, dumpPrefix, REDIS_URL, suiteName } from '../helpers/services.js';
+import { connectPostgres, connectRedis, deletePrefix, dumpPrefix, REDIS_URL, suiteName } from '../helpers/services.js';
+import { type Driver, openDatabase } from '../helpers/drivers.js';
 import { ddl } from './db/ddl.js';
+import * as hot from './hot/index.js';
 
 export interface RedisNode {
   readonly host: string;
@@ -32,9 +34,10 @@ export type TargetSource = () => Promise<RedisTarget>;
 export interface Storage {
   readonly hs: HotStorage;
   readonly redis: Redis | Cluster;
-  readonly sql: postgres.Sql;
-  /** SQL statements this storage's connection sent, as postgres.js saw them. */
+  /** SQL statements this storage's connections sent, as the driver saw them. */
   readonly queries: string[];
+  /** Ends the storage's Postgres connections (its queries fail from now on). */
+  endDatabase(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export interface Harness {
   readonly schema: string;
   readonly prefix: string;
   readonly target: RedisTarget;
+  /** The drizzle driver its storages run over. */
+  readonly driver: Driver;
   /** Admin connections (not counted). On a cluster `admin.redis` reaches its first node only: suites that run on both use `redis`. */
   readonly admin: { sql: postgres.Sql; redis: Redis };
   /** An admin client of the target (not counted): `admin.redis` on one Redis, a Cluster client on a cluster (for single-key commands; keys() and dump() span nodes). */
@@ -79,7 +84,7 @@ async function openAdminRedis(target: RedisTarget): Promise<{ node: Redis; targe
   return { node, target: cluster };
 }
 
-export async function openHarness(suite: string, target: RedisTarget = SHARED_REDIS): Promise<Harness> {
+export async function openHarness(suite: string, target: RedisTarget = SHARED_REDIS, driver: Driver = 'postgres-js'): Promise<Harness> {
   const schema = suiteName(suite);
   const prefix = `${schema}:`;
   const redis = await openAdminRedis(target);
@@ -91,31 +96,31 @@ export async function openHarness(suite: string, target: RedisTarget = SHARED_RE
     schema,
     prefix,
     target,
+    driver,
     admin,
     redis: redis.target,
     async storage(options = {}, redisAt = target.kind === 'single' ? target.url : target.nodes) {
       const queries: string[] = [];
-      const sql = postgres(DATABASE_URL, {
-        max: 4,
-        onnotice: () => {},
-        connection: { search_path: schema }, // the suite's schema only: a table missing there is an error, never public's
-        debug: (_connection, query) => queries.push(query),
-      });
+      // the suite's schema only: a table missing there is an error, never public's
+      const database = openDatabase(driver, { searchPath: schema, queries });
       const redis =
         typeof redisAt === 'string'
           ? new Redis(redisAt, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
           : new Cluster([...redisAt], { redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 2000 } });
       redis.on('error', () => {}); // a test that stops its own server sees failures through hotstorage's counters
-      const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, statsFlushMs: 0, ...options });
+      // The storage knows its tables, as an application's does (`tables: hot`): their keys and change feed are read at startup.
+      const hs = await createHotStorage({ db: database.db, redis, prefix, statsFlushMs: 0, tables: hot, ...options });
+      let ended: Promise<void> | undefined;
+      const endDatabase = () => (ended ??= database.end());
       const storage: Storage = {
         hs,
         redis,
-        sql,
         queries,
+        endDatabase,
         async close() {
           hs.close();
           redis.disconnect();
-          await sql.end({ timeout: 1 });
+          await endDatabase();
         },
       };
       opened.push(storage);

@@ -22,7 +22,7 @@ let nextId = 1;
 test.before(async () => {
   h = await openHarness('pointers', SHARED_REDIS);
   s = await h.storage();
-  rt = contextState(s.hs).core.buildRuntime(db.users, { primaryKey: ['id'], uniqueKeys: [['email'], ['tenantId', 'slug']], identity: ['id'] });
+  rt = await contextState(s.hs).core.openRuntime(db.users, { primaryKey: ['id'], uniqueKeys: [['email'], ['tenantId', 'slug']], identity: ['id'] });
 });
 test.after(async () => {
   await h.close();

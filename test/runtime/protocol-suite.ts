@@ -4,11 +4,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
 import { drizzle } from 'drizzle-orm/postgres-js';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import postgres from 'postgres';
 import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
 import { KeyValueError } from '../../runtime/src/errors.js';
 import { shapeHash, tableTag } from '../../runtime/src/table/keys.js';
 import { defineTable, ServiceUnavailableError, SpecMismatchError } from '@hotstorage/runtime';
 import { createHotStorage } from '@hotstorage/runtime/testing';
+import type { Driver } from '../helpers/drivers.js';
 import { connectPostgres } from '../helpers/services.js';
 import { freePort } from '../helpers/redis-server.js';
 import { timed } from '../helpers/timeout.js';
@@ -18,18 +22,23 @@ import { accounts, memberships, tags, users } from './hot/index.js';
 
 const test = suite('protocol');
 let source: TargetSource = async () => SHARED_REDIS;
+let driver: Driver = 'postgres-js';
 let h: Harness;
 let s: Storage;
 let nextId = 1000;
 
-/** The suite on a target: test/runtime/protocol.test.ts (one Redis), test/cluster/accessors.test.ts (a cluster). */
-export function protocolSuite(target: TargetSource) {
+/**
+ * The suite on a target and over a driver: test/runtime/protocol.test.ts (one Redis, postgres.js),
+ * protocol.node-postgres.test.ts (node-postgres), test/cluster/accessors.test.ts (a cluster).
+ */
+export function protocolSuite(target: TargetSource, over: Driver = 'postgres-js') {
   source = target;
+  driver = over;
   return test;
 }
 
 test.before(async () => {
-  h = await openHarness('protocol', await source());
+  h = await openHarness('protocol', await source(), driver);
   s = await h.storage();
 });
 test.after(async () => {
@@ -444,7 +453,7 @@ test('keys that do not match the live table fail on first use with one error nam
 
 test('one generated module serves storages over different schemas and prefixes: each reads and writes only its own', timed(15_000, async () => {
   // Generated modules call defineTable once at load; the runtime behind it is built per storage (prefix, schema).
-  const other = await openHarness('protocol_other', await source());
+  const other = await openHarness('protocol_other', await source(), driver);
   try {
     const o = await other.storage();
     const id = nextId++;
@@ -476,11 +485,29 @@ test('an unreachable Redis or Postgres is one sentence naming the service and it
   assert.match((noRedis as Error).message, new RegExp(`^Redis is not reachable at 127\\.0\\.0\\.1:${port} \\(.*\\): start it, or pass a client for the right address\\.$`));
   redis.disconnect();
   const deadPort = await freePort();
-  const deadSql = connectPostgres({ port: deadPort, host: '127.0.0.1', connect_timeout: 2 });
-  const noPostgres = await createHotStorage({ db: drizzle(deadSql), redis: s.redis }).then(() => undefined, (e: unknown) => e);
+  const dead = driver === 'node-postgres'
+    ? (() => {
+      const pool = new pg.Pool({ host: '127.0.0.1', port: deadPort, connectionTimeoutMillis: 2000 });
+      return { db: drizzlePg(pool), end: () => pool.end() };
+    })()
+    : (() => {
+      const deadSql = connectPostgres({ port: deadPort, host: '127.0.0.1', connect_timeout: 2 });
+      return { db: drizzle(deadSql), end: () => deadSql.end() };
+    })();
+  const noPostgres = await createHotStorage({ db: dead.db, redis: s.redis }).then(() => undefined, (e: unknown) => e);
   assert.instance(noPostgres, ServiceUnavailableError);
   assert.match((noPostgres as Error).message, new RegExp(`^Postgres is not reachable at 127\\.0\\.0\\.1:${deadPort} \\(ECONNREFUSED\\)`));
   await sql.end();
-  await deadSql.end();
+  await dead.end();
+}));
+
+test('a failed statement is the driver\'s own error, with Postgres\'s code: PostgresError (postgres.js), DatabaseError (node-postgres)', timed(10_000, async () => {
+  const a = nextId++;
+  const b = nextId++;
+  await users.save(s.hs, user(a, { email: `dup${a}@x.io` }));
+  const error = await users.save(s.hs, user(b, { email: `dup${a}@x.io` })).then(() => undefined, (e: unknown) => e);
+  assert.instance(error, driver === 'node-postgres' ? pg.DatabaseError : postgres.PostgresError, 'not drizzle\'s DrizzleQueryError wrapper');
+  assert.is((error as { code?: unknown }).code, '23505', 'unique_violation');
+  assert.is(await users.getByPk(s.hs, b), null, 'nothing was cached for the refused row');
 }));
 

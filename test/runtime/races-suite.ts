@@ -178,7 +178,7 @@ test('a lease holder whose query fails marks the lease failed: the waiter stops 
       afterLease: async () => {
         holderLeased.resolve();
         await waiterWaiting.promise;
-        await holder.sql.end(); // the holder's own query now fails for real
+        await holder.endDatabase(); // the holder's own query now fails for real
       },
     },
   });

@@ -84,7 +84,7 @@ async function worker(s: Storage, seed: number): Promise<void> {
 /** What differs between the cache and Postgres at quiescence (empty when consistent). */
 async function divergences(checker: Storage): Promise<string[]> {
   const found: string[] = [];
-  const rows = (await checker.sql.unsafe(`select id, email, tenant_id, slug, name, version from "${h.schema}".users`)) as unknown as {
+  const rows = (await h.admin.sql.unsafe(`select id, email, tenant_id, slug, name, version from "${h.schema}".users`)) as unknown as {
     id: number; email: string; tenant_id: number; slug: string; name: string; version: number;
   }[];
   const inDb = new Map<number, User>(rows.map((r) => [r.id, { id: r.id, email: r.email, tenantId: r.tenant_id, slug: r.slug, name: r.name, version: r.version }]));

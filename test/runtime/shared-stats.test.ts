@@ -38,9 +38,12 @@ function shared(hs: HotStorage): SharedStats {
   return stats;
 }
 
-/** The counters events carry a table for, as hs.stats() has them (zeros left out, as the hash leaves them out). */
+/**
+ * The counters events carry a table for, as hs.stats() has them (zeros left out, as the hash leaves them out); the
+ * tables found with or without the change feed are this process's startup, not shared.
+ */
 function tableCounters(stats: HotStorageStats): Record<string, number> {
-  const { redisRoundTrips: _r, dbQueries: _d, repairsPending: _p, ...counted } = stats;
+  const { redisRoundTrips: _r, dbQueries: _d, repairsPending: _p, tablesWithFeed: _f, tablesWithoutFeed: _n, ...counted } = stats;
   return Object.fromEntries(Object.entries(counted).filter(([, n]) => n !== 0));
 }
 

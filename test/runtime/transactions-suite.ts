@@ -1,23 +1,29 @@
 // hs.transaction: cache work after COMMIT; a rollback leaves Redis exactly as it was (invariant 4).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { Driver } from '../helpers/drivers.js';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, SHARED_REDIS, type Harness, type Storage, type TargetSource } from './harness.js';
 import { accounts, users } from './hot/index.js';
 
 const test = suite('transactions');
 let source: TargetSource = async () => SHARED_REDIS;
+let driver: Driver = 'postgres-js';
 let h: Harness;
 let s: Storage;
 
-/** The suite on a target: test/runtime/transactions.test.ts (one Redis), test/cluster/accessors.test.ts (a cluster). */
-export function transactionsSuite(target: TargetSource) {
+/**
+ * The suite on a target and over a driver: test/runtime/transactions.test.ts (one Redis, postgres.js),
+ * transactions.node-postgres.test.ts (node-postgres), test/cluster/accessors.test.ts (a cluster).
+ */
+export function transactionsSuite(target: TargetSource, over: Driver = 'postgres-js') {
   source = target;
+  driver = over;
   return test;
 }
 
 test.before(async () => {
-  h = await openHarness('tx', await source());
+  h = await openHarness('tx', await source(), driver);
   s = await h.storage();
 });
 test.after(async () => {

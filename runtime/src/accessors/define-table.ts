@@ -19,39 +19,39 @@ export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTa
     const state = contextState(ctx);
     const rt = state.core.runtimeOf(definition);
     const checked = check(rt);
-    // With the change feed on, a table's epoch is known before its first cached row is trusted.
-    return { state, rt, checked, epochReady: state.core.epochReady(rt) };
+    // Before a table's first cached row is trusted: its change feed is known and, under it, its epoch.
+    return { state, rt, checked, firstUse: state.core.tableReady(rt) };
   };
   const hot: HotTable<T> = {
     // Not async, unlike the others: the read path is every hit's, and an async layer costs a promise and a microtask
     // turn (runtime/README.md "Speed"). Whatever throws before the read starts is returned as a rejection all the same.
     getBy(ctx, key, values) {
       try {
-        const { state, rt, checked, epochReady } = prepare(ctx, (rt) => checkGetBy(rt, key, values));
-        const read = epochReady === undefined ? getBy(state, rt, checked, values) : epochReady.then(() => getBy(state, rt, checked, values));
+        const { state, rt, checked, firstUse } = prepare(ctx, (rt) => checkGetBy(rt, key, values));
+        const read = firstUse === undefined ? getBy(state, rt, checked, values) : firstUse.then(() => getBy(state, rt, checked, values));
         return read as Promise<Row<T> | null>;
       } catch (error) {
         return Promise.reject(error);
       }
     },
     async getManyByIdentity(ctx, values) {
-      const { state, rt, checked, epochReady } = prepare(ctx, (rt) => checkGetMany(rt, values));
-      if (epochReady !== undefined) await epochReady;
+      const { state, rt, checked, firstUse } = prepare(ctx, (rt) => checkGetMany(rt, values));
+      if (firstUse !== undefined) await firstUse;
       return (await getManyByIdentity(state, rt, values, checked)) as (Row<T> | null)[];
     },
     async save(ctx, row: NewRow<T>) {
-      const { state, rt, epochReady } = prepare(ctx, (rt) => checkSave(rt, row));
-      if (epochReady !== undefined) await epochReady;
+      const { state, rt, firstUse } = prepare(ctx, (rt) => checkSave(rt, row));
+      if (firstUse !== undefined) await firstUse;
       return (await save(state, rt, row)) as Row<T>;
     },
     async update(ctx, identity, patch) {
-      const { state, rt, epochReady } = prepare(ctx, (rt) => checkUpdate(rt, identity, patch));
-      if (epochReady !== undefined) await epochReady;
+      const { state, rt, firstUse } = prepare(ctx, (rt) => checkUpdate(rt, identity, patch));
+      if (firstUse !== undefined) await firstUse;
       return (await update(state, rt, identity, patch)) as Row<T> | null;
     },
     async remove(ctx, identity) {
-      const { state, rt, epochReady } = prepare(ctx, (rt) => checkRemove(rt, identity));
-      if (epochReady !== undefined) await epochReady;
+      const { state, rt, firstUse } = prepare(ctx, (rt) => checkRemove(rt, identity));
+      if (firstUse !== undefined) await firstUse;
       return remove(state, rt, identity);
     },
   };

@@ -1,22 +1,21 @@
 // hs.listen(): drains the change feed's outbox (see generator/triggers.ts) and invalidates what writes that bypassed
-// hotstorage changed. The wake-up is postgres.js LISTEN on its own dedicated connection (it reconnects by itself and
-// drains again on every (re)connect, so a lost connection loses nothing: the outbox is the durable part); a polling
-// interval is the safety net. LISTEN needs a direct connection (a transaction pooler such as PgBouncer in transaction
-// mode does not deliver notifications): pass `sql` for one when the storage's client goes through a pooler.
+// hotstorage changed. The wake-up is LISTEN on a dedicated connection (feed/feed-client.ts: postgres.js's own, or a
+// node-postgres Client the listener keeps; it reconnects and drains again on every (re)connect, so a lost connection
+// loses nothing: the outbox is the durable part); a polling interval is the safety net. LISTEN needs a direct
+// connection (a transaction pooler such as PgBouncer in transaction mode does not deliver notifications): pass `sql`
+// for one when the storage's client goes through a pooler.
 //
 // Each batch is one transaction: DELETE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING, then the
 // Redis invalidations, then COMMIT. Several instances drain side by side without taking each other's entries, and an
 // entry is gone only once its invalidation succeeded: a Redis failure throws, the transaction rolls back, the entries
 // stay for the next try.
-import type postgres from 'postgres';
 import { OptionError, RedisUnavailableError } from '../errors.js';
 import { bumpEpoch } from '../protocol/invalidate.js';
 import type { StorageCore } from '../storage/core.js';
 import type { TableRuntime } from '../table/table-runtime.js';
-import type { Database, Listener, ListenOptions } from '../types.js';
+import type { Listener, ListenOptions } from '../types.js';
+import { feedClientFor, type Query } from './feed-client.js';
 import { invalidateEntries, tableId, type OutboxEntry } from './outbox.js';
-
-type Sql = postgres.Sql<Record<string, never>>;
 
 interface EntryRow {
   id: string;
@@ -29,10 +28,6 @@ interface EntryRow {
 
 /** `tables`: the runtimes of the tables to invalidate (the storage resolves them from its `tables` or the options'). */
 export async function startListener(core: StorageCore, tables: readonly TableRuntime[], options: ListenOptions = {}): Promise<Listener> {
-  if (!core.changeFeed) {
-    throw new OptionError('changeFeed', `hs.listen() needs the change feed: install it (\`hotstorage triggers\`; no table ${core.options.outboxSchema}.outbox was found at startup) or pass changeFeed: true`);
-  }
-  const sql = (options.sql ?? clientOf(core.db)) as unknown as Sql;
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const outboxLimit = options.outboxLimit ?? 100_000;
@@ -40,41 +35,61 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
 
   const byId = new Map<string, TableRuntime>();
   for (const rt of tables) {
-    await core.epochReady(rt);
-    byId.set(tableId(rt.info.schema, rt.info.name), rt);
+    await core.tableReady(rt);
+    // A table without the feed has no entries to drain (hs.changeFeed() and its changeFeedOff event say so).
+    if (core.hasFeed(rt)) byId.set(tableId(rt.info.schema, rt.info.name), rt);
   }
-  const schemas = [...byId.values()].map((rt) => rt.info.schema);
-  const names = [...byId.values()].map((rt) => rt.info.name);
-  const ours = (tx: postgres.TransactionSql<Record<string, never>>) => tx`(table_schema, table_name) in (select * from unnest(${schemas}::text[], ${names}::text[]))`;
+  if (byId.size === 0) {
+    throw new OptionError('changeFeed', `hs.listen() needs the change feed: none of the tables (${tables.map((rt) => rt.info.display).join(', ')}) has its capture triggers calling ${schema} (install them with \`hotstorage triggers\`), or pass changeFeed: true`);
+  }
+  const client = feedClientFor(options.sql ?? (core.db as { $client?: unknown }).$client, options.sql === undefined, (error) => options.onError?.(error));
+  const outbox = `${quoteIdent(schema)}.outbox`;
+  // Our tables' entries only, as ($1, $2), ($3, $4)...: the parameters come after the ones the statement sets itself.
+  const ownTables = [...byId.values()].flatMap((rt) => [rt.info.schema, rt.info.name]);
+  const ours = (first: number) =>
+    `(table_schema, table_name) in (${[...byId.keys()].map((_, i) => `($${first + 2 * i}::text, $${first + 2 * i + 1}::text)`).join(', ')})`;
 
   const drainBatch = (): Promise<number> =>
-    sql.begin(async (tx) => {
-      const rows = await tx<EntryRow[]>`
-        delete from ${tx(schema)}.outbox where id in (
-          select id from ${tx(schema)}.outbox where ${ours(tx)} order by id limit ${batchSize} for update skip locked)
-        returning id::text as id, table_schema, table_name, kind, pk, origin`;
+    client.transaction(async (query) => {
+      const rows = await query<EntryRow>(
+        `delete from ${outbox} where id in (
+          select id from ${outbox} where ${ours(2)} order by id limit $1 for update skip locked)
+        returning id::text as id, table_schema, table_name, kind, pk, origin`,
+        [batchSize, ...ownTables],
+      );
       const entries: OutboxEntry[] = rows.map((r) => ({ id: r.id, schema: r.table_schema, table: r.table_name, kind: r.kind, pk: r.pk, origin: r.origin }));
       await invalidateEntries(core, byId, entries);
       return rows.length;
-    }) as Promise<number>;
+    });
 
   /** A listener down for long leaves more than `outboxLimit` entries: bump the tables they name, drop them. */
   // The span counts our tables' entries only: entries of tables this process does not cache (another application's,
   // drained by its own listener) must not make us invalidate our tables whole.
-  const checkBound = async (): Promise<void> => {
-    await sql.begin(async (tx) => {
-      const [span] = await tx<{ lo: string | null; hi: string | null }[]>`
-        select min(id)::text as lo, max(id)::text as hi from ${tx(schema)}.outbox where ${ours(tx)}`;
+  // One check at a time in this process (the poll's and drain()'s): two side by side would each see the same span and
+  // bump the tables twice.
+  let bounding: Promise<void> | undefined;
+  const checkBound = (): Promise<void> =>
+    (bounding ??= checkBoundOnce().finally(() => {
+      bounding = undefined;
+    }));
+  const checkBoundOnce = async (): Promise<void> => {
+    await client.transaction(async (query: Query) => {
+      const [span] = await query<{ lo: string | null; hi: string | null }>(
+        `select min(id)::text as lo, max(id)::text as hi from ${outbox} where ${ours(1)}`,
+        ownTables,
+      );
       if (span?.lo == null || span.hi == null || BigInt(span.hi) - BigInt(span.lo) + 1n <= BigInt(outboxLimit)) return;
       const hi = span.hi;
-      const named = await tx<{ table_schema: string; table_name: string }[]>`
-        select distinct table_schema, table_name from ${tx(schema)}.outbox where id <= ${hi} and ${ours(tx)}`;
+      const named = await query<{ table_schema: string; table_name: string }>(
+        `select distinct table_schema, table_name from ${outbox} where id <= $1::bigint and ${ours(2)}`,
+        [hi, ...ownTables],
+      );
       // Bumped before the delete commits: an entry is never gone before its table is invalidated.
       for (const row of named) {
         const rt = byId.get(tableId(row.table_schema, row.table_name));
         if (rt !== undefined) await bumpEpoch(core, rt);
       }
-      await tx`delete from ${tx(schema)}.outbox where id <= ${hi} and ${ours(tx)}`;
+      await query(`delete from ${outbox} where id <= $1::bigint and ${ours(2)}`, [hi, ...ownTables]);
     });
   };
 
@@ -131,15 +146,15 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
   timer.unref();
   // A listener that was down for long starts with the bound check, before any drain takes the entries row by row.
   await checkBound().catch(failed);
-  // onlisten runs on every (re)connection of the LISTEN connection: catch up on what was written meanwhile.
-  const subscription = await sql.listen(schema, () => kick(), () => kick());
+  // onListen runs on every (re)connection of the LISTEN connection: catch up on what was written meanwhile.
+  await client.listen(schema, () => kick(), () => kick());
 
   return {
     async stop() {
       running = false;
       clearInterval(timer);
-      await subscription.unlisten().catch(() => undefined);
       await draining;
+      await client.close();
     },
     drain: () => exclusive(async () => {
       await checkBound();
@@ -148,10 +163,6 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
   };
 }
 
-function clientOf(db: Database): postgres.Sql {
-  const client = (db as unknown as { $client?: unknown }).$client;
-  if (typeof client !== 'function' || typeof (client as { listen?: unknown }).listen !== 'function') {
-    throw new OptionError('sql', 'hs.listen() needs a postgres.js client: the storage\'s db is not drizzle over postgres.js; pass `sql`');
-  }
-  return client as postgres.Sql;
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -66,7 +66,7 @@ export async function applyEffects(core: StorageCore, all: readonly Effect[], to
       keys: [keys.row, keys.lease, keys.writers, keys.contended, keys.applied],
       argv: [
         token, row === null ? rt.codec.absent() : storedValue(core, rt, keys.row, row), row === null ? options.tombstoneTtlMs : options.rowTtlMs,
-        INVALID, options.invalidTtlMs, keys.tag, core.changeFeed ? options.appliedTtlMs : 0, pointers.length, ...pointers, ...previous,
+        INVALID, options.invalidTtlMs, keys.tag, core.hasFeed(rt) ? options.appliedTtlMs : 0, pointers.length, ...pointers, ...previous,
       ],
     };
   });

@@ -83,7 +83,7 @@ async function runWrite<T>(state: ContextState, rt: TableRuntime, knownKeys: rea
   if (tx !== undefined) {
     // Leases are taken for everything the transaction wrote just before it commits.
     tx.assertOpen();
-    const outcome = core.changeFeed ? await markedStatement(tx.db, tx.token, statement, true) : await statement(tx.db);
+    const outcome = core.hasFeed(rt) ? await markedStatement(tx.db, tx.token, statement, true) : await statement(tx.db);
     tx.record(outcome.effects);
     return outcome.result;
   }
@@ -95,7 +95,7 @@ async function runWrite<T>(state: ContextState, rt: TableRuntime, knownKeys: rea
   let outcome: Outcome<T>;
   try {
     await hooks.beforeCommit?.({ keys: leaseKeys });
-    outcome = core.changeFeed ? await core.db.transaction((dtx) => markedStatement(dtx, token, statement, false)) : await statement(core.db);
+    outcome = core.hasFeed(rt) ? await core.db.transaction((dtx) => markedStatement(dtx, token, statement, false)) : await statement(core.db);
   } catch (error) {
     await releaseWriteLeases(core, knownKeys, token);
     throw error;

@@ -1,24 +1,21 @@
 // The state one storage shares across its tables: clients, options, counters, repair queue, epochs, and the runtime of
 // each table it serves. State only: the protocol (protocol/) acts on it.
 import { randomBytes } from 'node:crypto';
-import { DrizzleQueryError } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
+import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { epochCodec } from '../codecs/epoch-tag.js';
 import { rowCodecFor } from '../codecs/row-codec.js';
 import { Epochs, newCell, type EpochCell } from './epochs.js';
 import { EventSink } from './events.js';
-import type { Database, HotStorageEvent, HotStorageEventType, TableSpec } from '../types.js';
+import { driverError } from './driver.js';
+import { detectFeeds } from './feed-detection.js';
+import type { Database, HotStorageEvent, HotStorageEventType, TableFeedStatus, TableSpec } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import { LEASE_VALUES } from '../redis/lease-values.js';
 import { RedisIo } from '../redis/redis-io.js';
 import { RepairQueue } from './repair-queue.js';
 import { SharedStats, statsKey } from './shared-stats.js';
 import { buildTableRuntime, type TableRuntime } from '../table/table-runtime.js';
-
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED',
-  'CONNECTION_DESTROYED', 'CONNECTION_ENDED',
-]);
 
 /** A table as defineTable received it: the user's Drizzle table and the generated spec. */
 export interface TableDefinition {
@@ -34,10 +31,11 @@ export class StorageCore {
   /** The repair queue's retry timer and the flush under way (protocol/repairs.ts runs them). */
   repairTimer: NodeJS.Timeout | undefined;
   repairing: Promise<void> | undefined;
-  /** The change feed is installed (option `changeFeed`, else detected at startup): see storage/epochs.ts, feed/. */
-  changeFeed = false;
   readonly epochs: Epochs;
-  private readonly epochCells = new WeakMap<TableRuntime, EpochCell>();
+  /** Each built table's change feed (storage/feed-detection.ts): see storage/epochs.ts, feed/. */
+  private readonly feeds = new WeakMap<TableRuntime, TableFeed>();
+  /** Feeds detected before their tables were built (createHotStorage's `tables`, the operating commands' tables). */
+  private readonly detected = new Map<PgTable, TableFeedStatus>();
   /** Each table this storage has built, by its definition; the ones given as `tables` are `declared`. */
   private readonly runtimes = new Map<TableDefinition, TableRuntime>();
   private declaredTables: readonly TableDefinition[] = [];
@@ -78,27 +76,99 @@ export class StorageCore {
     return rt;
   }
 
-  /** Checks the spec against the live table and builds its runtime (the operating commands build theirs here too). */
+  /**
+   * Checks the spec against the live table and builds its runtime (the operating commands build theirs here too).
+   * A table whose change feed was not detected first (detectFeeds) trusts nothing cached until tableReady resolved.
+   */
   buildRuntime(table: PgTable, spec: TableSpec): TableRuntime {
     const rt = this.buildTableRuntime(table, spec);
     this.sharedStats?.register(rt.info.display, statsKey(this.options.prefix, rt.info.schema, rt.info.name));
     return rt;
   }
 
-  private buildTableRuntime(table: PgTable, spec: TableSpec): TableRuntime {
-    const codec = (this.options.rowCodecFor ?? rowCodecFor)(table);
-    if (!this.changeFeed) return buildTableRuntime({ table, spec, prefix: this.options.prefix, codec });
-    const cell = newCell();
-    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(codec, cell) });
-    this.epochs.adopt(cell, epochKey(rt));
-    this.epochCells.set(rt, cell);
+  /** buildRuntime, ready for use: its change feed detected (one statement) and, under it, its epoch read. */
+  async openRuntime(table: PgTable, spec: TableSpec): Promise<TableRuntime> {
+    await this.detectFeeds([table]);
+    const rt = this.buildRuntime(table, spec);
+    await this.tableReady(rt);
     return rt;
   }
 
-  /** Before a table's first use with the change feed on: its epoch is read once. undefined when nothing to wait for. */
-  epochReady(rt: TableRuntime): Promise<void> | undefined {
-    const cell = this.epochCells.get(rt);
-    return cell === undefined ? undefined : this.epochs.ready(cell);
+  private buildTableRuntime(table: PgTable, spec: TableSpec): TableRuntime {
+    const codec = (this.options.rowCodecFor ?? rowCodecFor)(table);
+    const forced = this.options.changeFeed;
+    const known = this.detected.get(table);
+    const status = forced === undefined ? known : { ...(known ?? { triggers: 'unknown' as const }), changeFeed: forced };
+    if (status?.changeFeed === false) {
+      const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec });
+      this.settled(rt, { status: { ...status, table: rt.info.display }, epoch: undefined, detecting: undefined });
+      return rt;
+    }
+    // Under the feed, or not known yet (a table first used without being in `tables`): rows carry the table's epoch,
+    // and nothing cached is trusted until the feed is known and, under it, the epoch was read (tableReady).
+    const cell = newCell();
+    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(codec, cell) });
+    if (status === undefined) this.feeds.set(rt, { status: undefined, epoch: cell, detecting: undefined });
+    else this.settled(rt, { status: { ...status, table: rt.info.display }, epoch: cell, detecting: undefined });
+    return rt;
+  }
+
+  /** Records a table's feed once known: an event, and under the feed its epoch joins the refreshed ones. */
+  private settled(rt: TableRuntime, feed: TableFeed & { status: TableFeedStatus }): void {
+    this.feeds.set(rt, feed);
+    if (feed.epoch !== undefined) {
+      if (feed.status.changeFeed) this.epochs.adopt(feed.epoch, epochKey(rt));
+      else feed.epoch.ready = true; // no feed, no epochs: every cached value is at epoch 0
+    }
+    this.events.emitLocal(feed.status.changeFeed ? 'changeFeedOn' : 'changeFeedOff', rt.info.display);
+  }
+
+  /**
+   * Detects the change feed of these tables in one statement, before they are built (refusing a table whose capture
+   * triggers would break a write: FeedMismatchError).
+   */
+  async detectFeeds(tables: readonly PgTable[]): Promise<void> {
+    const unknown = [...new Set(tables)].filter((table) => !this.detected.has(table));
+    const statuses = await detectFeeds((statement) => this.execute(statement), this.options.outboxSchema, unknown.map((table) => ({ table, display: displayOf(table) })));
+    unknown.forEach((table, i) => {
+      const status = statuses[i];
+      if (status !== undefined) this.detected.set(table, status);
+    });
+  }
+
+  /**
+   * Before a table's first use: its change feed (when not detected at startup) and, under the feed, its epoch are
+   * read once. undefined when there is nothing to wait for (every later call).
+   */
+  tableReady(rt: TableRuntime): Promise<void> | undefined {
+    const feed = this.feeds.get(rt);
+    if (feed === undefined) return undefined;
+    if (feed.status === undefined) {
+      feed.detecting ??= this.detectOne(rt, feed).finally(() => {
+        feed.detecting = undefined;
+      });
+      return feed.detecting;
+    }
+    return feed.epoch === undefined || !feed.status.changeFeed ? undefined : this.epochs.ready(feed.epoch);
+  }
+
+  private async detectOne(rt: TableRuntime, feed: TableFeed): Promise<void> {
+    // A failure (Postgres down) fails this call; the next use of the table tries again.
+    await this.detectFeeds([rt.table]);
+    const status = this.detected.get(rt.table);
+    if (status === undefined || feed.status !== undefined) return;
+    this.settled(rt, { ...feed, status: { ...status, table: rt.info.display } });
+    if (feed.epoch !== undefined && status.changeFeed) await this.epochs.ready(feed.epoch);
+  }
+
+  /** The table is under the change feed (known once tableReady resolved): writes name their origin. */
+  hasFeed(rt: TableRuntime): boolean {
+    return this.feeds.get(rt)?.status?.changeFeed === true;
+  }
+
+  /** The change feed of every table built, in build order. */
+  feedStatuses(): TableFeedStatus[] {
+    return [...this.runtimes.values()].map((rt) => this.feeds.get(rt)?.status ?? { table: rt.info.display, changeFeed: false, triggers: 'unknown', detail: 'not used yet' });
   }
 
   emit(type: HotStorageEventType, table?: string, key?: string, error?: Error): void {
@@ -125,6 +195,11 @@ export class StorageCore {
    * code, or its connection error), taken out of drizzle's DrizzleQueryError wrapper: the cache never changes what
    * the database said, so `error.code === '23505'` works as without hotstorage.
    */
+  /** `db.execute(statement)`, counted, with the driver's own error on failure. */
+  execute(statement: SQL): Promise<unknown> {
+    return this.query(() => this.db.execute(statement));
+  }
+
   async query<T>(run: () => Promise<T>): Promise<T> {
     this.events.counts.dbQueries += 1;
     try {
@@ -145,16 +220,15 @@ export function epochKey(rt: TableRuntime): string {
   return `${rt.keyspace.base}:epoch`;
 }
 
-/** drizzle wraps every failed statement in a DrizzleQueryError (query text, params) whose cause is the driver's error. */
-export function driverError(error: unknown): unknown {
-  if (error instanceof DrizzleQueryError && error.cause instanceof Error) return error.cause;
-  return error;
+/** A table's change feed in one storage: unknown until detected; under the feed, its epoch cell. */
+interface TableFeed {
+  status: TableFeedStatus | undefined;
+  /** The epoch cell of a table under the feed, or of one not known yet (never trusted until known). */
+  readonly epoch: EpochCell | undefined;
+  detecting: Promise<void> | undefined;
 }
 
-export function connectionErrorCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return code;
-  }
-  return undefined;
+function displayOf(table: PgTable): string {
+  const config = getTableConfig(table);
+  return `${config.schema ?? 'public'}.${config.name}`;
 }

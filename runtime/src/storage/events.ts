@@ -20,13 +20,15 @@ const COUNTER: Record<HotStorageEventType, keyof HotStorageStats> = {
   outboxInvalidation: 'outboxInvalidations',
   outboxSkip: 'outboxSkips',
   epochBump: 'epochBumps',
+  changeFeedOn: 'tablesWithFeed',
+  changeFeedOff: 'tablesWithoutFeed',
 };
 
 export function emptyStats(): HotStorageStats {
   return {
     hits: 0, misses: 0, fills: 0, fillsRefused: 0, leaseWaits: 0, tombstoneHits: 0, invalidReads: 0, corrupt: 0,
     writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, oversized: 0, redisErrors: 0,
-    outboxInvalidations: 0, outboxSkips: 0, epochBumps: 0,
+    outboxInvalidations: 0, outboxSkips: 0, epochBumps: 0, tablesWithFeed: 0, tablesWithoutFeed: 0,
     redisRoundTrips: 0, dbQueries: 0, repairsPending: 0,
   };
 }
@@ -47,6 +49,16 @@ export class EventSink {
     const counter = COUNTER[type];
     this.counts[counter] += 1;
     if (table !== undefined) this.byTable?.add(table, counter);
+    this.notify(type, table, key, error);
+  }
+
+  /** An event of this process only (a table's change feed found at startup): counted here, not in the shared counters. */
+  emitLocal(type: HotStorageEventType, table: string): void {
+    this.counts[COUNTER[type]] += 1;
+    this.notify(type, table, undefined, undefined);
+  }
+
+  private notify(type: HotStorageEventType, table: string | undefined, key: string | undefined, error: Error | undefined): void {
     if (this.listener === undefined) return;
     // The event object is built only for a listener: every hit emits one, and most storages have none. Property by
     // property, not by spreads: a getMany of 100 hits emits 100 events.

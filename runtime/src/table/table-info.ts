@@ -1,7 +1,7 @@
 // What the runtime knows about one table, read once from drizzle-orm's getTableConfig: the spec a generated module
 // was built with is checked against the table's real primary key and unique constraints, so a schema changed without
 // regenerating fails with one clear error instead of caching under wrong keys.
-import { getTableColumns } from 'drizzle-orm';
+import { getTableColumns, is } from 'drizzle-orm';
 import { getTableConfig, IndexedColumn, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { TableSpec } from '../types.js';
 import { SpecMismatchError } from '../errors.js';
@@ -89,7 +89,9 @@ function actualKeys(config: ReturnType<typeof getTableConfig>, propOfSql: Readon
   for (const index of config.indexes) {
     const { unique, where, columns } = index.config;
     if (!unique || where !== undefined) continue;
-    const names = columns.map((c) => (c instanceof IndexedColumn && c.name !== undefined ? c.name : undefined));
+    // is(), not instanceof: the table may come from another copy of drizzle-orm than the runtime's (a CommonJS
+    // project's schema loaded by the CLI, a bundled application), whose classes drizzle recognises by entityKind.
+    const names = columns.map((c) => (is(c, IndexedColumn) && c.name !== undefined ? c.name : undefined));
     if (names.some((n) => n === undefined || notNull.get(n) !== true)) continue;
     uniqueKeys.push(names.map((n) => prop(n ?? '')));
   }

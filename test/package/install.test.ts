@@ -212,7 +212,8 @@ test('the tarballs hold what ships and nothing else', timed(60_000, async () => 
 
 test('an ES module app: the installed CLI generates, tsc compiles it strictly with library checks on, plain node runs it', timed(240_000, async () => {
   const dir = makeApp('esm-app', 'module');
-  const generated = await ok(HOTSTORAGE(), ['generate'], dir);
+  // As the README says it: npx finds the installed bin.
+  const generated = await ok('npx', ['--no-install', 'hotstorage', 'generate'], dir);
   assert.match(generated.stdout, 'wrote 2 of 2 files');
   const versions = await ok(HOTSTORAGE(), ['--version'], dir);
   assert.match(versions.stdout, `@hotstorage/runtime: v${JSON.parse(readFileSync(join(REPO_ROOT, 'runtime/package.json'), 'utf8')).version}`);

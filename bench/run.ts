@@ -18,6 +18,7 @@ import { measure, type Measurement } from './lib/measure.js';
 import { median, round } from './lib/numbers.js';
 import { progress } from './lib/progress.js';
 import { formatResults, formatTargets } from './lib/report.js';
+import { statsOverheadCases, statsOverheadTargets } from './lib/stats-overhead.js';
 import { computeTargets, type CaseResult, type TimedResult } from './lib/targets.js';
 import { openWorld, POOL_SIZE, ROWS, type World } from './lib/world.js';
 import * as hot from './hot/index.js';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     const writes = writeCases(world, triggers).filter((c) => selected(c.name));
     // Pairs are built from the selected cases (both sides of a ratio), not selected by their own names; they run after
     // the memory figure (their saves rewrite rows) and before the write cases.
-    const values = [...[...cacheCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name)), ...pairedCases([...reads, ...writes])];
+    const values = [...[...cacheCases(world), ...statsOverheadCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name)), ...pairedCases([...reads, ...writes])];
     const generator = ['generator.generate200', 'generator.check200'].filter(selected);
     const show = progress();
     const steps = countSteps(reads) + countSteps(values) + countSteps(writes) + (generator.length > 0 ? 1 : 0);
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     }
     show.done();
 
-    const targets = [...computeTargets(results), ...clusterTargets(results)];
+    const targets = [...computeTargets(results), ...statsOverheadTargets(results), ...clusterTargets(results)];
     const order = (r: CaseResult) => [...reads, ...values, ...writes].findIndex((c) => c.name === r.name);
     const sorted = [...results].sort((a, b) => (order(a) === -1 ? 1e9 : order(a)) - (order(b) === -1 ? 1e9 : order(b)) || ('concurrency' in a && 'concurrency' in b ? (a.concurrency ?? 0) - (b.concurrency ?? 0) : 0));
     const endLoad = loadavg();

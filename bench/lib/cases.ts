@@ -9,7 +9,6 @@ import { createHotStorage } from '@hotstorage/runtime';
 import { benchRows } from '../db/schema.js';
 import * as hot from '../hot/index.js';
 import type { Operation } from './measure.js';
-import { statsOverheadCases } from './stats-overhead.js';
 import { ROWS, rowOf, type BenchRow, type World } from './world.js';
 
 const { benchRows: rows } = hot;
@@ -123,7 +122,6 @@ export function cacheCases(world: World): Case[] {
     { kind: 'value', name: 'memory.bytesPerRow', unit: 'B', run: () => memoryPerRow(world) },
     { kind: 'value', name: 'memory.jsonBytesPerRow', unit: 'B', run: () => jsonPerRow(world) },
     { kind: 'value', name: 'stampede.queries', unit: 'queries', run: () => stampede(world) },
-    ...statsOverheadCases(world),
   ];
 }
 

@@ -2,7 +2,6 @@
 // inverse of throughput over the same wall time (at concurrency 1 that is the mean latency), except where the issue
 // says latency (p50) or throughput.
 import { round } from './numbers.js';
-import { statsOverheadTargets } from './stats-overhead.js';
 
 export interface TimedResult {
   readonly name: string;
@@ -124,7 +123,6 @@ export function computeTargets(results: readonly CaseResult[]): Target[] {
   single('memory.bytesPerRow / memory.jsonBytesPerRow', 2, '<=', () => v('memory.bytesPerRow') / v('memory.jsonBytesPerRow'), ['memory.bytesPerRow', 'memory.jsonBytesPerRow']);
   single('generator.generate200 (s)', 3, '<', () => v('generator.generate200'), ['generator.generate200']);
   single('generator.check200 (s)', 3, '<', () => v('generator.check200'), ['generator.check200']);
-  targets.push(...statsOverheadTargets(results));
   return targets;
 }
 

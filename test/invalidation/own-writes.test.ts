@@ -43,7 +43,11 @@ test('a burst of saves through hotstorage stays cached: the listener skips their
   const misses = after.misses - drained.misses;
   const ratio = hits / (hits + misses);
   console.log(`  hit ratio after a burst of ${ids.length} saves and a drained outbox: ${(ratio * 100).toFixed(1)}% (${hits} hits, ${misses} misses)`);
-  assert.is(ratio, 1);
+  // On a loaded machine a save can outlive its lease (its apply then leaves the invalid marker) or miss its Redis
+  // deadline (the row goes to the repair queue): misses that are the protocol being careful, not the listener, and
+  // counted as such. Every other row must still be cached.
+  const careful = drained.invalidations - before.invalidations + (drained.repairsQueued - before.repairsQueued);
+  assert.ok(misses <= careful, `${misses} misses after the burst; saves whose apply stood down: ${careful}; stats ${JSON.stringify({ before, drained, after })}`);
 }));
 
 test('writes inside hs.transaction are skipped too', timed(30_000, async () => {

@@ -33,6 +33,7 @@ interface PgClient {
   on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
   on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
   removeListener(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  removeListener(event: 'error', listener: (error?: Error) => void): unknown;
   end(): Promise<void>;
   readonly connectionParameters?: object;
   readonly _connected?: boolean;
@@ -183,10 +184,19 @@ function pgClient(given: PgClient | undefined, open: () => PgClient, onError: (e
       if (pool === undefined) return inTurn(async () => inTransaction(await connection(), body));
       const client = await pool.connect();
       let broken: Error | undefined;
+      // pg-pool takes its own error listener off a client while it is checked out: a backend that dies between two
+      // of our queries (terminated, or the server restarting) would emit 'error' with no one listening, and crash the
+      // application. Held here, it only marks the connection broken; the query under way fails with it anyway.
+      const died = (error?: Error) => {
+        broken ??= error ?? new Error('hotstorage: the listener lost its Postgres connection');
+        onError(broken);
+      };
+      client.on('error', died);
       try {
         return await inTransaction(client, body, (error) => (broken = error));
       } finally {
         client.release(broken); // a connection that could not even roll back is closed, not given back to the pool
+        if (broken === undefined) client.removeListener('error', died); // a broken one keeps it until it is gone
       }
     },
     listen(channel, onNotify, onListen) {

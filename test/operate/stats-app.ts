@@ -6,7 +6,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createHotStorage, defineTable } from '@hotstorage/runtime';
-import { type Hot, runPlan, type Step } from './stats-plans.js';
+import { ABSENCE_KEPT_MS, type Hot, runPlan, type Step } from './stats-plans.js';
 import type { SchemaTables } from './world.js';
 
 async function main(schemaPath: string, prefix: string, planText: string): Promise<void> {
@@ -18,7 +18,7 @@ async function main(schemaPath: string, prefix: string, planText: string): Promi
   const sql = postgres(process.env.DATABASE_URL ?? '', { max: 2, onnotice: () => {} });
   const redis = new Redis(process.env.REDIS_URL ?? '');
   // The timer never fires within the run: the counters reach Redis through close(), as when an application stops.
-  const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, statsFlushMs: 600_000 });
+  const hs = await createHotStorage({ db: drizzle(sql), redis, prefix, statsFlushMs: 600_000, tombstoneTtlMs: ABSENCE_KEPT_MS });
   await runPlan(hot, hs, JSON.parse(planText) as Step[]);
   await hs.close();
   process.stdout.write(JSON.stringify(hs.stats()));

@@ -10,7 +10,7 @@ import { createHotStorage, type HotStorage } from '@hotstorage/runtime';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { DATABASE_URL } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
-import { EXPECTED, type JsonTable, PLAN_A, PLAN_B, planFigures, runPlan, statsJson } from './stats-plans.js';
+import { ABSENCE_KEPT_MS, EXPECTED, type JsonTable, PLAN_A, PLAN_B, planFigures, runPlan, statsJson } from './stats-plans.js';
 import { openOperateWorld, type OperateWorld } from './world.js';
 
 let cluster: RedisCluster;
@@ -27,7 +27,7 @@ test.before(async () => {
   sql = postgres(DATABASE_URL, { max: 4, onnotice: () => {} });
   client = new Cluster([...cluster.nodes], { redisOptions: { maxRetriesPerRequest: 1 } });
   client.on('error', () => {});
-  hs = await createHotStorage({ db: drizzle(sql), redis: client, prefix: world.prefix, statsFlushMs: 600_000 });
+  hs = await createHotStorage({ db: drizzle(sql), redis: client, prefix: world.prefix, statsFlushMs: 600_000, tombstoneTtlMs: ABSENCE_KEPT_MS });
 });
 test.after(async () => {
   client?.disconnect();

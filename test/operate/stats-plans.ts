@@ -48,6 +48,9 @@ export async function runPlan(hot: Hot, hs: HotStorage, plan: readonly Step[]): 
   }
 }
 
+/** The cached absence of user 5000 must outlive the run up to `stats` (the default 10 s does not on a loaded machine). */
+export const ABSENCE_KEPT_MS = 600_000;
+
 /** The figures PLAN_A then PLAN_B leave, whichever processes ran them. */
 export const EXPECTED = {
   users: { hits: 10 + 6 + 1, misses: 10 + 1 + 5, fills: 10 + 1 + 5, writes: 2, leaseWaits: 0, errors: 0 },

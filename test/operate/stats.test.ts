@@ -8,7 +8,7 @@ import type { HotStorageStats } from '@hotstorage/runtime';
 import { REPO_ROOT } from '../helpers/project.js';
 import { DATABASE_URL, REDIS_URL } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
-import { EXPECTED, type JsonTable, PLAN_A, PLAN_B, planFigures, runPlan, statsJson, type Step } from './stats-plans.js';
+import { ABSENCE_KEPT_MS, EXPECTED, type JsonTable, PLAN_A, PLAN_B, planFigures, runPlan, statsJson, type Step } from './stats-plans.js';
 import { openOperateWorld, type OperateWorld } from './world.js';
 
 let world: OperateWorld;
@@ -39,7 +39,7 @@ function runApp(plan: readonly Step[]): Promise<HotStorageStats> {
 
 test('stats --json shows exactly the sums of two processes\' counters, and the exact cached rows', timed(90_000, async () => {
   const a = await runApp(PLAN_A);
-  const b = await world.storage({ statsFlushMs: 600_000 });
+  const b = await world.storage({ statsFlushMs: 600_000, tombstoneTtlMs: ABSENCE_KEPT_MS });
   await runPlan(world.hot, b.hs, PLAN_B);
   await b.hs.close();
   const bStats = b.hs.stats();

@@ -83,7 +83,7 @@ async function rowKeyOf(id: number): Promise<string> {
   return key;
 }
 
-test('save writes the row and its pointers under the documented keys, and nothing else', timed(10_000, async () => {
+test('save writes the row and its pointers under the documented keys, and nothing else', timed(30_000, async () => {
   const id = nextId++;
   const saved = await users.save(s.hs, user(id, { email: 'a:b{c}=d%e@x.io' }));
   assert.equal(saved, user(id, { email: 'a:b{c}=d%e@x.io' }));
@@ -101,7 +101,7 @@ test('save writes the row and its pointers under the documented keys, and nothin
   assert.is(await h.redis.exists(`${row}:lease`), 0, 'the writer lease is gone after the write');
 }));
 
-test('a hit by primary key is one round trip (a plain GET of the row key, no script) and no SQL', timed(10_000, async () => {
+test('a hit by primary key is one round trip (a plain GET of the row key, no script) and no SQL', timed(30_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id));
   const row = await rowKeyOf(id);
@@ -112,7 +112,7 @@ test('a hit by primary key is one round trip (a plain GET of the row key, no scr
   assert.equal(sql, []);
 }));
 
-test('a miss by primary key: the GET finds nothing, read-row takes the lease, one SELECT, one fill script; the next read is a hit', timed(10_000, async () => {
+test('a miss by primary key: the GET finds nothing, read-row takes the lease, one SELECT, one fill script; the next read is a hit', timed(30_000, async () => {
   const id = nextId++;
   await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'm${id}@x.io', 1, 'm${id}', 'm')`);
   const { result, commands: sent, roundTrips, sql } = await cost(() => users.getByPk(s.hs, id));
@@ -134,7 +134,7 @@ test('a miss by primary key: the GET finds nothing, read-row takes the lease, on
   assert.equal(again.sql, []);
 }));
 
-test('a hit by a unique key is one round trip (the read-pointer script, then a GET of the remembered row) and no SQL; composite keys too', timed(10_000, async () => {
+test('a hit by a unique key is one round trip (the read-pointer script, then a GET of the remembered row) and no SQL; composite keys too', timed(30_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id, { tenantId: 7, slug: 'x:y' }));
   const byEmail = await cost(() => users.getByEmail(s.hs, `u${id}@example.com`));
@@ -172,7 +172,7 @@ test('a hit by a unique key is one round trip (the read-pointer script, then a G
   assert.equal(composite.sql, []);
 }));
 
-test('a miss by a unique key: pointer lease, SELECT by that key, row lease, SELECT by identity, fill, release', timed(10_000, async () => {
+test('a miss by a unique key: pointer lease, SELECT by that key, row lease, SELECT by identity, fill, release', timed(30_000, async () => {
   const id = nextId++;
   await h.admin.sql.unsafe(`insert into "${h.schema}".users (id, email, tenant_id, slug, name) values (${id}, 'um${id}@x.io', 1, 'um${id}', 'um')`);
   const miss = await cost(() => users.getByEmail(s.hs, `um${id}@x.io`));
@@ -223,13 +223,13 @@ test('100 concurrent misses on one unique value cause one reader\'s queries only
   assert.is(storm.hs.stats().misses, 1);
 }));
 
-test('createHotStorage turns on auto-pipelining on the client unless told not to', timed(10_000, async () => {
+test('createHotStorage turns on auto-pipelining on the client unless told not to', timed(30_000, async () => {
   assert.is(s.redis.options.enableAutoPipelining, true);
   const plain = await h.storage({ autoPipelining: false });
   assert.is(plain.redis.options.enableAutoPipelining, false);
 }));
 
-test('save costs one SQL statement and two round trips: the writer lease before, the apply-write script after', timed(10_000, async () => {
+test('save costs one SQL statement and two round trips: the writer lease before, the apply-write script after', timed(30_000, async () => {
   const id = nextId++;
   const { commands: sent, roundTrips, sql } = await cost(() => users.save(s.hs, user(id)));
   const row = await rowKeyOf(id);
@@ -249,7 +249,7 @@ test('save costs one SQL statement and two round trips: the writer lease before,
   assert.match(sql[0] ?? '', /^insert into .* on conflict \("id"\) do update set .* returning/);
 }));
 
-test('getManyByPk: all hits in one round trip, input order, null for absent rows, misses from one SELECT', timed(10_000, async () => {
+test('getManyByPk: all hits in one round trip, input order, null for absent rows, misses from one SELECT', timed(30_000, async () => {
   const a = nextId++;
   const b = nextId++;
   const c = nextId++;
@@ -275,7 +275,7 @@ test('getManyByPk: all hits in one round trip, input order, null for absent rows
   assert.equal(after.sql, [], 'the filled row and the cached absence are hits now');
 }));
 
-test('an absent row is cached as a short tombstone: the next read is a hit with no SQL', timed(10_000, async () => {
+test('an absent row is cached as a short tombstone: the next read is a hit with no SQL', timed(30_000, async () => {
   const id = nextId++;
   const statsBefore = s.hs.stats();
   assert.is(await users.getByPk(s.hs, id), null);
@@ -289,7 +289,7 @@ test('an absent row is cached as a short tombstone: the next read is a hit with 
   assert.is(s.hs.stats().tombstoneHits - statsBefore.tombstoneHits, 1);
 }));
 
-test('read-your-writes: a get after an awaited save, update or remove sees it (invariant 2)', timed(10_000, async () => {
+test('read-your-writes: a get after an awaited save, update or remove sees it (invariant 2)', timed(30_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id));
   assert.is((await users.getByPk(s.hs, id))?.name, `user ${id}`);
@@ -307,7 +307,7 @@ test('read-your-writes: a get after an awaited save, update or remove sees it (i
   assert.is(await users.update(s.hs, id, { name: 'ghost' }), null);
 }));
 
-test('update that changes the primary key moves the cached row: the old key reads null, the new one the row', timed(10_000, async () => {
+test('update that changes the primary key moves the cached row: the old key reads null, the new one the row', timed(30_000, async () => {
   const id = nextId++;
   const moved = nextId++;
   await users.save(s.hs, user(id));
@@ -321,7 +321,7 @@ test('update that changes the primary key moves the cached row: the old key read
   assert.is((await users.getByEmail(s.hs, `u${id}@example.com`))?.id, moved);
 }));
 
-test('an update whose patch repeats the identity is not contended with itself: the row is written, not invalidated', timed(10_000, async () => {
+test('an update whose patch repeats the identity is not contended with itself: the row is written, not invalidated', timed(30_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id));
   const before = s.hs.stats();
@@ -335,7 +335,7 @@ test('an update whose patch repeats the identity is not contended with itself: t
   assert.equal(hit.sql, []);
 }));
 
-test('a unique value moving between rows, and a swap in a transaction, leads every lookup to the right row (invariant 5)', timed(10_000, async () => {
+test('a unique value moving between rows, and a swap in a transaction, leads every lookup to the right row (invariant 5)', timed(30_000, async () => {
   const a = nextId++;
   const b = nextId++;
   await users.save(s.hs, user(a, { email: `x${a}@x.io` }));
@@ -358,7 +358,7 @@ test('a unique value moving between rows, and a swap in a transaction, leads eve
   assert.is(await users.getByEmail(s.hs, `tmp${a}@x.io`), null);
 }));
 
-test('a stale pointer is a miss, never the row it names (invariant 3)', timed(10_000, async () => {
+test('a stale pointer is a miss, never the row it names (invariant 3)', timed(30_000, async () => {
   const a = nextId++;
   const b = nextId++;
   await users.save(s.hs, user(a, { email: `p${a}@x.io` }));
@@ -371,7 +371,7 @@ test('a stale pointer is a miss, never the row it names (invariant 3)', timed(10
   assert.is(found.sql.length, 1);
 }));
 
-test('keys with separators, unicode and empty strings never collide: each composite key reads its own row', timed(10_000, async () => {
+test('keys with separators, unicode and empty strings never collide: each composite key reads its own row', timed(30_000, async () => {
   const values = ['', ' ', ':', '{', '}', '=', '%', ',', 'a,b', '%_', '😀', 'é', '{x}', 'a:b=c'];
   const pairs = values.flatMap((org) => values.map((userId) => ({ orgId: org, userId })));
   for (const [i, pair] of pairs.entries()) await memberships.save(s.hs, { ...pair, role: `r${i}` });
@@ -382,7 +382,7 @@ test('keys with separators, unicode and empty strings never collide: each compos
   assert.is(rowKeys.length, pairs.length);
 }));
 
-test('a table without primary key uses its NOT NULL unique key as identity, in a schema.table name with a dot', timed(10_000, async () => {
+test('a table without primary key uses its NOT NULL unique key as identity, in a schema.table name with a dot', timed(30_000, async () => {
   await tags.save(s.hs, { label: 'a.b', weight: 1 });
   await tags.save(s.hs, { label: 'a.b', weight: 2 });
   assert.is((await tags.getByLabel(s.hs, 'a.b'))?.weight, 2);
@@ -390,7 +390,7 @@ test('a table without primary key uses its NOT NULL unique key as identity, in a
   assert.ok(keys.some((k) => k.endsWith(':{a%2Eb}')), keys.join(', '));
 }));
 
-test('save without its serial identity inserts, then caches the row under the id Postgres gave it', timed(10_000, async () => {
+test('save without its serial identity inserts, then caches the row under the id Postgres gave it', timed(30_000, async () => {
   const saved = await accounts.save(s.hs, { handle: `h${nextId++}` });
   assert.type(saved.id, 'number');
   const hit = await cost(() => accounts.getByPk(s.hs, saved.id));
@@ -413,7 +413,7 @@ test('100 concurrent misses on one key cause exactly one Postgres query; the oth
   assert.ok(stats.leaseWaits >= 99);
 }));
 
-test('a corrupt or foreign value in Redis is a miss, is repaired by the fill, and is counted', timed(10_000, async () => {
+test('a corrupt or foreign value in Redis is a miss, is repaired by the fill, and is counted', timed(30_000, async () => {
   const id = nextId++;
   await users.save(s.hs, user(id));
   const row = await rowKeyOf(id);
@@ -429,7 +429,7 @@ test('a corrupt or foreign value in Redis is a miss, is repaired by the fill, an
   assert.is(await h.redis.get(row), `["hs1",${id},"u${id}@example.com",1,"s${id}","user ${id}",0]`);
 }));
 
-test('a bad key value fails before any I/O', timed(10_000, async () => {
+test('a bad key value fails before any I/O', timed(30_000, async () => {
   const before = s.hs.stats();
   const sqlBefore = s.queries.length;
   await users.getByPk(s.hs, Number.NaN).then(
@@ -440,7 +440,7 @@ test('a bad key value fails before any I/O', timed(10_000, async () => {
   assert.is(s.queries.length, sqlBefore);
 }));
 
-test('keys that do not match the live table fail on first use with one error naming the table and `hotstorage generate`', timed(10_000, async () => {
+test('keys that do not match the live table fail on first use with one error naming the table and `hotstorage generate`', timed(30_000, async () => {
   // what a module generated before the table gained (tenantId, slug), or with a wrong primary key, would hold
   const stale = defineTable(db.users, { primaryKey: ['id'], uniqueKeys: [['email']], identity: ['id'] });
   const error = await stale.getBy(s.hs, ['id'], { id: 1 }).then(() => undefined, (e: unknown) => e);
@@ -501,7 +501,7 @@ test('an unreachable Redis or Postgres is one sentence naming the service and it
   await dead.end();
 }));
 
-test('a failed statement is the driver\'s own error, with Postgres\'s code: PostgresError (postgres.js), DatabaseError (node-postgres)', timed(10_000, async () => {
+test('a failed statement is the driver\'s own error, with Postgres\'s code: PostgresError (postgres.js), DatabaseError (node-postgres)', timed(30_000, async () => {
   const a = nextId++;
   const b = nextId++;
   await users.save(s.hs, user(a, { email: `dup${a}@x.io` }));

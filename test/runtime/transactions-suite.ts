@@ -34,7 +34,7 @@ function user(id: number, over: Partial<{ email: string; name: string; version: 
   return { id, email: `u${id}@example.com`, tenantId: 1, slug: `s${id}`, name: `user ${id}`, version: 0, ...over };
 }
 
-test('a rolled-back transaction sends no Redis command and leaves every key under the prefix as it was', timed(10_000, async () => {
+test('a rolled-back transaction sends no Redis command and leaves every key under the prefix as it was', timed(30_000, async () => {
   await users.save(s.hs, user(1));
   await users.save(s.hs, user(2));
   await users.getByPk(s.hs, 3); // a cached absence
@@ -58,7 +58,7 @@ test('a rolled-back transaction sends no Redis command and leaves every key unde
   assert.is(await users.getByPk(s.hs, 3), null);
 }));
 
-test('a transaction whose COMMIT fails releases its leases and leaves the cached rows as they were', timed(10_000, async () => {
+test('a transaction whose COMMIT fails releases its leases and leaves the cached rows as they were', timed(30_000, async () => {
   await users.save(s.hs, user(10));
   await h.admin.sql.unsafe(`create table "${h.schema}".deferred (id integer primary key, ref integer not null)`);
   await h.admin.sql.unsafe(`alter table "${h.schema}".deferred add constraint deferred_ref foreign key (ref) references "${h.schema}".users(id) deferrable initially deferred`);
@@ -75,7 +75,7 @@ test('a transaction whose COMMIT fails releases its leases and leaves the cached
   assert.is((await users.getByPk(s.hs, 10))?.name, 'user 10');
 }));
 
-test('a committed transaction updates the cache after COMMIT in one round trip for all its rows', timed(10_000, async () => {
+test('a committed transaction updates the cache after COMMIT in one round trip for all its rows', timed(30_000, async () => {
   await users.save(s.hs, user(20));
   await users.save(s.hs, user(21));
   const roundTrips = s.hs.stats().redisRoundTrips;
@@ -100,7 +100,7 @@ test('a committed transaction updates the cache after COMMIT in one round trip f
   assert.is(s.queries.length, sqlBefore, 'all three are hits');
 }));
 
-test('reads inside a transaction see its own uncommitted writes; others keep seeing the committed row', timed(10_000, async () => {
+test('reads inside a transaction see its own uncommitted writes; others keep seeing the committed row', timed(30_000, async () => {
   await users.save(s.hs, user(30));
   await s.hs.transaction(async (tx) => {
     await users.update(tx, 30, { name: 'inside' });
@@ -111,7 +111,7 @@ test('reads inside a transaction see its own uncommitted writes; others keep see
   assert.is((await users.getByPk(s.hs, 30))?.name, 'inside');
 }));
 
-test('a transaction that inserts rows without their serial identity caches them under their new ids', timed(10_000, async () => {
+test('a transaction that inserts rows without their serial identity caches them under their new ids', timed(30_000, async () => {
   const [a, b] = await s.hs.transaction(async (tx) => [
     await accounts.save(tx, { handle: 'ta' }),
     await accounts.save(tx, { handle: 'tb' }),
@@ -121,7 +121,7 @@ test('a transaction that inserts rows without their serial identity caches them 
   assert.is(s.queries.length, sqlBefore);
 }));
 
-test('tx cannot be used after the transaction has ended', timed(10_000, async () => {
+test('tx cannot be used after the transaction has ended', timed(30_000, async () => {
   let kept: Parameters<Parameters<typeof s.hs.transaction>[0]>[0] | undefined;
   await s.hs.transaction(async (tx) => {
     kept = tx;

@@ -4,6 +4,7 @@
 // strict options with the library checks on, and plain `node` runs it against Postgres and Redis — as ES modules, as
 // CommonJS, and as one esbuild bundle moved away from every node_modules. A production install of the runtime adds no
 // package but the runtime.
+// test-file-limit-seconds: 900
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -116,7 +116,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('out', { type: 'string', describe: 'Output folder (default: the config\'s "out", else ./hotstorage)' })
           .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 if the output folder differs (CI drift check)' })
           .example('$0 generate', 'use ./hotstorage.config.ts (or ./drizzle.config.ts)')
-          .example('$0 generate --schema "src/db/*.ts" --out src/hot --casing snake_case', 'no config file')
+          .example('$0 generate --schema "src/db/*.ts" --out src/hot', 'no config file')
           .example('$0 generate --check', 'in CI: exit 1 with a diff when the committed output is out of date'),
       (args) => {
         action = async () => {

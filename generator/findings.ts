@@ -7,7 +7,7 @@ export type Casing = 'snake_case' | 'camelCase';
 export interface ColumnFinding {
   /** TypeScript property name. */
   readonly key: string;
-  /** SQL name as written; undefined for a nameless column (`text()`), which takes the key through casing. */
+  /** SQL name as written; undefined for a nameless column (`text()`): its key, through the casing if one is set. */
   readonly name: string | undefined;
   readonly notNull: boolean;
   /** `.primaryKey()` on the column itself. */

@@ -93,6 +93,24 @@ test(
 );
 
 test(
+  'with no casing configured, nameless columns are named by their keys (drizzle\'s default), by static and import extraction alike',
+  timed(120_000, async () => {
+    const dir = project({ 'db/schema.ts': SCHEMA, 'drizzle.config.ts': "export default { dialect: 'postgresql', schema: './db/schema.ts' };\n" });
+    const names = async (extract: string): Promise<unknown> => {
+      const run = await runCli(dir, ['inspect', '--json', '--extract', extract]);
+      assert.is(run.code, 0, run.stderr);
+      assert.is(run.stderr, '');
+      const model = JSON.parse(run.stdout) as { tables: { columns: { name: string }[] }[] };
+      return model.tables[0]?.columns.map((c) => c.name);
+    };
+    assert.equal(await names('static'), ['id', 'email', 'fullName', 'phone']);
+    assert.equal(await names('import'), ['id', 'email', 'fullName', 'phone']);
+    const generate = await runCli(dir, ['generate']);
+    assert.is(generate.code, 0, generate.stderr);
+  }),
+);
+
+test(
   'without hotstorage.config.ts, generate takes schema and casing from drizzle.config.ts and writes ./hotstorage',
   timed(120_000, async () => {
     const dir = project({

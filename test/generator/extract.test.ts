@@ -143,10 +143,11 @@ test('a nameless column takes the table casing first, then the configured one', 
   assert.is(one(table({ columns: nameless, casing: 'snake_case' }), 'camelCase').t.columns[1]?.name, 'created_at');
 });
 
-test('nameless columns with no known casing are an unknown-casing error at the table', () => {
-  const { diagnostics } = one(table({ columns: [col('id', { primaryKey: true, name: undefined })] }));
-  assert.equal(diagnostics.map((d) => [d.severity, d.code, d.file, d.line]), [['error', 'unknown-casing', 'db/schema.ts', 7]]);
-  assert.match(diagnostics[0]?.hint ?? '', '--casing');
+test('with no casing configured a nameless column is named by its key, verbatim (drizzle\'s default), without a diagnostic', () => {
+  const nameless = [col('id', { primaryKey: true, name: undefined }), col('createdAt', { name: undefined }), col('legacyID', { name: 'legacy_id' })];
+  const { t, diagnostics } = one(table({ columns: nameless }));
+  assert.equal(t.columns.map((c) => c.name), ['id', 'createdAt', 'legacy_id']);
+  assert.equal(diagnostics, []);
 });
 
 test('schema defaults to public; tables sort by schema, then name', () => {

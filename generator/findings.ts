@@ -43,3 +43,14 @@ export interface TableFinding {
   /** Casing declared by the table's own form (drizzle 1.0 `snakeCase.table`, `pgTableCreator(fn, casing)`). */
   readonly casing: Casing | undefined;
 }
+
+/**
+ * What an extractor saw but could not read: an export that is, or may be, a table (its diagnostics say why), or a
+ * whole file (a syntax error, a module that throws), whose tables are not known.
+ */
+export interface UnreadTable {
+  /** Relative to the project root, POSIX separators: the schema file that exports it, or the file not read. */
+  readonly file: string;
+  /** undefined when a whole file could not be read. */
+  readonly exportName: string | undefined;
+}

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { ExtractInput, ExtractOutput } from '../extract/index.js';
-import type { Casing, ColumnFinding, KeyFinding, TableFinding } from '../findings.js';
+import type { Casing, ColumnFinding, KeyFinding, TableFinding, UnreadTable } from '../findings.js';
 import { createModuleImporter, findTsconfig } from './import-module.js';
 import type { LoadedModule, ModuleImporter } from './import-module.js';
 import { escapeRegExp } from '../regexp.js';
@@ -22,14 +22,17 @@ interface LoadedFile {
 
 export async function extractByImport(input: ExtractInput): Promise<ExtractOutput> {
   const diagnostics: Diagnostic[] = [];
-  const session = new LoadSession(input.root, diagnostics);
+  const unread: UnreadTable[] = [];
+  const session = new LoadSession(input.root, diagnostics, unread);
   try {
     const loaded: LoadedFile[] = [];
     for (const file of [...input.files].sort(compareText)) {
       const result = await session.load(file);
       if (result) loaded.push(result);
     }
-    return { findings: collectTables(loaded, session.drizzles(), diagnostics), diagnostics };
+    const findings = collectTables(loaded, session.drizzles(), diagnostics, unread);
+    unread.sort((a, b) => compareText(a.file, b.file) || compareText(a.exportName ?? '', b.exportName ?? ''));
+    return { findings, unread, diagnostics };
   } finally {
     await session.close();
   }
@@ -44,11 +47,13 @@ class LoadSession {
   constructor(
     private readonly root: string,
     private readonly diagnostics: Diagnostic[],
+    private readonly unread: UnreadTable[],
   ) {}
 
   async load(file: string): Promise<LoadedFile | undefined> {
     const absolute = resolve(this.root, file);
     if (!existsSync(absolute)) {
+      this.unread.push({ file, exportName: undefined });
       this.diagnostics.push({
         severity: 'error',
         file,
@@ -72,6 +77,7 @@ class LoadSession {
       module = await importer.importFile(absolute);
     } catch (error) {
       this.diagnostics.push(loadFailure(file, absolute, error));
+      this.unread.push({ file, exportName: undefined });
       return undefined;
     }
     const folderKey = `${tsconfig ?? ''}\0${module.format}\0${dirname(absolute)}`;
@@ -104,6 +110,8 @@ class LoadSession {
   drizzles(): UserDrizzle[] {
     const found = [...new Set(this.byFolder.values())];
     this.diagnostics.push(...this.unresolved.map((d): Diagnostic => (found.length > 0 ? { ...d, severity: 'warning' } : d)));
+    // With no drizzle-orm at all, nothing in these files can be recognised as a table.
+    if (found.length === 0) this.unread.push(...this.unresolved.map((d) => ({ file: d.file, exportName: undefined })));
     this.unresolved.length = 0;
     return found;
   }
@@ -135,7 +143,7 @@ function openImporter(tsconfig: string | undefined, root: string, diagnostics: D
   }
 }
 
-function collectTables(files: readonly LoadedFile[], drizzles: readonly UserDrizzle[], diagnostics: Diagnostic[]): TableFinding[] {
+function collectTables(files: readonly LoadedFile[], drizzles: readonly UserDrizzle[], diagnostics: Diagnostic[], unread: UnreadTable[]): TableFinding[] {
   const findings: TableFinding[] = [];
   const seen = new Set<unknown>();
   for (const { file, module, drizzle: own } of files) {
@@ -160,6 +168,7 @@ function collectTables(files: readonly LoadedFile[], drizzles: readonly UserDriz
           message: `drizzle-orm ${drizzle.version} cannot read table ${exportName}: ${firstLine(error)}`,
           hint: 'fix the table definition so that drizzle-kit accepts it',
         });
+        unread.push({ file, exportName });
         continue;
       }
       findings.push(tableFinding(view, { exportName, file, drizzle }, diagnostics));

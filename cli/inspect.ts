@@ -11,7 +11,8 @@ type Read = NonNullable<ModelResult['read']>;
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function describeUnread(u: UnreadTable): string {
-  return u.exportName === undefined ? `not read  ${u.file}` : `not read  ${u.exportName} in ${u.file}`;
+  if (u.exportName !== undefined) return `not read  ${u.exportName} in ${u.file}`;
+  return u.from === undefined ? `not read  ${u.file}` : `not read  export * from '${u.from}' in ${u.file}`;
 }
 
 export function summarize(model: Model, unread: readonly UnreadTable[]): string {
@@ -36,11 +37,16 @@ export function inspectJson(read: Read, diagnostics: readonly Diagnostic[]): str
   return `${JSON.stringify({ version, tables, unread: read.unread, diagnostics }, null, 2)}\n`;
 }
 
-/** `38 tables read, 2 not read`, and the files not read at all (their tables cannot be counted). */
+/** `38 tables read, 2 not read`, and the sources whose tables cannot be counted: files not read, packages not opened. */
 export function readCounts(read: Read): string {
   const tables = read.unread.filter((u) => u.exportName !== undefined).length;
-  const files = read.unread.length - tables;
-  return `${plural(read.model.tables.length, 'table')} read, ${tables} not read${files ? `, ${plural(files, 'file')} not read at all` : ''}`;
+  const packages = read.unread.filter((u) => u.exportName === undefined && u.from !== undefined).length;
+  const files = read.unread.length - tables - packages;
+  return (
+    `${plural(read.model.tables.length, 'table')} read, ${tables} not read` +
+    (files ? `, ${plural(files, 'file')} not read at all` : '') +
+    (packages ? `, ${plural(packages, 'package re-export')} not opened` : '')
+  );
 }
 
 export function reportInspect(io: Io, built: ModelResult, json: boolean): number {

@@ -45,12 +45,15 @@ export interface TableFinding {
 }
 
 /**
- * What an extractor saw but could not read: an export that is, or may be, a table (its diagnostics say why), or a
- * whole file (a syntax error, a module that throws), whose tables are not known.
+ * What an extractor saw but could not read, each with an error diagnostic saying why: an export that is, or may
+ * be, a table; or a source whose tables are not known by name: a whole file (a syntax error, a module that
+ * throws), or `export * from '<package>'`, which static reading does not open.
  */
 export interface UnreadTable {
   /** Relative to the project root, POSIX separators: the schema file that exports it, or the file not read. */
   readonly file: string;
-  /** undefined when a whole file could not be read. */
+  /** undefined when the names are not known. */
   readonly exportName: string | undefined;
+  /** For `export * from '<package>'`: the package. */
+  readonly from?: string;
 }

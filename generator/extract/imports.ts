@@ -96,7 +96,11 @@ export class Linker {
     const own = local.get(name);
     if (own) return this.binding(file, own.localName, own.node) ?? this.ev.unknown(own.node, file, 'unresolved-value', `\`${own.localName}\` is not declared in ${file.path}`);
     const re = reexports.get(name);
-    if (re) return this.imported(file, re.specifier, re.imported, re.node);
+    if (re) {
+      const value = this.imported(file, re.specifier, re.imported, re.node);
+      // `export { users } from '@acme/db'`: a package's export, handed on as the schema's own, may be a table.
+      return value.kind === 'unknown' && value.code === 'external-value' ? { ...value, tableLike: true } : value;
+    }
     if (name === 'default') return undefined;
     // Follow the project's own files first: `export * from 'drizzle-orm/pg-core'` answers any name.
     for (const star of stars) {

@@ -58,21 +58,19 @@ export function extractStatic(input: ExtractInput): ExtractOutput {
         diagnostics.unsettledExport(exportName, declared, value);
       }
     }
-    const fromPackages = [
-      ...file.exports.stars.map((s) => ({ ...s, what: '*' })),
-      ...[...file.exports.reexports].map(([name, r]) => ({ specifier: r.specifier, node: r.node, what: `{ ${name} }` })),
-    ];
-    for (const reexport of fromPackages) {
-      const { specifier } = reexport;
+    // A name re-exported from a package is reported as an export above; what `export *` brings is not even named.
+    for (const star of file.exports.stars) {
+      const { specifier } = star;
       if (!specifier.startsWith('.') && !specifier.startsWith('drizzle-orm') && !modules.resolveAlias(file, specifier)) {
-        const { line, col } = position(reexport.node);
+        const { line, col } = position(star.node);
+        unread.add(star.node, file.path, undefined, specifier);
         diagnostics.add({
           severity: 'error',
           file: file.path,
           line,
           col,
           code: 'unresolved-reexport',
-          message: `\`export ${reexport.what} from '${specifier}'\` re-exports a package the static reader does not open, so what it exports is unknown`,
+          message: `\`export * from '${specifier}'\` re-exports a package the static reader does not open, so what it exports is unknown`,
           hint: 'run with --extract import',
         });
       }
@@ -151,9 +149,9 @@ function guarded<T>(diagnostics: Diagnostics, file: ModuleFile, exportName: stri
 class Unread {
   private readonly bySite = new Map<string, UnreadTable>();
 
-  add(site: Node, file: string, exportName: string | undefined): void {
+  add(site: Node, file: string, exportName: string | undefined, from?: string): void {
     const id = `${site.getSourceFile().getFilePath()}:${site.getStart()}`;
-    if (!this.bySite.has(id)) this.bySite.set(id, { file, exportName });
+    if (!this.bySite.has(id)) this.bySite.set(id, from === undefined ? { file, exportName } : { file, exportName, from });
   }
 
   sorted(): UnreadTable[] {

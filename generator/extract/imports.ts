@@ -93,14 +93,16 @@ export class Linker {
     }
     const { local, reexports, stars, defaultExpression } = file.exports;
     if (name === 'default' && defaultExpression) return this.ev.evaluate(defaultExpression, this.ev.fileScope(file));
+    // A package's export handed on as the module's own (`export { users } from '@acme/db'`, or imported and then
+    // exported) may be a table.
+    const handedOn = (value: Value): Value => (value.kind === 'unknown' && value.code === 'external-value' ? { ...value, tableLike: true } : value);
     const own = local.get(name);
-    if (own) return this.binding(file, own.localName, own.node) ?? this.ev.unknown(own.node, file, 'unresolved-value', `\`${own.localName}\` is not declared in ${file.path}`);
-    const re = reexports.get(name);
-    if (re) {
-      const value = this.imported(file, re.specifier, re.imported, re.node);
-      // `export { users } from '@acme/db'`: a package's export, handed on as the schema's own, may be a table.
-      return value.kind === 'unknown' && value.code === 'external-value' ? { ...value, tableLike: true } : value;
+    if (own) {
+      const value = this.binding(file, own.localName, own.node) ?? this.ev.unknown(own.node, file, 'unresolved-value', `\`${own.localName}\` is not declared in ${file.path}`);
+      return file.bindings.get(own.localName)?.kind === 'import' ? handedOn(value) : value;
     }
+    const re = reexports.get(name);
+    if (re) return handedOn(this.imported(file, re.specifier, re.imported, re.node));
     if (name === 'default') return undefined;
     // Follow the project's own files first: `export * from 'drizzle-orm/pg-core'` answers any name.
     for (const star of stars) {

@@ -21,9 +21,17 @@ interface LoadedFile {
 }
 
 export async function extractByImport(input: ExtractInput): Promise<ExtractOutput> {
+  const first = await extractOnce(input, false);
+  // A file Node could only require (as drizzle-kit requires them all) was read from CommonJS modules, the others
+  // from ES modules: a table two of them share would be two objects. Read them all as drizzle-kit does instead.
+  if (!first.someRequired || input.files.length < 2) return first.output;
+  return (await extractOnce(input, true)).output;
+}
+
+async function extractOnce(input: ExtractInput, requireAll: boolean): Promise<{ output: ExtractOutput; someRequired: boolean }> {
   const diagnostics: Diagnostic[] = [];
   const unread: UnreadTable[] = [];
-  const session = new LoadSession(input.root, diagnostics, unread);
+  const session = new LoadSession(input.root, diagnostics, unread, requireAll);
   try {
     const loaded: LoadedFile[] = [];
     for (const file of [...input.files].sort(compareText)) {
@@ -32,7 +40,7 @@ export async function extractByImport(input: ExtractInput): Promise<ExtractOutpu
     }
     const findings = collectTables(loaded, session.drizzles(), diagnostics, unread);
     unread.sort((a, b) => compareText(a.file, b.file) || compareText(a.exportName ?? '', b.exportName ?? ''));
-    return { findings, unread, diagnostics };
+    return { output: { findings, unread, diagnostics }, someRequired: loaded.some((f) => f.module.required) };
   } finally {
     await session.close();
   }
@@ -48,6 +56,7 @@ class LoadSession {
     private readonly root: string,
     private readonly diagnostics: Diagnostic[],
     private readonly unread: UnreadTable[],
+    private readonly requireAll: boolean,
   ) {}
 
   async load(file: string): Promise<LoadedFile | undefined> {
@@ -69,7 +78,7 @@ class LoadSession {
     const tsconfig = findTsconfig(dirname(absolute));
     let importer = this.importers.get(tsconfig ?? '');
     if (!importer) {
-      importer = openImporter(tsconfig, this.root, this.diagnostics);
+      importer = openImporter(tsconfig, this.root, this.diagnostics, this.requireAll);
       this.importers.set(tsconfig ?? '', importer);
     }
     let module: LoadedModule;
@@ -125,10 +134,10 @@ class LoadSession {
  * An importer honouring `tsconfig`; when tsx cannot read it (an `extends` naming a workspace package that is not
  * installed), one without it, and a warning: path aliases from that tsconfig will not resolve.
  */
-function openImporter(tsconfig: string | undefined, root: string, diagnostics: Diagnostic[]): ModuleImporter {
-  if (!tsconfig) return createModuleImporter({ tsconfig: false });
+function openImporter(tsconfig: string | undefined, root: string, diagnostics: Diagnostic[], requireAll: boolean): ModuleImporter {
+  if (!tsconfig) return createModuleImporter({ tsconfig: false, requireAll });
   try {
-    return createModuleImporter({ tsconfig });
+    return createModuleImporter({ tsconfig, requireAll });
   } catch (error) {
     diagnostics.push({
       severity: 'warning',
@@ -139,7 +148,7 @@ function openImporter(tsconfig: string | undefined, root: string, diagnostics: D
       message: `tsconfig cannot be read, so its path aliases are not applied: ${firstLine(error)}`,
       hint: 'install the packages the tsconfig extends',
     });
-    return createModuleImporter({ tsconfig: false });
+    return createModuleImporter({ tsconfig: false, requireAll });
   }
 }
 

@@ -45,6 +45,20 @@ export function extractStatic(input: ExtractInput): ExtractOutput {
       continue;
     }
     if (file.syntaxErrors.length > 0) continue;
+    const { commonJs } = file.exports;
+    if (commonJs) {
+      const { line, col } = position(commonJs);
+      unread.add(commonJs, file.path, undefined);
+      diagnostics.add({
+        severity: 'error',
+        file: file.path,
+        line,
+        col,
+        code: 'commonjs-exports',
+        message: `${file.path} exports through \`module.exports\`/\`exports\`, which static reading does not follow, so its tables are unknown`,
+        hint: 'run with --extract import',
+      });
+    }
     for (const exportName of [...ev.links.exportNames(file)].sort()) {
       const read = guarded(diagnostics, file, exportName, () => ({ value: ev.links.exportOf(file, exportName) }));
       const value = read?.value;

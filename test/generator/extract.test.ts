@@ -157,6 +157,27 @@ test('an export static reading cannot settle that may be a table is an error nam
   }
 });
 
+test('a schema file exporting through module.exports is an error naming the way out, and counted as not read', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hotstorage-extract-'));
+  try {
+    writeFileSync(
+      join(root, 'schema.cjs'),
+      [
+        "const { pgTable, serial } = require('drizzle-orm/pg-core');",
+        "const users = pgTable('users', { id: serial('id').primaryKey() });",
+        'module.exports = { users };',
+        '',
+      ].join('\n'),
+    );
+    const { findings, unread, diagnostics } = extractStatic({ root, files: ['schema.cjs'] });
+    assert.equal(findings, []);
+    assert.equal(unread, [{ file: 'schema.cjs', exportName: undefined }]);
+    assert.equal(diagnostics.map((d) => [d.severity, `${d.file}:${d.line}`, d.code, d.hint]), [['error', 'schema.cjs:3', 'commonjs-exports', 'run with --extract import']]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a schema file that cannot be read is an error naming it', () => {
   const root = mkdtempSync(join(tmpdir(), 'hotstorage-extract-'));
   try {

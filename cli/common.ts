@@ -61,6 +61,9 @@ export function selection<T>(y: Argv<T>) {
   return y
     .option('config', { type: 'string', describe: 'Config file (default: ./hotstorage.config.ts, else ./drizzle.config.ts)' })
     .option('schema', { type: 'array', string: true, describe: 'Schema files, folders or globs (as drizzle-kit); overrides the config' })
-    .option('casing', { choices: ['snake_case', 'camelCase'], describe: 'Casing of columns declared without a name' })
+    .option('casing', {
+      choices: ['snake_case', 'camelCase'],
+      describe: 'Casing of columns declared without a name, as your drizzle({ casing }) (default: none, the key is the name)',
+    })
     .option('extract', { choices: ['static', 'import'], describe: 'Read the schema files (static) or load them and ask drizzle-orm (import)' });
 }

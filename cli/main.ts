@@ -17,8 +17,8 @@ import {
   selection,
   toPosix,
 } from './common.js';
-import type { GenerateResult, ModelResult } from '../generator/generate.js';
-import type { Model } from '../generator/model.js';
+import type { GenerateResult } from '../generator/generate.js';
+import { readCounts, reportInspect } from './inspect.js';
 import { diffStale } from '../generator/output.js';
 
 export { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from './common.js';
@@ -68,31 +68,6 @@ function reportGenerate(io: Io, result: GenerateResult): number {
   return EXIT_DRIFT;
 }
 
-function summarize(model: Model): string {
-  const keys = (list: readonly (readonly string[])[]): string => list.map((k) => `(${k.join(', ')})`).join(' ');
-  return model.tables
-    .map((t) => {
-      const lines = [`${t.schema}.${t.name}  ${t.exportName} in ${t.file}`];
-      if (t.primaryKey.length) lines.push(`  primary key (${t.primaryKey.join(', ')})`);
-      if (t.uniqueKeys.length) lines.push(`  unique ${keys(t.uniqueKeys)}`);
-      if (t.identity.length && t.primaryKey.length === 0) lines.push(`  identity (${t.identity.join(', ')})`);
-      for (const s of t.skipped) lines.push(`  skipped ${s.name}: ${s.reason}`);
-      return `${lines.join('\n')}\n`;
-    })
-    .join('');
-}
-
-function reportInspect(io: Io, built: ModelResult, json: boolean): number {
-  printDiagnostics(io, built.config?.root ?? io.cwd, built.diagnostics);
-  if (!built.model) {
-    const n = errorCount(built.diagnostics);
-    io.err(`hotstorage: ${n} error${n === 1 ? '' : 's'}.\n`);
-    return EXIT_ERROR;
-  }
-  io.out(json ? `${JSON.stringify(built.model, null, 2)}\n` : summarize(built.model));
-  return EXIT_OK;
-}
-
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     const { versionText } = await import('./version.js');
@@ -116,7 +91,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('out', { type: 'string', describe: 'Output folder (default: the config\'s "out", else ./hotstorage)' })
           .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 if the output folder differs (CI drift check)' })
           .example('$0 generate', 'use ./hotstorage.config.ts (or ./drizzle.config.ts)')
-          .example('$0 generate --schema "src/db/*.ts" --out src/hot --casing snake_case', 'no config file')
+          .example('$0 generate --schema "src/db/*.ts" --out src/hot', 'no config file')
           .example('$0 generate --check', 'in CI: exit 1 with a diff when the committed output is out of date'),
       (args) => {
         action = async () => {
@@ -197,8 +172,13 @@ async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
   const { buildModel } = await import('../generator/generate.js');
   const triggers = await import('../generator/triggers.js');
   const built = await buildModel({ cwd: io.cwd, flags: flagsOf({ ...args, out: undefined }) });
-  if (!built.model) return reportInspect(io, built, false);
   printDiagnostics(io, built.config?.root ?? io.cwd, built.diagnostics);
+  if (!built.model) {
+    // Nothing on stdout: it may be going into a migration file.
+    const n = errorCount(built.diagnostics);
+    io.err(`hotstorage: ${n} error${n === 1 ? '' : 's'}${built.read ? `; ${readCounts(built.read)}` : ''}; no SQL was printed.\n`);
+    return EXIT_ERROR;
+  }
   const bulkLimit = args['bulk-limit'];
   if (bulkLimit !== undefined && (!Number.isInteger(bulkLimit) || bulkLimit < 1)) {
     io.err(`hotstorage: --bulk-limit must be a positive integer, got ${bulkLimit}.\n`);

@@ -7,7 +7,7 @@ export interface Diagnostic {
   /** 1-based; 0 when unknown. */
   readonly line: number;
   readonly col: number;
-  /** Stable identifier, e.g. `unknown-casing`, `unresolved-import`. */
+  /** Stable identifier, e.g. `unresolved-table`, `unresolved-import`. */
   readonly code: string;
   /** One sentence saying what is wrong. */
   readonly message: string;

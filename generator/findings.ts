@@ -7,7 +7,7 @@ export type Casing = 'snake_case' | 'camelCase';
 export interface ColumnFinding {
   /** TypeScript property name. */
   readonly key: string;
-  /** SQL name as written; undefined for a nameless column (`text()`), which takes the key through casing. */
+  /** SQL name as written; undefined for a nameless column (`text()`): its key, through the casing if one is set. */
   readonly name: string | undefined;
   readonly notNull: boolean;
   /** `.primaryKey()` on the column itself. */
@@ -42,4 +42,18 @@ export interface TableFinding {
   readonly keys: readonly KeyFinding[];
   /** Casing declared by the table's own form (drizzle 1.0 `snakeCase.table`, `pgTableCreator(fn, casing)`). */
   readonly casing: Casing | undefined;
+}
+
+/**
+ * What an extractor saw but could not read, each with an error diagnostic saying why: an export that is, or may
+ * be, a table; or a source whose tables are not known by name: a whole file (a syntax error, a module that
+ * throws), or `export * from '<package>'`, which static reading does not open.
+ */
+export interface UnreadTable {
+  /** Relative to the project root, POSIX separators: the schema file that exports it, or the file not read. */
+  readonly file: string;
+  /** undefined when the names are not known. */
+  readonly exportName: string | undefined;
+  /** For `export * from '<package>'`: the package. */
+  readonly from?: string;
 }

@@ -5,6 +5,7 @@ import { type ConfigFlags, loadConfig, type ResolvedConfig, rootRelative } from 
 import { compareDiagnostics, type Diagnostic, hasErrors } from './diagnostics.js';
 import type { ExtractOutput } from './extract/index.js';
 import { findSchemaFiles } from './find.js';
+import type { UnreadTable } from './findings.js';
 import type { Model } from './model.js';
 import { normalize } from './normalize.js';
 import { compareOutput, hasDrift, type OutputComparison, writeOutput } from './output.js';
@@ -18,7 +19,13 @@ export interface PipelineOptions {
 
 export interface ModelResult {
   readonly config: ResolvedConfig | undefined;
+  /** The whole schema's model; undefined when anything is wrong (then nothing may be generated from it). */
   readonly model: Model | undefined;
+  /**
+   * What the schema files gave even when something is wrong: every table that was read, and what could not be
+   * (each with an error diagnostic), for `inspect` to show. Undefined when the files were not reached.
+   */
+  readonly read: { readonly model: Model; readonly unread: readonly UnreadTable[] } | undefined;
   /** Sorted. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -51,12 +58,12 @@ async function extract(config: ResolvedConfig, files: readonly string[]): Promis
 export async function buildModel(options: PipelineOptions): Promise<ModelResult> {
   const loaded = await loadConfig(options);
   const config = loaded.config;
-  if (!config || hasErrors(loaded.diagnostics)) return { config, model: undefined, diagnostics: sorted(loaded.diagnostics) };
+  if (!config || hasErrors(loaded.diagnostics)) return { config, model: undefined, read: undefined, diagnostics: sorted(loaded.diagnostics) };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
 
   const found = await findSchemaFiles(config.root, config.schema);
   diagnostics.push(...found.diagnostics);
-  if (hasErrors(diagnostics)) return { config, model: undefined, diagnostics: sorted(diagnostics) };
+  if (hasErrors(diagnostics)) return { config, model: undefined, read: undefined, diagnostics: sorted(diagnostics) };
   // A broad glob (`src/**/*.ts`) also matches the output folder; generated modules are never schema.
   const out = rootRelative(config.root, config.out);
   const files = found.files.filter((file) => out === '.' || !file.startsWith(`${out}/`));
@@ -65,13 +72,15 @@ export async function buildModel(options: PipelineOptions): Promise<ModelResult>
   try {
     extracted = await extract(config, files);
   } catch (caught) {
-    return { config, model: undefined, diagnostics: sorted([...diagnostics, failure('extract-failed', caught)]) };
+    return { config, model: undefined, read: undefined, diagnostics: sorted([...diagnostics, failure('extract-failed', caught)]) };
   }
   diagnostics.push(...extracted.diagnostics);
   const normalized = normalize(extracted.findings, { casing: config.casing });
   diagnostics.push(...normalized.diagnostics);
+  // One table that cannot be read makes the model unusable for generating (a partial output would pass a drift
+  // check it should not), but not the other tables unreadable: `read` keeps them for inspect.
   const model = hasErrors(diagnostics) ? undefined : normalized.model;
-  return { config, model, diagnostics: sorted(diagnostics) };
+  return { config, model, read: { model: normalized.model, unread: extracted.unread }, diagnostics: sorted(diagnostics) };
 }
 
 /** `generate` (check: false) writes the output folder; `generate --check` (check: true) only compares it. */

@@ -1,7 +1,7 @@
 // Findings → model. Every rule about what counts as a key lives here, so the static and the import extractor
-// cannot disagree on it: casing of nameless columns, one primary key, which unique keys are usable (and why
-// the others are skipped), primary key = unique key dedup, the identity of a table without a primary key,
-// and the order of everything. Pure: no I/O.
+// cannot disagree on it: the names of nameless columns (the casing, else the key), one primary key, which unique
+// keys are usable (and why the others are skipped), primary key = unique key dedup, the identity of a table
+// without a primary key, and the order of everything. Pure: no I/O.
 import type { Diagnostic } from './diagnostics.js';
 import type { Casing, ColumnFinding, KeyFinding, TableFinding } from './findings.js';
 import { MODEL_VERSION } from './model.js';
@@ -40,7 +40,10 @@ export function defaultIndexName(tableName: string, columnNames: readonly string
 }
 
 export interface NormalizeOptions {
-  /** From the config (or drizzle.config.ts, or --casing): how the runtime `drizzle({ casing })` names nameless columns. */
+  /**
+   * From the config (or drizzle.config.ts, or --casing): how the runtime `drizzle({ casing })` names nameless
+   * columns. Undefined = drizzle's default: a nameless column is named by its key, verbatim.
+   */
   readonly casing: Casing | undefined;
 }
 
@@ -74,17 +77,6 @@ function normalizeTable(finding: TableFinding, options: NormalizeOptions, diagno
   const schema = finding.schema ?? 'public';
   const casing = finding.casing ?? options.casing;
   const position = new Map(finding.columns.map((c, i) => [c.key, i]));
-
-  if (casing === undefined && finding.columns.some((c) => c.name === undefined)) {
-    const nameless = finding.columns.filter((c) => c.name === undefined).map((c) => c.key);
-    diagnostics.push({
-      severity: 'error',
-      ...where,
-      code: 'unknown-casing',
-      message: `table ${finding.name} has columns without a SQL name (${nameless.join(', ')}) and no casing is known`,
-      hint: "set `casing` in hotstorage.config.ts or drizzle.config.ts, or pass --casing snake_case|camelCase",
-    });
-  }
 
   const primaryKey = primaryKeyOf(finding, diagnostics);
   const inPk = new Set(primaryKey);
@@ -162,7 +154,7 @@ function normalizeTable(finding: TableFinding, options: NormalizeOptions, diagno
 
 function sqlName(column: ColumnFinding, casing: Casing | undefined): string {
   if (column.name !== undefined) return column.name;
-  // Without a casing drizzle 0.x uses the key itself; the unknown-casing error above says we did not guess.
+  // No casing configured: drizzle's default (and drizzle-kit's, which created the table), the key verbatim.
   return casing ? applyCasing(column.key, casing) : column.key;
 }
 

@@ -67,6 +67,10 @@ export class Evaluator {
       if (left.kind === 'string' && right.kind === 'string') return { kind: 'string', value: left.value + right.value };
       return this.unknown(node, scope.file, 'unresolved-value', `cannot compute \`${short(node)}\` statically`);
     }
+    if (Node.isConditionalExpression(node)) return this.pick(node, [node.getWhenTrue(), node.getWhenFalse()], scope);
+    if (Node.isBinaryExpression(node) && ['??', '||', '&&'].includes(node.getOperatorToken().getText())) {
+      return this.pick(node, [node.getLeft(), node.getRight()], scope);
+    }
     if (Node.isIdentifier(node)) return this.identifier(node.getText(), node, scope);
     if (Node.isPropertyAccessExpression(node)) {
       return this.property(this.evaluate(node.getExpression(), scope), node.getName(), node, scope);
@@ -93,6 +97,21 @@ export class Evaluator {
     if (Node.isArrayLiteralExpression(node)) return this.array(node, scope);
     if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) return { kind: 'function', node, scope };
     return this.unknown(node, scope.file, 'unresolved-value', `cannot follow \`${short(node)}\` statically`);
+  }
+
+  /**
+   * `a ? b : c`, `a ?? b`, `a || b`: which operand is the value is decided when the module runs. Unsettled; but when
+   * an operand is (or may be) a table, so may the result, and an export holding it is reported rather than skipped.
+   */
+  private pick(node: Node, operands: readonly Node[], scope: Scope): Value {
+    const tableLike = operands.some((operand) => {
+      const value = this.evaluate(operand, scope);
+      return value.kind === 'table' || (value.kind === 'unknown' && value.tableLike);
+    });
+    const message = tableLike
+      ? `\`${short(node)}\` chooses between values, one of them a table, only when the module runs`
+      : `cannot compute \`${short(node)}\` statically`;
+    return this.unknown(node, scope.file, tableLike ? 'unresolved-table' : 'unresolved-value', message, { tableLike });
   }
 
   private template(node: Node, scope: Scope): Value {
@@ -206,6 +225,8 @@ export class Evaluator {
         if (scope.depth === 0 && result.kind === 'unknown' && result.code === 'unresolved-table' && result.node !== node) {
           return this.unknown(node, scope.file, 'unresolved-table', `\`${short(node)}\` builds a table inside the project's own function (${where(result)}), which static reading does not follow`, { tableLike: true });
         }
+        // What the project's own function returns, when static reading cannot settle it, may be a table.
+        if (scope.depth === 0 && result.kind === 'unknown' && !result.tableLike) return { ...result, tableLike: true };
         return result;
       }
       case 'drizzle':

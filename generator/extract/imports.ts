@@ -7,7 +7,7 @@ import { pgCoreExport } from './drizzle-calls.js';
 import { PG_CORE } from './drizzle-api.js';
 import type { Evaluator } from './evaluate.js';
 import { isRelative } from './modules.js';
-import type { ModuleFile } from './modules.js';
+import type { Binding, ModuleFile } from './modules.js';
 import { short } from './node-text.js';
 import { IGNORED, LITERAL } from './values.js';
 import type { Value } from './values.js';
@@ -38,7 +38,10 @@ export class Linker {
         if (Node.isIdentifier(binding.name)) return value;
         const locals = new Map<string, Value>();
         this.ev.bind(binding.name, value, locals, this.ev.fileScope(file));
-        return locals.get(name) ?? this.ev.unknown(node, file, 'unresolved-value', `cannot follow the destructuring of \`${name}\``);
+        const part = locals.get(name) ?? this.ev.unknown(node, file, 'unresolved-value', `cannot follow the destructuring of \`${name}\``);
+        // `const { users, accounts } = defineTables()`: a part of a value static reading cannot settle may be a table.
+        const literal = binding.initializer !== undefined && (Node.isObjectLiteralExpression(binding.initializer) || Node.isArrayLiteralExpression(binding.initializer));
+        return part.kind === 'unknown' && !part.tableLike && !literal ? { ...part, tableLike: true } : part;
       }
     }
   }
@@ -64,7 +67,7 @@ export class Linker {
     }
     if (specifier === 'drizzle-orm') return imported === 'sql' ? { kind: 'sql' } : IGNORED;
     if (specifier.startsWith('drizzle-orm/')) return IGNORED;
-    const target = isRelative(specifier) ? this.ev.modules.resolveRelative(file, specifier) : this.ev.modules.resolveAlias(file, specifier);
+    const target = this.project(file, specifier);
     if (!target) {
       if (!isRelative(specifier) && !this.ev.modules.looksLikeAlias(file, specifier)) {
         return this.ev.unknown(node, file, 'external-value', `\`${imported}\` comes from the package '${specifier}', which the static reader does not open`);
@@ -90,15 +93,21 @@ export class Linker {
     }
     const { local, reexports, stars, defaultExpression } = file.exports;
     if (name === 'default' && defaultExpression) return this.ev.evaluate(defaultExpression, this.ev.fileScope(file));
+    // A package's export handed on as the module's own (`export { users } from '@acme/db'`, or imported and then
+    // exported) may be a table.
+    const handedOn = (value: Value): Value => (value.kind === 'unknown' && value.code === 'external-value' ? { ...value, tableLike: true } : value);
     const own = local.get(name);
-    if (own) return this.binding(file, own.localName, own.node) ?? this.ev.unknown(own.node, file, 'unresolved-value', `\`${own.localName}\` is not declared in ${file.path}`);
+    if (own) {
+      const value = this.binding(file, own.localName, own.node) ?? this.ev.unknown(own.node, file, 'unresolved-value', `\`${own.localName}\` is not declared in ${file.path}`);
+      return file.bindings.get(own.localName)?.kind === 'import' ? handedOn(value) : value;
+    }
     const re = reexports.get(name);
-    if (re) return this.imported(file, re.specifier, re.imported, re.node);
+    if (re) return handedOn(this.imported(file, re.specifier, re.imported, re.node));
     if (name === 'default') return undefined;
     // Follow the project's own files first: `export * from 'drizzle-orm/pg-core'` answers any name.
     for (const star of stars) {
       if (star.specifier === PG_CORE) continue;
-      const target = isRelative(star.specifier) ? this.ev.modules.resolveRelative(file, star.specifier) : this.ev.modules.resolveAlias(file, star.specifier);
+      const target = this.project(file, star.specifier);
       if (!target) continue;
       const value = this.exportOf(target, name, visited);
       if (value) return value;
@@ -119,7 +128,7 @@ export class Linker {
     for (const name of file.exports.reexports.keys()) names.add(name);
     if (file.exports.defaultExpression) names.add('default');
     for (const star of file.exports.stars) {
-      const target = isRelative(star.specifier) ? this.ev.modules.resolveRelative(file, star.specifier) : this.ev.modules.resolveAlias(file, star.specifier);
+      const target = this.project(file, star.specifier);
       if (!target) continue;
       for (const name of this.exportNames(target, visited)) if (name !== 'default') names.add(name);
     }
@@ -135,9 +144,53 @@ export class Linker {
     const site = local.get(name)?.node ?? reexports.get(name)?.node;
     if (site) return site;
     for (const star of stars) {
-      const target = isRelative(star.specifier) ? this.ev.modules.resolveRelative(file, star.specifier) : this.ev.modules.resolveAlias(file, star.specifier);
+      const target = this.project(file, star.specifier);
       if (target && this.exportNames(target).has(name)) return star.node;
     }
     return undefined;
   }
+
+  /**
+   * Where the value `file` exports as `name` is declared, through imports, re-exports and `export *`: the name it
+   * is bound to (one element of a destructuring), a function declaration, or a default export's expression.
+   */
+  exportDeclaration(file: ModuleFile, name: string, visited: Set<ModuleFile> = new Set()): { file: ModuleFile; node: Node } | undefined {
+    if (visited.has(file)) return undefined;
+    visited.add(file);
+    const { local, reexports, stars, defaultExpression } = file.exports;
+    if (name === 'default' && defaultExpression) return { file, node: defaultExpression };
+    const own = local.get(name);
+    if (own) {
+      const binding = file.bindings.get(own.localName);
+      if (binding?.kind === 'import') {
+        const target = this.project(file, binding.specifier);
+        return (target && this.exportDeclaration(target, binding.imported, visited)) ?? { file, node: binding.node };
+      }
+      return { file, node: (binding && bindingName(binding, own.localName)) ?? own.node };
+    }
+    const re = reexports.get(name);
+    if (re) {
+      const target = re.imported === '*' ? undefined : this.project(file, re.specifier);
+      return (target && this.exportDeclaration(target, re.imported, visited)) ?? { file, node: re.node };
+    }
+    for (const star of stars) {
+      const target = this.project(file, star.specifier);
+      const found = target && this.exportNames(target).has(name) ? this.exportDeclaration(target, name, visited) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** A module of the project itself (relative, or through a tsconfig alias); undefined for packages. */
+  private project(file: ModuleFile, specifier: string): ModuleFile | undefined {
+    return isRelative(specifier) ? this.ev.modules.resolveRelative(file, specifier) : this.ev.modules.resolveAlias(file, specifier);
+  }
+}
+
+/** The identifier a binding gives `name`: in a destructuring, the one element's. */
+function bindingName(binding: Binding, name: string): Node | undefined {
+  if (binding.kind === 'function') return Node.isFunctionDeclaration(binding.node) ? binding.node.getNameNode() : undefined;
+  if (binding.kind !== 'variable') return undefined;
+  if (Node.isIdentifier(binding.name)) return binding.name;
+  return binding.name.getDescendants().find((n) => Node.isBindingElement(n) && n.getNameNode().getText() === name);
 }

@@ -22,6 +22,8 @@ export interface FileExports {
   readonly reexports: ReadonlyMap<string, { readonly specifier: string; readonly imported: string; readonly node: Node }>;
   /** `export * from './x'`. */
   readonly stars: readonly { readonly specifier: string; readonly node: Node }[];
+  /** The first top-level CommonJS export (`module.exports = ...`, `exports.users = ...`), which static reading does not follow. */
+  readonly commonJs: Node | undefined;
 }
 
 export interface ModuleFile {
@@ -255,7 +257,9 @@ function indexExports(source: SourceFile): FileExports {
   const reexports = new Map<string, { specifier: string; imported: string; node: Node }>();
   const stars: { specifier: string; node: Node }[] = [];
   let defaultExpression: Expression | undefined;
+  let commonJs: Node | undefined;
   for (const statement of source.getStatements()) {
+    if (commonJs === undefined && isCommonJsExport(statement)) commonJs = statement;
     if (Node.isVariableStatement(statement) && statement.hasExportKeyword()) {
       for (const declaration of statement.getDeclarations()) {
         for (const name of boundNames(declaration.getNameNode())) local.set(name, { localName: name, node: declaration });
@@ -289,7 +293,16 @@ function indexExports(source: SourceFile): FileExports {
       }
     }
   }
-  return { local, defaultExpression, reexports, stars };
+  return { local, defaultExpression, reexports, stars, commonJs };
+}
+
+/** `module.exports = ...`, `module.exports.x = ...`, `exports.x = ...` as a statement of its own. */
+function isCommonJsExport(statement: Node): boolean {
+  if (!Node.isExpressionStatement(statement)) return false;
+  const expression = statement.getExpression();
+  if (!Node.isBinaryExpression(expression) || expression.getOperatorToken().getText() !== '=') return false;
+  const target = expression.getLeft().getText().replace(/\s+/g, '');
+  return /^(module\.exports|exports)(\.|\[|$)/.test(target);
 }
 
 export function isRelative(specifier: string): boolean {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { ExtractInput, ExtractOutput } from '../extract/index.js';
-import type { Casing, ColumnFinding, KeyFinding, TableFinding } from '../findings.js';
+import type { Casing, ColumnFinding, KeyFinding, TableFinding, UnreadTable } from '../findings.js';
 import { createModuleImporter, findTsconfig } from './import-module.js';
 import type { LoadedModule, ModuleImporter } from './import-module.js';
 import { escapeRegExp } from '../regexp.js';
@@ -21,15 +21,26 @@ interface LoadedFile {
 }
 
 export async function extractByImport(input: ExtractInput): Promise<ExtractOutput> {
+  const first = await extractOnce(input, false);
+  // A file Node could only require (as drizzle-kit requires them all) was read from CommonJS modules, the others
+  // from ES modules: a table two of them share would be two objects. Read them all as drizzle-kit does instead.
+  if (!first.someRequired || input.files.length < 2) return first.output;
+  return (await extractOnce(input, true)).output;
+}
+
+async function extractOnce(input: ExtractInput, requireAll: boolean): Promise<{ output: ExtractOutput; someRequired: boolean }> {
   const diagnostics: Diagnostic[] = [];
-  const session = new LoadSession(input.root, diagnostics);
+  const unread: UnreadTable[] = [];
+  const session = new LoadSession(input.root, diagnostics, unread, requireAll);
   try {
     const loaded: LoadedFile[] = [];
     for (const file of [...input.files].sort(compareText)) {
       const result = await session.load(file);
       if (result) loaded.push(result);
     }
-    return { findings: collectTables(loaded, session.drizzles(), diagnostics), diagnostics };
+    const findings = collectTables(loaded, session.drizzles(), diagnostics, unread);
+    unread.sort((a, b) => compareText(a.file, b.file) || compareText(a.exportName ?? '', b.exportName ?? ''));
+    return { output: { findings, unread, diagnostics }, someRequired: loaded.some((f) => f.module.required) };
   } finally {
     await session.close();
   }
@@ -44,11 +55,14 @@ class LoadSession {
   constructor(
     private readonly root: string,
     private readonly diagnostics: Diagnostic[],
+    private readonly unread: UnreadTable[],
+    private readonly requireAll: boolean,
   ) {}
 
   async load(file: string): Promise<LoadedFile | undefined> {
     const absolute = resolve(this.root, file);
     if (!existsSync(absolute)) {
+      this.unread.push({ file, exportName: undefined });
       this.diagnostics.push({
         severity: 'error',
         file,
@@ -64,7 +78,7 @@ class LoadSession {
     const tsconfig = findTsconfig(dirname(absolute));
     let importer = this.importers.get(tsconfig ?? '');
     if (!importer) {
-      importer = openImporter(tsconfig, this.root, this.diagnostics);
+      importer = openImporter(tsconfig, this.root, this.diagnostics, this.requireAll);
       this.importers.set(tsconfig ?? '', importer);
     }
     let module: LoadedModule;
@@ -72,6 +86,7 @@ class LoadSession {
       module = await importer.importFile(absolute);
     } catch (error) {
       this.diagnostics.push(loadFailure(file, absolute, error));
+      this.unread.push({ file, exportName: undefined });
       return undefined;
     }
     const folderKey = `${tsconfig ?? ''}\0${module.format}\0${dirname(absolute)}`;
@@ -104,6 +119,8 @@ class LoadSession {
   drizzles(): UserDrizzle[] {
     const found = [...new Set(this.byFolder.values())];
     this.diagnostics.push(...this.unresolved.map((d): Diagnostic => (found.length > 0 ? { ...d, severity: 'warning' } : d)));
+    // With no drizzle-orm at all, nothing in these files can be recognised as a table.
+    if (found.length === 0) this.unread.push(...this.unresolved.map((d) => ({ file: d.file, exportName: undefined })));
     this.unresolved.length = 0;
     return found;
   }
@@ -117,10 +134,10 @@ class LoadSession {
  * An importer honouring `tsconfig`; when tsx cannot read it (an `extends` naming a workspace package that is not
  * installed), one without it, and a warning: path aliases from that tsconfig will not resolve.
  */
-function openImporter(tsconfig: string | undefined, root: string, diagnostics: Diagnostic[]): ModuleImporter {
-  if (!tsconfig) return createModuleImporter({ tsconfig: false });
+function openImporter(tsconfig: string | undefined, root: string, diagnostics: Diagnostic[], requireAll: boolean): ModuleImporter {
+  if (!tsconfig) return createModuleImporter({ tsconfig: false, requireAll });
   try {
-    return createModuleImporter({ tsconfig });
+    return createModuleImporter({ tsconfig, requireAll });
   } catch (error) {
     diagnostics.push({
       severity: 'warning',
@@ -131,11 +148,11 @@ function openImporter(tsconfig: string | undefined, root: string, diagnostics: D
       message: `tsconfig cannot be read, so its path aliases are not applied: ${firstLine(error)}`,
       hint: 'install the packages the tsconfig extends',
     });
-    return createModuleImporter({ tsconfig: false });
+    return createModuleImporter({ tsconfig: false, requireAll });
   }
 }
 
-function collectTables(files: readonly LoadedFile[], drizzles: readonly UserDrizzle[], diagnostics: Diagnostic[]): TableFinding[] {
+function collectTables(files: readonly LoadedFile[], drizzles: readonly UserDrizzle[], diagnostics: Diagnostic[], unread: UnreadTable[]): TableFinding[] {
   const findings: TableFinding[] = [];
   const seen = new Set<unknown>();
   for (const { file, module, drizzle: own } of files) {
@@ -160,6 +177,7 @@ function collectTables(files: readonly LoadedFile[], drizzles: readonly UserDriz
           message: `drizzle-orm ${drizzle.version} cannot read table ${exportName}: ${firstLine(error)}`,
           hint: 'fix the table definition so that drizzle-kit accepts it',
         });
+        unread.push({ file, exportName });
         continue;
       }
       findings.push(tableFinding(view, { exportName, file, drizzle }, diagnostics));

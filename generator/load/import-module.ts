@@ -46,15 +46,17 @@ export interface LoadedModule {
   readonly exports: Record<string, unknown>;
   /** 'cjs' when tsx compiled the file to CommonJS (a project without `"type": "module"`). */
   readonly format: ModuleFormat;
+  /** Node could not import the file as the ES module it is, so it was required as CommonJS, as drizzle-kit does. */
+  readonly required?: true;
 }
 
 /**
  * A namespaced tsx registration (ESM and CommonJS hooks), as `tsImport` makes for a single call, kept open for
  * many imports. Unlike repeated `importTypeScript` calls, modules are evaluated once per importer. Each file is
  * loaded in the module system Node gives it (package.json `type`, .mts/.cts), so a CommonJS project's files
- * share one require cache, as they do under drizzle-kit.
+ * share one require cache, as they do under drizzle-kit; `requireAll` requires every file, as drizzle-kit does.
  */
-export function createModuleImporter(options: { tsconfig?: string | false } = {}): ModuleImporter {
+export function createModuleImporter(options: { tsconfig?: string | false; requireAll?: boolean } = {}): ModuleImporter {
   const namespace = `hotstorage-${randomUUID()}`;
   // tsx's CommonJS hook reads its tsconfig from the environment when registered; restore it right after.
   const previous = process.env.TSX_TSCONFIG_PATH;
@@ -75,8 +77,20 @@ export function createModuleImporter(options: { tsconfig?: string | false } = {}
   }
   return {
     async importFile(file) {
-      if (moduleFormat(file) === 'cjs') return commonJsExports(cjs.require(file, file));
-      const loaded: unknown = await esm.import(pathToFileURL(file).href, import.meta.url);
+      if (options.requireAll || moduleFormat(file) === 'cjs') return commonJsExports(cjs.require(file, file));
+      let loaded: unknown;
+      try {
+        loaded = await esm.import(pathToFileURL(file).href, import.meta.url);
+      } catch (error) {
+        // drizzle-kit requires every schema file as CommonJS (esbuild-register), so it reads what Node cannot import
+        // as an ES module, such as a CommonJS workspace package's TypeScript re-exported with `export *`. So do we;
+        // when requiring fails too, the import's own error is the one to report.
+        try {
+          return { ...commonJsExports(cjs.require(file, file)), required: true };
+        } catch {
+          throw error;
+        }
+      }
       return moduleExports(loaded);
     },
     async importFrom(specifier, fromFile, format) {

@@ -88,7 +88,94 @@ test(
           skipped: [],
         },
       ],
+      unread: [],
+      diagnostics: [],
     });
+  }),
+);
+
+const PARTLY_UNREADABLE = `import { pgTable, serial, text } from 'drizzle-orm/pg-core';
+
+export const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email').notNull().unique() });
+export const notes = pgTable('notes', { id: serial('id').primaryKey(), body: text('body') });
+
+const longCodes = process.env.LONG_CODES === '1';
+export const coupons = pgTable('coupons', {
+  id: serial('id').primaryKey(),
+  code: longCodes ? text('code').notNull() : text('short_code').notNull(),
+});
+
+function tenantTable(tenant: string) {
+  return pgTable(\`\${tenant}_members\`, { id: serial('id').primaryKey() });
+}
+export const acmeMembers = tenantTable('acme');
+`;
+
+test(
+  'one table that cannot be read hides no other: inspect shows every table read and names the others, exit 2; generate writes nothing',
+  timed(120_000, async () => {
+    const dir = project({ 'db/schema.ts': PARTLY_UNREADABLE });
+    const text = await runCli(dir, ['inspect', '--schema', 'db/schema.ts']);
+    assert.is(text.code, 2, text.stderr);
+    assert.is(
+      text.stdout,
+      'public.notes  notes in db/schema.ts\n  primary key (id)\n' +
+        'public.users  users in db/schema.ts\n  primary key (id)\n  unique (email)\n' +
+        'not read  acmeMembers in db/schema.ts\n' +
+        'not read  coupons in db/schema.ts\n',
+    );
+    const lines = text.stderr.trimEnd().split('\n');
+    assert.equal(lines.filter((l) => l.includes(': error: ')).map((l) => l.replace(/: error: .*/, '')), ['db/schema.ts:9:9', 'db/schema.ts:15:14']);
+    assert.match(text.stderr, 'export `acmeMembers` may be a table');
+    assert.is(lines[lines.length - 1], 'hotstorage: 2 errors; 2 tables read, 2 not read.');
+
+    const json = await runCli(dir, ['inspect', '--json', '--schema', 'db/schema.ts']);
+    assert.is(json.code, 2, json.stderr);
+    const printed = JSON.parse(json.stdout) as { version: number; tables: { exportName: string }[]; unread: unknown[]; diagnostics: { severity: string; file: string; line: number; code: string }[] };
+    assert.is(printed.version, 1);
+    assert.equal(printed.tables.map((t) => t.exportName), ['notes', 'users']);
+    assert.equal(printed.unread, [{ file: 'db/schema.ts', exportName: 'acmeMembers' }, { file: 'db/schema.ts', exportName: 'coupons' }]);
+    assert.equal(printed.diagnostics.map((d) => [d.severity, d.file, d.line, d.code]), [
+      ['error', 'db/schema.ts', 9, 'unresolved-value'],
+      ['error', 'db/schema.ts', 15, 'unresolved-table'],
+    ]);
+
+    const generate = await runCli(dir, ['generate', '--schema', 'db/schema.ts', '--out', 'hot']);
+    assert.is(generate.code, 2);
+    assert.not.ok(existsSync(join(dir, 'hot')), 'nothing is written');
+  }),
+);
+
+test(
+  'with --extract import, a schema file that throws hides no other file\'s tables, and the count says a file was not read',
+  timed(120_000, async () => {
+    const dir = project({
+      'db/users.ts': "import { pgTable, serial } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { id: serial('id').primaryKey() });\n",
+      'db/broken.ts': "export const x = 1;\nthrow new Error('DATABASE_URL is not set');\n",
+    });
+    const run = await runCli(dir, ['inspect', '--extract', 'import', '--schema', 'db/*.ts']);
+    assert.is(run.code, 2, run.stderr);
+    assert.is(run.stdout, 'public.users  users in db/users.ts\n  primary key (id)\nnot read  db/broken.ts\n');
+    assert.match(run.stderr, /^db\/broken\.ts:2:\d+: error: importing db\/broken\.ts failed: DATABASE_URL is not set \[import-failed\]/);
+    assert.match(run.stderr, /\nhotstorage: 1 error; 1 table read, 0 not read, 1 file not read at all\.\n$/);
+  }),
+);
+
+test(
+  'with no casing configured, nameless columns are named by their keys (drizzle\'s default), by static and import extraction alike',
+  timed(120_000, async () => {
+    const dir = project({ 'db/schema.ts': SCHEMA, 'drizzle.config.ts': "export default { dialect: 'postgresql', schema: './db/schema.ts' };\n" });
+    const names = async (extract: string): Promise<unknown> => {
+      const run = await runCli(dir, ['inspect', '--json', '--extract', extract]);
+      assert.is(run.code, 0, run.stderr);
+      assert.is(run.stderr, '');
+      const model = JSON.parse(run.stdout) as { tables: { columns: { name: string }[] }[] };
+      return model.tables[0]?.columns.map((c) => c.name);
+    };
+    assert.equal(await names('static'), ['id', 'email', 'fullName', 'phone']);
+    assert.equal(await names('import'), ['id', 'email', 'fullName', 'phone']);
+    const generate = await runCli(dir, ['generate']);
+    assert.is(generate.code, 0, generate.stderr);
   }),
 );
 

@@ -56,24 +56,6 @@ test(
 );
 
 test(
-  'nameless columns with no known casing',
-  timed(120_000, () =>
-    failsCleanly(
-      {
-        'db/schema.ts': `import { pgTable, serial, text } from 'drizzle-orm/pg-core';
-
-export const users = pgTable('users', {
-  id: serial().primaryKey(),
-  emailAddress: text().notNull().unique(),
-});
-`,
-      },
-      { file: 'db/schema.ts', message: /casing/i },
-    ),
-  ),
-);
-
-test(
   'a schema file that does not exist',
   timed(120_000, () =>
     failsCleanly(

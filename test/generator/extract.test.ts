@@ -12,6 +12,7 @@ import { compareDiagnostics, formatDiagnostic } from '../../generator/diagnostic
 import type { Diagnostic } from '../../generator/diagnostics.js';
 import { extractStatic } from '../../generator/extract/index.js';
 import type { ColumnFinding, KeyFinding, TableFinding } from '../../generator/findings.js';
+import type { Model } from '../../generator/model.js';
 import { normalize, toCamelCase, toSnakeCase } from '../../generator/normalize.js';
 import { toCamelCase as drizzleCamel, toSnakeCase as drizzleSnake } from 'drizzle-orm/casing';
 import { fixtureCases, UPDATE_GOLDEN } from '../helpers/fixtures.js';
@@ -22,7 +23,11 @@ function runStatic(c: FixtureCase) {
   const extracted = extractStatic({ root: c.dir, files });
   const normalized = normalize(extracted.findings, { casing: c.casing });
   const diagnostics = [...extracted.diagnostics, ...normalized.diagnostics].sort(compareDiagnostics);
-  return { model: normalized.model, diagnostics };
+  return { model: normalized.model, diagnostics, unread: extracted.unread };
+}
+
+function expectedModel(c: FixtureCase): Model {
+  return JSON.parse(readFileSync(join(c.dir, 'model.json'), 'utf8')) as Model;
 }
 
 function compareGolden(path: string, actual: string): void {
@@ -53,10 +58,25 @@ for (const c of fixtureCases()) {
         assert.match(d.hint ?? '', '--extract import');
       }
     });
+
+    // None missing in silence: every table drizzle reads (model.json) is read the same, or named as not read.
+    test(`${c.name}: every table drizzle reads is read by static extraction with the same model, or named as not read`, () => {
+      const { model, unread } = runStatic(c);
+      for (const table of expectedModel(c).tables) {
+        const same = model.tables.find((t) => t.file === table.file && t.exportName === table.exportName);
+        if (same) assert.equal(same, table, `${table.exportName}: read statically, so read the same`);
+        else {
+          // Named, or in a source whose tables static reading cannot name (`export * from '<package>'`, a file it cannot read).
+          const named = unread.some((u) => u.file === table.file && (u.exportName === table.exportName || u.exportName === undefined));
+          assert.ok(named, `${table.exportName} (${table.file}) is missing in silence`);
+        }
+      }
+    });
   } else {
     test(`${c.name}: static extraction gives model.json`, () => {
-      const { model, diagnostics } = runStatic(c);
+      const { model, diagnostics, unread } = runStatic(c);
       assert.equal(errors(diagnostics).map(formatDiagnostic), []);
+      assert.equal(unread, []);
       compareGolden(join(c.dir, 'model.json'), `${JSON.stringify({ version: 1, tables: model.tables }, null, 2)}\n`);
     });
   }
@@ -82,6 +102,77 @@ test('under drizzle-orm 1.x a nameless column is named by its key (no run-time c
     assert.equal(model.tables.map((t) => [t.name, t.columns[0]?.name]), [['cased', 'user_id'], ['nested', 'id'], ['plain', 'userId']]);
     // drizzle 0.x skips a key nested two arrays deep (a warning); 1.x getTableConfig throws on it.
     assert.equal(diagnostics.map((d) => [d.severity, d.code, d.line]), [['error', 'nested-extra-config', 4]]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('an export static reading cannot settle that may be a table is an error naming it; other unsettled values are not', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hotstorage-extract-'));
+  try {
+    mkdirSync(join(root, 'lib'));
+    writeFileSync(
+      join(root, 'lib/own.ts'),
+      [
+        "import { pgTable, text } from 'drizzle-orm/pg-core';",
+        'export function makeTable(name: string) {',
+        "  if (!name) throw new Error('no name');",
+        "  return pgTable(name, { id: text('id').primaryKey() });",
+        '}',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(root, 'schema.ts'),
+      [
+        "import { pgTable, text } from 'drizzle-orm/pg-core';",
+        "import { createInsertSchema } from 'drizzle-zod';",
+        "import { defineTables } from '@auth/drizzle-adapter';",
+        "import { makeTable } from './lib/own';",
+        "export const things = pgTable('things', { id: text('id').primaryKey() });",
+        'export const { usersTable, accountsTable } = defineTables({});',
+        "export const made = makeTable('made');",
+        "export const picked = process.env.LEGACY ? pgTable('legacy_things', { id: text('id').primaryKey() }) : things;",
+        'export const insertThingSchema = createInsertSchema(things);',
+        "export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://localhost/app';",
+        "export const isProduction = process.env.NODE_ENV === 'production';",
+        '',
+      ].join('\n'),
+    );
+    const { findings, unread, diagnostics } = extractStatic({ root, files: ['schema.ts'] });
+    assert.equal(findings.map((f) => f.exportName), ['things']);
+    assert.equal(unread.map((u) => u.exportName), ['accountsTable', 'made', 'picked', 'usersTable']);
+    assert.equal(
+      diagnostics.map((d) => [d.severity, `${d.file}:${d.line}:${d.col}`, /^export `(\w+)` may be a table/.exec(d.message)?.[1], d.hint]),
+      [
+        ['error', 'schema.ts:6:16', 'usersTable', 'run with --extract import'],
+        ['error', 'schema.ts:6:28', 'accountsTable', 'run with --extract import'],
+        ['error', 'schema.ts:7:14', 'made', 'run with --extract import'],
+        ['error', 'schema.ts:8:14', 'picked', 'run with --extract import'],
+      ],
+    );
+    assert.match(diagnostics[2]?.message ?? '', '(lib/own.ts:3)');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a schema file exporting through module.exports is an error naming the way out, and counted as not read', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hotstorage-extract-'));
+  try {
+    writeFileSync(
+      join(root, 'schema.cjs'),
+      [
+        "const { pgTable, serial } = require('drizzle-orm/pg-core');",
+        "const users = pgTable('users', { id: serial('id').primaryKey() });",
+        'module.exports = { users };',
+        '',
+      ].join('\n'),
+    );
+    const { findings, unread, diagnostics } = extractStatic({ root, files: ['schema.cjs'] });
+    assert.equal(findings, []);
+    assert.equal(unread, [{ file: 'schema.cjs', exportName: undefined }]);
+    assert.equal(diagnostics.map((d) => [d.severity, `${d.file}:${d.line}`, d.code, d.hint]), [['error', 'schema.cjs:3', 'commonjs-exports', 'run with --extract import']]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -143,10 +234,11 @@ test('a nameless column takes the table casing first, then the configured one', 
   assert.is(one(table({ columns: nameless, casing: 'snake_case' }), 'camelCase').t.columns[1]?.name, 'created_at');
 });
 
-test('nameless columns with no known casing are an unknown-casing error at the table', () => {
-  const { diagnostics } = one(table({ columns: [col('id', { primaryKey: true, name: undefined })] }));
-  assert.equal(diagnostics.map((d) => [d.severity, d.code, d.file, d.line]), [['error', 'unknown-casing', 'db/schema.ts', 7]]);
-  assert.match(diagnostics[0]?.hint ?? '', '--casing');
+test('with no casing configured a nameless column is named by its key, verbatim (drizzle\'s default), without a diagnostic', () => {
+  const nameless = [col('id', { primaryKey: true, name: undefined }), col('createdAt', { name: undefined }), col('legacyID', { name: 'legacy_id' })];
+  const { t, diagnostics } = one(table({ columns: nameless }));
+  assert.equal(t.columns.map((c) => c.name), ['id', 'createdAt', 'legacy_id']);
+  assert.equal(diagnostics, []);
 });
 
 test('schema defaults to public; tables sort by schema, then name', () => {

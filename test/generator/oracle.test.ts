@@ -139,7 +139,8 @@ async function rcImportModel(c: FixtureCase): Promise<Model> {
   const copy = join(V1_CASES, `${c.name}-${process.pid}`);
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(V1_CASES, { recursive: true });
-  cpSync(c.dir, copy, { recursive: true });
+  // verbatimSymlinks: a workspace link in the case (node_modules/@acme/db -> ../../packages/db) stays inside the copy.
+  cpSync(c.dir, copy, { recursive: true, verbatimSymlinks: true });
   try {
     const resolved = createRequire(join(copy, 'case.json')).resolve('drizzle-orm');
     assert.ok(resolved.startsWith(join(V1_DIR, 'node_modules')), `the copy resolves drizzle-orm to the RC (got ${resolved})`);

@@ -1,7 +1,9 @@
 // Repairs: rows whose cache update failed after a database commit (Redis down, slow, or the lease not confirmed) are
 // queued in the storage's repair queue (storage/repair-queue.ts) and invalidated as the outbox listener invalidates a
-// row, as soon as Redis answers: when the client reconnects, at each `repairIntervalMs` tick, or on hs.flushRepairs().
+// row, as soon as Redis answers: when the application's client or the queue's own connection (storage/
+// repair-connection.ts) becomes ready, at each `repairIntervalMs` tick, or on hs.flushRepairs().
 import type { StorageCore } from '../storage/core.js';
+import { RepairConnection } from '../storage/repair-connection.js';
 import type { RowKeys } from '../table/keys.js';
 import { invalidateRowKeys } from './invalidate.js';
 
@@ -18,6 +20,9 @@ export function queueRepair(core: StorageCore, table: string, rows: readonly Row
     // only at the next tick, to keep that window to one round trip.
     core.io.client.on('ready', onReadyOf(core));
   }
+  // Opens the queue's own connection now if the application's client is not connected, so that it is already trying
+  // when Redis comes back (see storage/repair-connection.ts).
+  repairConnectionOf(core).usable();
 }
 
 /** Invalidates every queued row now, if Redis answers; resolves to how many are still queued. */
@@ -34,6 +39,12 @@ export function stopRepairs(core: StorageCore): void {
   if (core.repairTimer !== undefined) clearInterval(core.repairTimer);
   core.repairTimer = undefined;
   core.io.client.off('ready', onReadyOf(core));
+  core.repairConnection?.close();
+}
+
+function repairConnectionOf(core: StorageCore): RepairConnection {
+  core.repairConnection ??= new RepairConnection(core.io, core.options.repairIntervalMs, onReadyOf(core));
+  return core.repairConnection;
 }
 
 // One listener function per storage, so that `off` removes exactly what `on` added.
@@ -51,12 +62,14 @@ function onReadyOf(core: StorageCore): () => void {
 async function flushOnce(core: StorageCore): Promise<void> {
   const stamp = core.repairs.stamp();
   const rows = core.repairs.snapshot();
-  if (rows.length > 0) {
+  // Nothing reaches Redis yet: no attempt, no error counted; a `ready` event or the next tick tries again.
+  const io = rows.length > 0 ? repairConnectionOf(core).usable() : undefined;
+  if (io !== undefined) {
     try {
       // As the outbox listener invalidates a row its writer could not update: a reader's lease goes first (it may have
       // read the row before the commit), writers in flight are marked contended (the update we gave up on may still
       // arrive, after this: a re-sent command, or a script ioredis sends again after NOSCRIPT), then the row goes.
-      const results = await invalidateRowKeys(core, rows.map((keys) => ({ keys, origin: '' })));
+      const results = await invalidateRowKeys(core, rows.map((keys) => ({ keys, origin: '' })), io);
       results.forEach((result, i) => {
         const row = rows[i]?.row;
         if (row === undefined) return;

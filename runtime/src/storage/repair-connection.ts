@@ -31,6 +31,11 @@ export class RepairConnection {
   usable(): RedisIo | undefined {
     if (this.main.status === 'ready') return this.main;
     if (this.main.cluster) return undefined;
+    if (this.main.status === 'end') {
+      // The application closed its client (shutting down): ours must not keep the process alive by reconnecting.
+      this.close();
+      return undefined;
+    }
     this.own ??= this.open();
     return this.own.io.status === 'ready' ? this.own.io : undefined;
   }

@@ -1,16 +1,17 @@
 // Issue 13, 2: Redis is killed and restarts empty. Process 1's client is still reconnecting (its own backoff) when
-// process 2, connected again, reads a row from Postgres; process 1 commits a new version of that row meanwhile, without
-// reaching Redis (its lease is not confirmed, so the write goes to its repair queue), and process 2 fills the row it
-// read before that commit. That fill stands until process 1's repair lands. The repair queue's own connection
-// (runtime/src/storage/repair-connection.ts) tries every `repairIntervalMs` whatever the application's client does, so
-// the window is about that long instead of the application client's reconnection delay. Two storages with clients of
-// their own on a redis-server of the suite's own.
+// process 2, connected again, reads a row from Postgres; process 1 commits a new version of that row meanwhile, and
+// process 2 fills the row it read before that commit. Without a confirmed lease process 1 cannot stop that fill, which
+// then stands until its repair lands. The standby connection (runtime/src/storage/standby-connection.ts) tries every
+// `repairIntervalMs` whatever the application's client does: once connected it carries the writer's lease (the fill
+// is refused: no window), and before that the repair (a window of one connection set-up, instead of the application
+// client's reconnection delay). Two storages with clients of their own on a redis-server of the suite's own.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { timed } from '../helpers/timeout.js';
 import { openWorld, until, user, type World } from './world.js';
 
 let world: World;
+let nextId = 1;
 
 test.before(async () => {
   world = await openWorld('reconnwriter'); // not persistent: a restart comes back empty
@@ -25,7 +26,7 @@ const SLOW_RECONNECT_MS = 5000;
 const BOUND_MS = 1000;
 
 test('a writer still reconnecting after a restart repairs through its own connection: the row another process filled before its commit stands at most about repairIntervalMs', timed(40_000, async () => {
-  const id = 1;
+  const id = nextId++;
   await world.admin.sql.unsafe(`insert into "${world.schema}".users (id, email, tenant_id, slug, name) values ($1, $2, 1, $3, 'before')`, [id, `u${id}@example.com`, `s${id}`]);
   const writer = await world.storage({ commandTimeoutMs: 300 }, { retryStrategy: () => SLOW_RECONNECT_MS });
   let committedAt = 0;
@@ -74,6 +75,48 @@ test('a writer still reconnecting after a restart repairs through its own connec
   assert.is(writer.hs.stats().repairsPending, 0);
   await until(async () => writer.redis.status === 'ready', 'the writer\'s own client to reconnect', SLOW_RECONNECT_MS + 5000);
   assert.is((await world.users.getBy(writer.hs, ['id'], { id }))?.name, 'after');
+}));
+
+test('a writer whose standby connection is up while its own client still reconnects takes its lease through it: the fill of the pre-commit row is refused', timed(40_000, async () => {
+  const id = nextId++;
+  const during = nextId++;
+  await world.admin.sql.unsafe(`insert into "${world.schema}".users (id, email, tenant_id, slug, name) values ($1, $2, 1, $3, 'before')`, [id, `u${id}@example.com`, `s${id}`]);
+  const writer = await world.storage({ commandTimeoutMs: 300 }, { retryStrategy: () => SLOW_RECONNECT_MS });
+  let armed = false;
+  let committed = false;
+  const reader = await world.storage(
+    {
+      hooks: {
+        afterDbRead: async () => {
+          if (!armed) return;
+          armed = false;
+          assert.is.not(writer.redis.status, 'ready', 'the writer is still reconnecting');
+          assert.is((await world.users.save(writer.hs, user(id, { name: 'after' }))).name, 'after');
+          committed = true;
+        },
+      },
+    },
+    { retryStrategy: () => 20 },
+  );
+
+  await world.server.kill();
+  await until(async () => writer.redis.status !== 'ready' && reader.redis.status !== 'ready', 'both clients to see Redis gone');
+  // A write during the outage: it goes to the repair queue, and the standby connection starts trying.
+  await world.users.save(writer.hs, user(during));
+  await world.server.start();
+  await until(async () => reader.redis.status === 'ready' && writer.hs.stats().repairsPending === 0, 'the reader to reconnect and the writer to repair');
+  assert.is.not(writer.redis.status, 'ready', 'repaired while the writer\'s own client still reconnects');
+  const before = writer.hs.stats();
+
+  armed = true;
+  assert.is((await world.users.getBy(reader.hs, ['id'], { id }))?.name, 'before', 'its answer was right when it read');
+  assert.ok(committed);
+  const after = writer.hs.stats();
+  assert.is(after.repairsQueued, before.repairsQueued, 'the commit needed no repair: its lease was confirmed');
+  assert.is(after.writes, before.writes + 1, 'and its row reached the cache');
+  assert.is(reader.hs.stats().fillsRefused, 1, 'the fill of the pre-commit row was refused');
+  assert.is((await world.users.getBy(reader.hs, ['id'], { id }))?.name, 'after', 'the first read after the commit sees it');
+  assert.is.not(writer.redis.status, 'ready');
 }));
 
 test.run();

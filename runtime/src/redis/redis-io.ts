@@ -30,7 +30,7 @@ export class RedisIo {
     registerScripts(client);
   }
 
-  /** The same bounds and counting over another client (the repair queue's own connection: storage/repair-connection.ts). */
+  /** The same bounds and counting over another client (the standby connection: storage/standby-connection.ts). */
   over(client: RedisClient): RedisIo {
     return new RedisIo(client, this.options);
   }

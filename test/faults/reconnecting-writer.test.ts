@@ -111,11 +111,11 @@ test('a writer whose standby connection is up while its own client still reconne
   armed = true;
   assert.is((await world.users.getBy(reader.hs, ['id'], { id }))?.name, 'before', 'its answer was right when it read');
   assert.ok(committed);
+  assert.is((await world.users.getBy(reader.hs, ['id'], { id }))?.name, 'after', 'the first read after the commit sees it');
+  assert.is(reader.hs.stats().fillsRefused, 1, 'the fill of the pre-commit row was refused');
   const after = writer.hs.stats();
   assert.is(after.repairsQueued, before.repairsQueued, 'the commit needed no repair: its lease was confirmed');
   assert.is(after.writes, before.writes + 1, 'and its row reached the cache');
-  assert.is(reader.hs.stats().fillsRefused, 1, 'the fill of the pre-commit row was refused');
-  assert.is((await world.users.getBy(reader.hs, ['id'], { id }))?.name, 'after', 'the first read after the commit sees it');
   assert.is.not(writer.redis.status, 'ready');
 }));
 

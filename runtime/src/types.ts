@@ -128,9 +128,9 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
   /** Rows remembered for invalidation while Redis is down (default 10000; beyond that the oldest are dropped). */
   repairQueueLimit?: number;
   /**
-   * How often queued repairs are retried, and how often the repair queue's own connection tries to reach Redis while
-   * the client passed as `redis` is not connected (default 100 ms): other processes may serve a row this process
-   * committed without reaching Redis until its repair lands (see the runtime README, Faults).
+   * How often queued repairs are retried, and how often the standby connection (writes and repairs while the client
+   * passed as `redis` is not connected) tries to reach Redis (default 100 ms): other processes may serve a row this
+   * process committed without reaching Redis until its repair lands (see the runtime README, Faults).
    */
   repairIntervalMs?: number;
   /**

@@ -119,4 +119,19 @@ test('a writer whose standby connection is up while its own client still reconne
   assert.is.not(writer.redis.status, 'ready');
 }));
 
+test('the standby connection closes once idle, even when the application disconnected its client without hs.close(): it never keeps a shutting-down process connecting', timed(30_000, async () => {
+  const writer = await world.storage({ commandTimeoutMs: 300 }, { retryStrategy: () => SLOW_RECONNECT_MS, connectionName: 'standby-end' });
+  const named = async () => (await world.admin.redis.call('CLIENT', 'LIST')) as string;
+  await world.server.kill();
+  await until(async () => writer.redis.status !== 'ready', 'the writer to see Redis gone');
+  await world.users.save(writer.hs, user(nextId++)); // queued for repair: the standby connection opens and keeps trying
+  writer.redis.disconnect(); // the application shuts down without hs.close()
+  await world.server.start();
+  await until(async () => world.admin.redis.status === 'ready', 'the admin client to reconnect');
+  // The standby connects (it is needed: a repair waits), repairs, and then nothing needs it: it closes after 2 s idle.
+  await until(async () => writer.hs.stats().repairsPending === 0, 'the repair through the standby connection');
+  assert.match(await named(), /name=standby-end/, 'the standby connection carried it');
+  await until(async () => !/name=standby-end/.test(await named()), 'the idle standby connection to close', 5000);
+}));
+
 test.run();

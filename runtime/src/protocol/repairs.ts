@@ -47,7 +47,7 @@ export function stopRepairs(core: StorageCore, closing = false): void {
 
 /** The standby connection writers and repairs use while the application's client is not connected. */
 export function standbyOf(core: StorageCore): StandbyConnection {
-  core.standby ??= new StandbyConnection(core.io, core.options.repairIntervalMs, onReadyOf(core));
+  core.standby ??= new StandbyConnection(core.io, core.options.repairIntervalMs, onReadyOf(core), () => core.repairs.size > 0);
   return core.standby;
 }
 

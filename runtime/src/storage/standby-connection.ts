@@ -11,14 +11,21 @@
 // overrides readers' leases like any other: no window at all), and so do the post-commit write and the repairs.
 //
 // It opens on the first need (a write or a repair while the application's client is not connected) and closes when
-// that client is connected again or has ended, or when the storage closes. Reads do not use it: while the cache is
+// that client is connected again or has ended, when the storage closes, or when nothing has needed it for IDLE_MS
+// with no repair waiting (an application that shuts down by disconnecting its client without hs.close() leaves that
+// client `reconnecting` for ever, without an `end` event: ours must not keep the process alive by reconnecting).
+// Reads do not use it: while the cache is
 // away they read Postgres, which is correct, only slower. Not on a Cluster: there everything waits for the
 // application's client (runtime/README.md, Faults).
 import type { Redis } from 'ioredis';
 import type { RedisIo } from '../redis/redis-io.js';
 
+/** ioredis's default client retries at most 2 s apart: a client of the application's still down after that is not coming back soon. */
+const IDLE_MS = 2000;
+
 export class StandbyConnection {
-  private own: { readonly client: Redis; readonly io: RedisIo } | undefined;
+  private own: { readonly client: Redis; readonly io: RedisIo; readonly sweep: NodeJS.Timeout } | undefined;
+  private lastNeeded = 0;
 
   constructor(
     private readonly main: RedisIo,
@@ -26,6 +33,8 @@ export class StandbyConnection {
     private readonly intervalMs: number,
     /** Called when our own connection becomes ready: the repair queue flushes then. */
     private readonly onReady: () => void,
+    /** Repairs are waiting: keep the connection whatever the idle time. */
+    private readonly repairsWaiting: () => boolean,
   ) {}
 
   /**
@@ -35,6 +44,7 @@ export class StandbyConnection {
   usable(): RedisIo | undefined {
     if (this.main.status === 'ready') return this.main;
     if (this.main.cluster || this.main.status === 'end') return undefined;
+    this.lastNeeded = performance.now();
     this.own ??= this.open();
     return this.own.io.status === 'ready' ? this.own.io : undefined;
   }
@@ -51,10 +61,11 @@ export class StandbyConnection {
     this.own = undefined;
     this.main.client.off('ready', this.close);
     this.main.client.off('end', this.close);
+    clearInterval(own.sweep);
     own.client.disconnect();
   };
 
-  private open(): { client: Redis; io: RedisIo } {
+  private open(): { client: Redis; io: RedisIo; sweep: NodeJS.Timeout } {
     const intervalMs = this.intervalMs;
     // The application's options (address, credentials, TLS, name) but our own reconnection and queueing.
     const own = (this.main.client as Redis).duplicate({
@@ -74,6 +85,10 @@ export class StandbyConnection {
     // shutting down: ours must not keep the process alive by reconnecting.
     this.main.client.once('ready', this.close);
     this.main.client.once('end', this.close);
-    return { client: own, io: this.main.over(own) };
+    const sweep = setInterval(() => {
+      if (!this.repairsWaiting() && performance.now() - this.lastNeeded > IDLE_MS) this.close();
+    }, intervalMs);
+    sweep.unref();
+    return { client: own, io: this.main.over(own), sweep };
   }
 }

@@ -1,5 +1,6 @@
 // `hotstorage verify`: per selected table, cached rows and pointers against Postgres (check.ts), optionally repaired
-// (repair.ts); exit 1 when anything diverged, 0 when clean, 2 on error.
+// (repair.ts); exit 1 when a row diverged, 0 when clean (orphaned pointers are reported, not a divergence: see
+// report.ts), 2 on error.
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK, type Io } from '../../cli/common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
@@ -24,7 +25,7 @@ export async function runVerify(io: Io, args: VerifyArgs): Promise<number> {
     for (const { rt, display } of op.tables) {
       const result = await explainingFailures(io, op, `verifying ${display}`, async (): Promise<TableResult> => {
         const findings = await checkTable({ core: op.core, redis: op.redis, rt, sample, keys: keys.get(rt) });
-        if (!args.repair || divergence(findings.report) === 0) return findings.report;
+        if (!args.repair || (divergence(findings.report) === 0 && findings.orphans.length === 0)) return findings.report;
         return { ...findings.report, repaired: await repairTable({ core: op.core, redis: op.redis, rt, findings }) };
       });
       results.push(result);

@@ -62,7 +62,7 @@ export async function openStorage(input: HotStorageOptions<Record<string, unknow
     },
     close: () => {
       core.epochs.stop();
-      stopRepairs(core);
+      stopRepairs(core, true);
       return core.closeStats();
     },
   };

@@ -127,7 +127,11 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
   autoPipelining?: boolean;
   /** Rows remembered for invalidation while Redis is down (default 10000; beyond that the oldest are dropped). */
   repairQueueLimit?: number;
-  /** How often queued repairs are retried (default 1000 ms). */
+  /**
+   * How often queued repairs are retried, and how often the standby connection (writes and repairs while the client
+   * passed as `redis` is not connected) tries to reach Redis (default 100 ms): other processes may serve a row this
+   * process committed without reaching Redis until its repair lands (see the runtime README, Faults).
+   */
   repairIntervalMs?: number;
   /**
    * Rows whose encoded form is over this many bytes are not cached (default 1 MiB): they are read from Postgres each

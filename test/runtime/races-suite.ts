@@ -231,3 +231,45 @@ test('two writers in flight on one row cannot know which commits last: both end 
   assert.is((await users.getByPk(second.hs, id))?.name, 'first');
 }));
 
+
+/**
+ * (Issue 13, 1) A transaction's remove or update matches no row and its body goes on; meanwhile another storage
+ * inserts that row, commits and caches it (its whole write fits: no row lock stands in its way, and our leases are
+ * only taken after the body). Our commit changed nothing: it must not cache the absence it saw over that row.
+ */
+async function noMatchInTransaction(kind: 'remove' | 'update') {
+  const id = nextId++;
+  const a = await h.storage();
+  const b = await h.storage();
+  const bodyWaits = deferred();
+  const gate = deferred();
+  const transaction = a.hs.transaction(async (tx) => {
+    const result = kind === 'remove' ? await users.remove(tx, id) : await users.update(tx, id, { name: 'from a' });
+    bodyWaits.resolve();
+    await gate.promise;
+    return result;
+  });
+  await bodyWaits.promise;
+  await users.save(b.hs, user(id, 'from b'));
+  const servedToB = (await users.getByPk(b.hs, id))?.name;
+  gate.resolve();
+  const result = await transaction;
+  return {
+    result,
+    servedToB,
+    cached: await cachedName(id),
+    viaA: (await users.getByPk(a.hs, id))?.name ?? null,
+    viaB: (await users.getByPk(b.hs, id))?.name ?? null,
+  };
+}
+
+for (const kind of ['remove', 'update'] as const) {
+  test(`a transaction whose ${kind} matched no row caches no absence over the row another storage inserted meanwhile`, timed(15_000, async () => {
+    const outcome = await noMatchInTransaction(kind);
+    assert.is(outcome.result, kind === 'remove' ? false : null, 'the statement matched no row');
+    assert.is(outcome.servedToB, 'from b');
+    assert.is(outcome.cached, 'from b', 'the row the other storage cached stands');
+    assert.is(outcome.viaA, 'from b');
+    assert.is(outcome.viaB, 'from b');
+  }));
+}

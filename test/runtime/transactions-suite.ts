@@ -121,6 +121,23 @@ test('a transaction that inserts rows without their serial identity caches them 
   assert.is(s.queries.length, sqlBefore);
 }));
 
+test('a transaction whose updates and removes matched no row sends no Redis command; one that matched earlier in it keeps its effect', timed(30_000, async () => {
+  const commands = await h.record(async () => {
+    const results = await s.hs.transaction(async (tx) => [await users.remove(tx, 50), await users.update(tx, 50, { name: 'ghost' })]);
+    assert.equal(results, [false, null]);
+  });
+  assert.equal(commands, [], 'nothing changed, so nothing is written (not even an absence: see races-suite)');
+  await users.save(s.hs, user(51));
+  await s.hs.transaction(async (tx) => {
+    assert.is(await users.remove(tx, 51), true); // holds the row's lock until COMMIT
+    assert.is(await users.remove(tx, 51), false);
+    assert.is(await users.update(tx, 51, { name: 'ghost' }), null);
+  });
+  const sqlBefore = s.queries.length;
+  assert.is(await users.getByPk(s.hs, 51), null);
+  assert.is(s.queries.length, sqlBefore, 'the removal was cached (a hit on the absence)');
+}));
+
 test('tx cannot be used after the transaction has ended', timed(30_000, async () => {
   let kept: Parameters<Parameters<typeof s.hs.transaction>[0]>[0] | undefined;
   await s.hs.transaction(async (tx) => {

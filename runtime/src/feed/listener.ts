@@ -52,8 +52,13 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
   const drainBatch = (): Promise<number> =>
     client.transaction(async (query) => {
       const rows = await query<EntryRow>(
+        // The drain's COMMIT need not wait for the WAL to reach disk (synchronous_commit off, for this transaction
+        // only, set by the same statement: no round trip of its own). A delete lost in a crash brings its entries back,
+        // and invalidating a row twice is harmless. Under load that wait was the drain's longest step, and a wake-up
+        // arriving during a drain waits for it: COMMIT p50 6.5 → 2.6 ms, p99 63 → 40 ms (README.md, "Staleness bound").
         `delete from ${outbox} where id in (
           select id from ${outbox} where ${ours(2)} order by id limit $1 for update skip locked)
+          and (select set_config('synchronous_commit', 'off', true)) = 'off'
         returning id::text as id, table_schema, table_name, kind, pk, origin`,
         [batchSize, ...ownTables],
       );

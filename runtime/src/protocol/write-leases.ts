@@ -2,14 +2,15 @@
 // leases are taken before the commit (overriding readers' leases); after the commit one apply-write per row writes the
 // committed row (or the absent marker) and its pointers while the lease stands, else leaves the invalid marker; a
 // writer that does not commit releases them. If Redis fails after the commit the write stands and the row is queued
-// for repair.
+// for repair. While the application's client is not connected they go through the standby connection
+// (storage/standby-connection.ts): a lease confirmed there overrides readers' leases as any other does.
 import { INVALID } from '../codecs/markers.js';
 import { applyWrite, releaseLease, takeWriteLease } from '../redis/scripts.js';
 import type { Effect } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
 import type { RowKeys } from '../table/keys.js';
 import { writeClusterPointers } from './cluster-pointers.js';
-import { flushRepairs, queueRepair } from './repairs.js';
+import { flushRepairs, queueRepair, standbyOf } from './repairs.js';
 import { pointersOfValue, storedValue } from './stored-value.js';
 
 /**
@@ -25,7 +26,7 @@ export type ConfirmedLeases = ReadonlyMap<string, string | null>;
 export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string, withValues = true): Promise<ConfirmedLeases> {
   const taken = new Map<string, string | null>();
   try {
-    const results = await core.io.runMany(
+    const results = await standbyOf(core).writer().runMany(
       takeWriteLease,
       keys.map((k) => ({ keys: [k.lease, k.writers, k.contended, k.row], argv: [token, core.options.leaseTtlMs, withValues ? '1' : '0'] })),
     );
@@ -42,7 +43,7 @@ export async function takeWriteLeases(core: StorageCore, keys: readonly RowKeys[
 
 export async function releaseWriteLeases(core: StorageCore, keys: readonly RowKeys[], token: string): Promise<void> {
   try {
-    await core.io.runMany(releaseLease, keys.map((k) => ({ keys: [k.lease, k.writers, k.contended], argv: [token] })));
+    await standbyOf(core).writer().runMany(releaseLease, keys.map((k) => ({ keys: [k.lease, k.writers, k.contended], argv: [token] })));
   } catch (error) {
     core.redisError(error);
   }
@@ -58,7 +59,8 @@ export async function applyEffects(core: StorageCore, all: readonly Effect[], to
   if (unconfirmed.length > 0) await flushRepairs(core);
   const effects = all.filter((effect) => leased.has(effect.keys.row));
   if (effects.length === 0) return;
-  const { io, options } = core;
+  const { options } = core;
+  const io = standbyOf(core).writer();
   const calls = effects.map(({ rt, keys, row }) => {
     const pointers = row === null || io.cluster ? [] : rt.pointersOf(row);
     const previous = io.cluster ? [] : pointersOfValue(rt, leased.get(keys.row) ?? null);

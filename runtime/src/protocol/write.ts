@@ -14,6 +14,8 @@ type Row = Record<string, unknown>;
 interface Outcome<T> {
   readonly result: T;
   readonly effects: readonly Effect[];
+  /** False when the statement matched no row (an update or remove of a missing row): it changed nothing. */
+  readonly changed: boolean;
 }
 
 type Statement<T> = (db: Database) => Promise<Outcome<T>>;
@@ -31,7 +33,7 @@ export async function save(state: ContextState, rt: TableRuntime, input: Values)
     );
     const row = rows[0];
     if (row === undefined) throw new Error(`hotstorage: table ${rt.info.display}: the upsert returned no row`);
-    return { result: row, effects: [{ rt, keys: rt.rowKeys(row), row }] };
+    return { result: row, effects: [{ rt, keys: rt.rowKeys(row), row }], changed: true };
   };
   // Without its identity (a serial left to the database) the row is only known after the insert: a transaction
   // lets the lease be taken after the insert and still before the commit.
@@ -60,7 +62,7 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
       if (keys.row !== oldKeys.row) effects.push({ rt, keys: oldKeys, row: null });
       effects.push({ rt, keys, row });
     }
-    return { result: row, effects };
+    return { result: row, effects, changed: row !== null };
   });
 }
 
@@ -68,7 +70,7 @@ export async function remove(state: ContextState, rt: TableRuntime, identityValu
   const keys = rt.rowKeys(identityValues);
   return runWrite(state, rt, [keys], async (db) => {
     const rows: Row[] = await state.core.query(() => db.delete(rt.table).where(rt.where(rt.info.identity, identityValues)).returning());
-    return { result: rows.length > 0, effects: [{ rt, keys, row: null }] };
+    return { result: rows.length > 0, effects: [{ rt, keys, row: null }], changed: rows.length > 0 };
   });
 }
 
@@ -84,13 +86,23 @@ async function runWrite<T>(state: ContextState, rt: TableRuntime, knownKeys: rea
     // Leases are taken for everything the transaction wrote just before it commits.
     tx.assertOpen();
     const outcome = core.hasFeed(rt) ? await markedStatement(tx.db, tx.token, statement, true) : await statement(tx.db);
-    tx.record(outcome.effects);
+    // A statement that matched no row records nothing. Its absent marker would be written under leases taken only
+    // after the body, and a statement that found no row holds no row lock: another writer may insert that row, commit
+    // and cache it in between, unseen by our lease (it is no longer in flight), and our marker would then hide a row
+    // that exists. Such a write changed nothing in the database, so the cache needs nothing from it; whatever the row's
+    // key holds is the business of the writers that did change the row. (Taking the lease before the statement, as
+    // standalone writes do, would close it too, but at a round trip per statement inside the body and with a lease
+    // that a long body outlives, which leaves the invalid marker instead of the committed row.) An earlier write of
+    // the same row in this transaction keeps its effect: its statement matched, and holds the row's lock until COMMIT.
+    if (outcome.changed) tx.record(outcome.effects);
     return outcome.result;
   }
   if (knownKeys === undefined) return runTransaction(core, (inner) => runWrite(inner, rt, undefined, statement));
   const hooks = core.options.hooks;
   const token = core.token('writer');
   const leaseKeys = knownKeys.map((keys) => keys.lease);
+  // Taken before the statement: a writer of these rows that commits before our apply is in flight beside us, whatever
+  // our statement matched, so even a remove or update that found no row may cache the absence it saw.
   const leased = await takeWriteLeases(core, knownKeys, token, rt.info.pointerKeys.length > 0);
   let outcome: Outcome<T>;
   try {

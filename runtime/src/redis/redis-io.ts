@@ -30,6 +30,11 @@ export class RedisIo {
     registerScripts(client);
   }
 
+  /** The same bounds and counting over another client (the standby connection: storage/standby-connection.ts). */
+  over(client: RedisClient): RedisIo {
+    return new RedisIo(client, this.options);
+  }
+
   /** One script call: one round trip. */
   async run<R>(script: Script<R>, call: ScriptCall): Promise<R> {
     this.assertConnected();

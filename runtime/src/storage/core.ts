@@ -15,6 +15,7 @@ import { LEASE_VALUES } from '../redis/lease-values.js';
 import { RedisIo } from '../redis/redis-io.js';
 import { RepairQueue } from './repair-queue.js';
 import { SharedStats, statsKey } from './shared-stats.js';
+import type { StandbyConnection } from './standby-connection.js';
 import { buildTableRuntime, type TableRuntime } from '../table/table-runtime.js';
 
 /** A table as defineTable received it: the user's Drizzle table and the generated spec. */
@@ -31,6 +32,8 @@ export class StorageCore {
   /** The repair queue's retry timer and the flush under way (protocol/repairs.ts runs them). */
   repairTimer: NodeJS.Timeout | undefined;
   repairing: Promise<void> | undefined;
+  /** Writers' and repairs' own connection while the application's client is not connected (protocol/repairs.ts opens it). */
+  standby: StandbyConnection | undefined;
   readonly epochs: Epochs;
   /** Each built table's change feed (storage/feed-detection.ts): see storage/epochs.ts, feed/. */
   private readonly feeds = new WeakMap<TableRuntime, TableFeed>();

@@ -59,7 +59,8 @@ export function resolveOptions(options: HotStorageOptions<Record<string, unknown
     leaseWaitTries: Math.floor(positive('leaseWaitTries', options.leaseWaitTries, 8)),
     wait: options.wait ?? defaultWait,
     repairQueueLimit: Math.floor(positive('repairQueueLimit', options.repairQueueLimit, 10_000)),
-    repairIntervalMs: positive('repairIntervalMs', options.repairIntervalMs, 1000),
+    // Short: it bounds how long other processes may serve a row this one committed while it could not reach Redis.
+    repairIntervalMs: positive('repairIntervalMs', options.repairIntervalMs, 100),
     maxRowBytes: Math.floor(positive('maxRowBytes', options.maxRowBytes, 1024 * 1024)),
     hooks: seams.hooks ?? {},
     guard: seams.unsafeDisableLeaseGuard !== true,

@@ -215,9 +215,15 @@ async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
     }
     let state;
     try {
-      state = await live.readLiveState(url, outboxSchema);
+      state = await live.readLiveState(url, triggers.cachedTables(built.model), outboxSchema);
     } catch (error) {
       io.err(`hotstorage: ${live.unreachable(error, url) ?? `reading the database failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
+      return EXIT_ERROR;
+    }
+    // A function reading a column the table lacks fails every write: refused outright, before anything else.
+    const mismatches = triggers.columnMismatches(built.model, state, options);
+    if (mismatches.length > 0) {
+      for (const mismatch of mismatches) io.err(`hotstorage: ${mismatch}\n`);
       return EXIT_ERROR;
     }
     const problems = triggers.compareLive(built.model, state, options);

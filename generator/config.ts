@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path
 import type { Diagnostic } from './diagnostics.js';
 import type { Casing } from './findings.js';
 import { importTypeScript } from './load/import-module.js';
+import { loadFailureOf, type LoadFailure } from './load/load-failure.js';
 import { escapeRegExp } from './regexp.js';
 
 export type ExtractMode = 'static' | 'import';
@@ -123,7 +124,7 @@ function findConfigFile(cwd: string): { file: string; kind: ConfigKind } | undef
   return undefined;
 }
 
-async function loadDefaultExport(file: string): Promise<{ value: unknown } | { failure: string }> {
+async function loadDefaultExport(file: string): Promise<{ value: unknown } | { failure: LoadFailure }> {
   try {
     const loaded = await importTypeScript(file);
     let value: unknown = loaded.default;
@@ -131,8 +132,7 @@ async function loadDefaultExport(file: string): Promise<{ value: unknown } | { f
     if (isRecord(value) && value.__esModule === true && 'default' in value) value = value.default;
     return { value };
   } catch (caught) {
-    const message = caught instanceof Error ? caught.message : String(caught);
-    return { failure: message.split('\n')[0] ?? message };
+    return { failure: loadFailureOf(caught) };
   }
 }
 
@@ -216,7 +216,10 @@ export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): 
     text = readFileSync(found.file, 'utf8');
     const loaded = await loadDefaultExport(found.file);
     if ('failure' in loaded) {
-      diagnostics.push(error(configFile, undefined, 'config-load', `Config file ${configFile} failed to load: ${loaded.failure}`));
+      // A syntax error points at its line (in the config, or in a file the config imports).
+      const { message, at } = loaded.failure;
+      const where = at ? toPosix(relative(root, at.file)) : configFile;
+      diagnostics.push(error(where, at, 'config-load', `Config file ${configFile} failed to load: ${message}`));
     } else if (!isRecord(loaded.value)) {
       diagnostics.push(
         error(configFile, undefined, 'invalid-config', `Config file ${configFile} must export an object as default.`, 'export default defineConfig({ schema, out })'),

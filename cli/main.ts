@@ -208,16 +208,22 @@ async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
   const options = { ...(bulkLimit === undefined ? {} : { bulkLimit }), ...(outboxSchema === undefined ? {} : { outboxSchema }) };
   if (args.check) {
     const live = await import('../generator/triggers-live.js');
-    const url = args['database-url'] ?? process.env.DATABASE_URL;
-    if (url === undefined || url === '') {
-      io.err('hotstorage: --check needs a database: set DATABASE_URL or pass --database-url.\n');
+    const { describePostgres, resolveDatabase, SettingError } = await import('../operate/services.js');
+    const { postgresConnectFailure } = await import('../operate/connect-failure.js');
+    let database;
+    try {
+      // --database-url over DATABASE_URL over the config's databaseUrl (or drizzle-kit's dbCredentials).
+      database = resolveDatabase(io.env ?? process.env, built.config?.services ?? {}, args['database-url']);
+    } catch (error) {
+      if (!(error instanceof SettingError)) throw error;
+      io.err(`hotstorage: ${error.message.replace(/^No database to read: set /, 'triggers --check needs a database: pass --database-url, or set ')}\n`);
       return EXIT_ERROR;
     }
     let state;
     try {
-      state = await live.readLiveState(url, triggers.cachedTables(built.model), outboxSchema);
+      state = await live.readLiveState(database, triggers.cachedTables(built.model), outboxSchema);
     } catch (error) {
-      io.err(`hotstorage: ${live.unreachable(error, url) ?? `reading the database failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
+      io.err(`hotstorage: ${postgresConnectFailure(error, describePostgres(database.url), database.setting)}\n`);
       return EXIT_ERROR;
     }
     // A function reading a column the table lacks fails every write: refused outright, before anything else.

@@ -9,6 +9,7 @@ import type { Model } from './model.js';
 import { normalize } from './normalize.js';
 import { compareOutput, hasDrift, type OutputComparison, writeOutput } from './output.js';
 import { render } from './render.js';
+import { tableFilter } from './table-filter.js';
 
 export interface PipelineOptions {
   /** Absolute working directory: flags' paths are relative to it, and config files are looked for in it. */
@@ -68,7 +69,10 @@ export async function buildModel(options: PipelineOptions): Promise<ModelResult>
     return { config, model: undefined, diagnostics: sorted([...diagnostics, failure('extract-failed', caught)]) };
   }
   diagnostics.push(...extracted.diagnostics);
-  const normalized = normalize(extracted.findings, { casing: config.casing });
+  // Tables the config's tablesFilter / schemaFilter leave out are not hotstorage's: no accessor, no trigger, no check.
+  const kept = tableFilter(config.tables);
+  const findings = extracted.findings.filter((table) => kept(table.schema ?? 'public', table.name));
+  const normalized = normalize(findings, { casing: config.casing });
   diagnostics.push(...normalized.diagnostics);
   const model = hasErrors(diagnostics) ? undefined : normalized.model;
   return { config, model, diagnostics: sorted(diagnostics) };

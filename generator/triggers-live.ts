@@ -6,8 +6,12 @@ import type { Table } from './model.js';
 import { ident, OUTBOX_SCHEMA, versionIn, type LiveState } from './triggers.js';
 
 /** Reads the feed's objects in the outbox schema `schema`, and the live columns of each of `tables`. */
-export async function readLiveState(url: string, tables: readonly Table[], schema: string = OUTBOX_SCHEMA): Promise<LiveState> {
-  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+export async function readLiveState(
+  database: { readonly url: string; readonly ssl?: Readonly<Record<string, unknown>> },
+  tables: readonly Table[],
+  schema: string = OUTBOX_SCHEMA,
+): Promise<LiveState> {
+  const sql = postgres(database.url, { max: 1, connect_timeout: 5, onnotice: () => {}, ...(database.ssl ? { ssl: { ...database.ssl } } : {}) });
   try {
     const [outbox] = await sql<{ found: boolean }[]>`select to_regclass(${`${ident(schema)}.outbox`}) is not null as found`;
     const tableColumns = new Map<string, readonly string[]>();
@@ -43,19 +47,4 @@ export async function readLiveState(url: string, tables: readonly Table[], schem
   } finally {
     await sql.end({ timeout: 1 });
   }
-}
-
-/** One sentence for a connection failure, or undefined when the error is something else. */
-export function unreachable(error: unknown, url: string): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const codes = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'ECONNRESET', 'CONNECTION_CLOSED'];
-  if (typeof code !== 'string' || !codes.includes(code)) return undefined;
-  let where = url;
-  try {
-    const parsed = new URL(url);
-    where = `${parsed.hostname}:${parsed.port || '5432'}`;
-  } catch {
-    // not a URL: show it as given
-  }
-  return `Postgres is not reachable at ${where} (${code}): start it, or set DATABASE_URL (or --database-url) to the right address.`;
 }

@@ -97,7 +97,7 @@ export const items = s.table('items', { id: integer('id').primaryKey(), email: t
 
   const away = await runCli(dir, ['triggers', '--check', '--schema', 'schema.ts', '--database-url', 'postgres://postgres@127.0.0.1:1/test']);
   assert.is(away.code, 2);
-  assert.is(away.stderr.trim(), 'hotstorage: Postgres is not reachable at 127.0.0.1:1 (ECONNREFUSED): start it, or set DATABASE_URL (or --database-url) to the right address.');
+  assert.is(away.stderr.trim(), 'hotstorage: Postgres is not reachable at 127.0.0.1:1 (ECONNREFUSED): start it, or set --database-url to the right address.');
 }));
 
 test('triggers --check refuses a column the live table lacks (a wrong casing) before the feed can break a write, and names it', timed(120_000, async () => {

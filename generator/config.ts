@@ -232,35 +232,31 @@ function readDrizzleKitSettings(value: Record<string, unknown>, file: string, te
     return;
   }
   // drizzle-kit leaves PostGIS's own tables out when `extensionsFilters` names it (getTablesFilterByExtensions).
-  if (Array.isArray(extensionsFilters) && extensionsFilters.includes('postgis') && settings.tables.tablesFilter !== undefined) {
-    settings.tables.tablesFilter = [...settings.tables.tablesFilter, '!geography_columns', '!geometry_columns', '!spatial_ref_sys'];
+  if (Array.isArray(extensionsFilters) && extensionsFilters.includes('postgis')) {
+    settings.tables.tablesFilter = [...(settings.tables.tablesFilter ?? []), '!geography_columns', '!geometry_columns', '!spatial_ref_sys'];
   }
-  if (dbCredentials === undefined) return;
-  const at = locate(text, keyPattern('dbCredentials'));
+  // Only the operating commands use these, and `generate` must not fail over them (drizzle-kit's own `generate` ignores
+  // them too): credentials that name no Postgres server (unset, an empty url from an unset variable, another driver)
+  // give no database, and a command that needs one says so.
+  if (!isRecord(dbCredentials) || dbCredentials.driver !== undefined) return;
   const from = `"dbCredentials" in ${file}`;
-  const bad = (expected: string): void => {
-    diagnostics.push(error(file, at, 'invalid-config', `Config key "dbCredentials" in ${file} must be ${expected}.`));
-  };
-  if (!isRecord(dbCredentials)) return bad('an object with a "url", or "host" and "database"');
-  // Other drivers (aws-data-api, pglite) have no Postgres server for the operating commands to reach.
-  if (dbCredentials.driver !== undefined) return;
-  const { url, host, port, user, password, database, ssl } = dbCredentials;
-  if (typeof url === 'string' && url !== '') {
+  const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
+  const { host, port, user, password, database, ssl } = dbCredentials;
+  // drizzle-kit before 0.21 (`driver: 'pg'`) called the url `connectionString`.
+  const url = dbCredentials.url ?? dbCredentials.connectionString;
+  if (given(url)) {
     settings.services.databaseUrl = url;
     settings.services.databaseUrlFrom = from;
     return;
   }
-  if (url !== undefined) return bad('an object whose "url" is a postgres:// URL');
-  const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
-  if (!given(host) || !given(database)) return bad('an object with a "url", or "host" and "database"');
-  const portText = typeof port === 'number' || (typeof port === 'string' && /^\d+$/.test(port)) ? String(port) : undefined;
-  if (port !== undefined && portText === undefined) return bad('an object whose "port" is a number');
+  if (!given(host) || !given(database)) return;
+  const portText = typeof port === 'number' || (typeof port === 'string' && /^\d+$/.test(port)) ? `:${port}` : '';
   const enc = encodeURIComponent;
   const auth = given(user) ? `${enc(user)}${given(password) ? `:${enc(password)}` : ''}@` : '';
   const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   // As drizzle-kit hands these to postgres.js: an ssl mode travels in the URL, TLS options beside it.
   const sslMode = typeof ssl === 'string' ? ssl : ssl === true ? 'require' : undefined;
-  settings.services.databaseUrl = `postgresql://${auth}${hostPart}${portText ? `:${portText}` : ''}/${enc(database)}${sslMode ? `?sslmode=${enc(sslMode)}` : ''}`;
+  settings.services.databaseUrl = `postgresql://${auth}${hostPart}${portText}/${enc(database)}${sslMode ? `?sslmode=${enc(sslMode)}` : ''}`;
   settings.services.databaseUrlFrom = from;
   if (isRecord(ssl)) settings.services.databaseSsl = ssl;
 }

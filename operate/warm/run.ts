@@ -15,11 +15,6 @@ import { renderSummary, summarize, summaryJson, type TableSummary } from './summ
 import { WarmTally } from './tally.js';
 
 export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
-  const problem = flagProblem(args);
-  if (problem !== undefined) {
-    io.err(`hotstorage: ${problem}\n`);
-    return EXIT_ERROR;
-  }
   const env = io.env ?? process.env;
   const probe = env.HOTSTORAGE_WARM_MEMORY_PROBE === '1' ? startMemoryProbe() : undefined;
   const tally = new WarmTally();
@@ -88,12 +83,6 @@ function report(io: Io, args: WarmArgs, outcome: Outcome): number {
     return EXIT_ERROR;
   }
   return EXIT_OK;
-}
-
-function flagProblem(args: WarmArgs): string | undefined {
-  if (!Number.isInteger(args.batch) || args.batch < 1) return `--batch must be a positive integer, got ${args.batch}.`;
-  if (args.rate !== undefined && !(Number.isFinite(args.rate) && args.rate > 0)) return `--rate must be a positive number of rows per second, got ${args.rate}.`;
-  return undefined;
 }
 
 /** One sentence for a failure in the middle of a warm: which service, where, and that the checkpoint keeps the work. */

@@ -62,6 +62,24 @@ test(
 );
 
 test(
+  'a mistyped command is suggested; --out without a folder and a number flag that is no number are refused, echoing what was typed',
+  timed(120_000, async () => {
+    const dir = project({ 'db/schema.ts': SCHEMA });
+    const usage = 'Run `hotstorage --help` for usage.\n';
+    const typo = await runCli(dir, ['wram']);
+    assert.equal([typo.code, typo.stderr], [2, `hotstorage: Unknown argument: wram. Did you mean warm?\n${usage}`]);
+    // Without the check, an empty --out is the project folder itself: generate wrote the modules there and exited 0.
+    for (const args of [['--out'], ['--out', ''], ['--out=']]) {
+      const run = await runCli(dir, ['generate', '--schema', 'db/schema.ts', '--casing', 'snake_case', ...args]);
+      assert.equal([run.code, run.stderr], [2, `hotstorage: --out needs a folder, got none.\n${usage}`], args.join(' '));
+    }
+    const bulk = await runCli(dir, ['triggers', '--schema', 'db/schema.ts', '--casing', 'snake_case', '--bulk-limit', 'many']);
+    assert.equal([bulk.code, bulk.stderr], [2, `hotstorage: --bulk-limit must be a positive whole number of rows, got "many".\n${usage}`]);
+    assert.equal(Object.keys(snapshotFolder(dir)), ['db/schema.ts'], 'nothing was written');
+  }),
+);
+
+test(
   'inspect --json prints the versioned model, keyed by TypeScript property names',
   timed(120_000, async () => {
     const dir = project({ 'db/schema.ts': SCHEMA });

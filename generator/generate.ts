@@ -78,6 +78,38 @@ export async function buildModel(options: PipelineOptions): Promise<ModelResult>
   return { config, model, diagnostics: sorted(diagnostics) };
 }
 
+const SKIPPED_BECAUSE: Readonly<Record<'expression' | 'partial' | 'nullable', string>> = {
+  nullable: 'a column of it may be NULL, and Postgres lets rows share a key that holds a NULL, so it cannot name one row (make its columns NOT NULL, or declare it .nullsNotDistinct())',
+  partial: 'it is partial (.where(...)): unique only among some rows',
+  expression: 'it is over an expression, not plain columns',
+};
+
+/**
+ * What `generate` says beyond the schema's errors: a unique key that gets no accessor (one line per key, with the
+ * reason; `inspect` lists them too), and a schema with no table at all (an empty index is rarely what was meant).
+ */
+function generateWarnings(model: Model): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  if (model.tables.length === 0) {
+    warnings.push({
+      severity: 'warning', file: '', line: 0, col: 0, code: 'no-tables',
+      message: 'the schema files declare no table (or the config\'s tablesFilter / schemaFilter keep none): the generated index exports nothing',
+      hint: 'check "schema" (and the filters) in the config, or --schema',
+    });
+  }
+  for (const table of model.tables) {
+    for (const skipped of table.skipped) {
+      if (skipped.reason === 'no-key') continue; // normalize already warns: the table gets no accessors at all
+      const columns = skipped.columns.length > 0 ? ` (${skipped.columns.join(', ')})` : '';
+      warnings.push({
+        severity: 'warning', file: table.file, line: 0, col: 0, code: 'skipped-key',
+        message: `unique key ${skipped.name}${columns} of table ${table.schema}.${table.name} gets no accessor: ${SKIPPED_BECAUSE[skipped.reason]}`,
+      });
+    }
+  }
+  return warnings;
+}
+
 /** `generate` (check: false) writes the output folder; `generate --check` (check: true) only compares it. */
 export async function generate(options: PipelineOptions & { readonly check: boolean }): Promise<GenerateResult> {
   const built = await buildModel(options);
@@ -89,7 +121,7 @@ export async function generate(options: PipelineOptions & { readonly check: bool
     importExtension: config.importExtension,
     runtimeImport: config.runtimeImport,
   });
-  const diagnostics = sorted([...built.diagnostics, ...rendered.diagnostics]);
+  const diagnostics = sorted([...built.diagnostics, ...generateWarnings(model), ...rendered.diagnostics]);
   if (hasErrors(diagnostics)) return { status: 'error', config, diagnostics };
 
   try {

@@ -80,6 +80,29 @@ test(
 );
 
 test(
+  'generate warns, once per key with the reason, about a unique key that gets no accessor, and about a schema with no table',
+  timed(120_000, async () => {
+    const dir = project({
+      'db/schema.ts': `import { integer, pgTable, text } from 'drizzle-orm/pg-core';
+
+export const members = pgTable('members', { id: integer('id').primaryKey(), nickname: text('nickname').unique() });
+`,
+      'db/empty.ts': 'export const nothing = 1;\n',
+    });
+    const run = await runCli(dir, ['generate', '--schema', 'db/schema.ts', '--out', 'hot']);
+    assert.is(run.code, 0, run.stderr);
+    assert.is(
+      run.stderr,
+      'db/schema.ts: warning: unique key members_nickname_unique (nickname) of table public.members gets no accessor: a column of it may be NULL, ' +
+        'and Postgres lets rows share a key that holds a NULL, so it cannot name one row (make its columns NOT NULL, or declare it .nullsNotDistinct()) [skipped-key]\n',
+    );
+    const empty = await runCli(dir, ['generate', '--schema', 'db/empty.ts', '--out', 'empty']);
+    assert.is(empty.code, 0, empty.stderr);
+    assert.match(empty.stderr, /^warning: the schema files declare no table .*: the generated index exports nothing \[no-tables\]\n/);
+  }),
+);
+
+test(
   'inspect --json prints the versioned model, keyed by TypeScript property names',
   timed(120_000, async () => {
     const dir = project({ 'db/schema.ts': SCHEMA });

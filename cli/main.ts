@@ -154,10 +154,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       (y) =>
         selection(y)
           .option('out', { type: 'string', coerce: nonEmptyPath('out', 'a file'), describe: 'Write the SQL to this file instead of stdout' })
-          .option('check', { type: 'boolean', default: false, describe: 'Compare with the database at DATABASE_URL; exit 1 when anything is missing or outdated' })
+          .option('check', { type: 'boolean', default: false, describe: 'Compare with the live database; exit 1 when anything is missing or outdated, 2 when a trigger reads a column the table lacks' })
           .option('drop', { type: 'boolean', default: false, describe: 'Print the SQL that removes the change feed' })
           .option('bulk-limit', { type: 'string', coerce: positiveNumber('bulk-limit', 'of rows', { integer: true }), describe: 'Statements touching more rows record one table-level entry (default 1000)' })
-          .option('database-url', { type: 'string', describe: 'Database for --check (default: $DATABASE_URL)' })
+          .option('database-url', { type: 'string', describe: 'Database for --check (default: $DATABASE_URL, else the config\'s databaseUrl or drizzle-kit dbCredentials)' })
           .option('outbox-schema', { type: 'string', describe: 'Schema of the outbox and capture functions, and the NOTIFY channel (default hotstorage)' })
           .example('$0 triggers --out drizzle/0007_hotstorage.sql', 'paste into a drizzle-kit custom migration')
           .example('$0 triggers --check', 'in CI: exit 1 when the live database lacks current triggers'),
@@ -220,7 +220,7 @@ async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
   const options = { ...(bulkLimit === undefined ? {} : { bulkLimit }), ...(outboxSchema === undefined ? {} : { outboxSchema }) };
   if (args.check) {
     const live = await import('../generator/triggers-live.js');
-    const { describePostgres, resolveDatabase, SettingError } = await import('../operate/services.js');
+    const { DATABASE_SETTINGS, describePostgres, MissingDatabaseError, resolveDatabase, SettingError } = await import('../operate/services.js');
     const { postgresConnectFailure } = await import('../operate/connect-failure.js');
     let database;
     try {
@@ -228,7 +228,8 @@ async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
       database = resolveDatabase(io.env ?? process.env, built.config?.services ?? {}, args['database-url']);
     } catch (error) {
       if (!(error instanceof SettingError)) throw error;
-      io.err(`hotstorage: ${error.message.replace(/^No database to read: set /, 'triggers --check needs a database: pass --database-url, or set ')}\n`);
+      const said = error instanceof MissingDatabaseError ? `triggers --check needs a database: pass --database-url, or set ${DATABASE_SETTINGS}.` : error.message;
+      io.err(`hotstorage: ${said}\n`);
       return EXIT_ERROR;
     }
     let state;

@@ -35,6 +35,16 @@ export interface DatabaseTarget {
 /** Thrown for a setting that cannot be used; the message is one sentence naming the setting and the value. */
 export class SettingError extends Error {}
 
+/** Where a command's database can be set, in the order they count after a command's own flag. */
+export const DATABASE_SETTINGS = 'DATABASE_URL (or "databaseUrl" in hotstorage.config.ts, or "dbCredentials" in drizzle.config.ts)';
+
+/** No database set anywhere. */
+export class MissingDatabaseError extends SettingError {
+  constructor() {
+    super(`No database to read: set ${DATABASE_SETTINGS}.`);
+  }
+}
+
 /**
  * Pure: the database of a command, `flag` (triggers' --database-url) over DATABASE_URL over the config file (its
  * `databaseUrl`, or drizzle-kit's `dbCredentials`), checked to be a PostgreSQL URL before anything connects.
@@ -49,9 +59,7 @@ export function resolveDatabase(env: NodeJS.ProcessEnv, settings: ServiceSetting
           ? { url: settings.databaseUrl, setting: settings.databaseUrlFrom ?? 'the config', ...(settings.databaseSsl ? { ssl: settings.databaseSsl } : {}) }
           : undefined;
   // No default database: guessing one could warm or purge against the wrong data.
-  if (chosen === undefined) {
-    throw new SettingError('No database to read: set DATABASE_URL (or "databaseUrl" in hotstorage.config.ts, or "dbCredentials" in drizzle.config.ts).');
-  }
+  if (chosen === undefined) throw new MissingDatabaseError();
   const problem = urlProblem(chosen.setting, chosen.url, 'PostgreSQL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/database');
   if (problem !== undefined) throw new SettingError(problem);
   return chosen;

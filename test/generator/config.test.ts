@@ -165,6 +165,18 @@ test(
   }),
 );
 
+test(
+  'hotstorage.config.ts takes tablesFilter and schemaFilter too (a string or a list), and refuses other types',
+  timed(20_000, async () => {
+    const dir = project({ 'hotstorage.config.ts': "export default { schema: './schema.ts', tablesFilter: 'shop_*', schemaFilter: ['app'] };\n" });
+    const { config, messages } = await load(dir);
+    assert.equal(messages, []);
+    assert.equal(config?.tables, { tablesFilter: ['shop_*'], schemaFilter: ['app'] });
+    const bad = project({ 'hotstorage.config.ts': "export default {\n  schema: './schema.ts',\n  tablesFilter: 3,\n};\n" });
+    assert.equal((await load(bad)).messages, ['hotstorage.config.ts:3:3: error: Config key "tablesFilter" in hotstorage.config.ts must be a glob or a list of globs. [invalid-config]']);
+  }),
+);
+
 test('tablesFilter and schemaFilter keep tables as drizzle-kit does: globs on the bare name, ! excludes, exact schema names', () => {
   const kept = (filter: TableFilter, tables: string[]) =>
     tables.filter((t) => {

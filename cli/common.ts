@@ -67,3 +67,33 @@ export function selection<T>(y: Argv<T>) {
     })
     .option('extract', { choices: ['static', 'import'], describe: 'Read the schema files (static) or load them and ask drizzle-orm (import)' });
 }
+
+/**
+ * A yargs `coerce` for a flag that takes a positive number (a whole one with `integer`): the number, or a usage failure
+ * that echoes what was typed (`--rate must be a positive number of rows per second, got "abc".`), where yargs' own
+ * `type: 'number'` would only say NaN. Declare the flag `type: 'string'` with it.
+ */
+export function positiveNumber(flag: string, what: string, options: { integer?: boolean } = {}) {
+  return (given: unknown): number => {
+    // Given twice, yargs hands a list: the last one counts, as for other flags.
+    const last: unknown = Array.isArray(given) ? given[given.length - 1] : given;
+    const text = typeof last === 'number' ? String(last) : typeof last === 'string' ? last.trim() : '';
+    const value = text === '' ? NaN : Number(text);
+    const ok = Number.isFinite(value) && value > 0 && (!options.integer || Number.isInteger(value));
+    if (!ok) throw new Error(`--${flag} must be a positive ${options.integer ? 'whole ' : ''}number${what ? ` ${what}` : ''}, got "${text}".`);
+    return value;
+  };
+}
+
+/**
+ * A yargs `coerce` for a flag that takes a path: `--out` with no value or `--out ""` would otherwise mean the working
+ * folder itself, and `generate` would write there. Declare the flag `type: 'string'` with it.
+ */
+export function nonEmptyPath(flag: string, what: string) {
+  return (given: unknown): string => {
+    const last: unknown = Array.isArray(given) ? given[given.length - 1] : given;
+    const text = typeof last === 'string' ? last : last === undefined ? '' : String(last);
+    if (text.trim() === '') throw new Error(`--${flag} needs ${what}, got ${text === '' ? 'none' : `"${text}"`}.`);
+    return text;
+  };
+}

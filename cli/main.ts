@@ -12,6 +12,8 @@ import {
   errorCount,
   flagsOf,
   type Io,
+  nonEmptyPath,
+  positiveNumber,
   printDiagnostics,
   type SelectionArgs,
   selection,
@@ -68,6 +70,11 @@ function reportGenerate(io: Io, result: GenerateResult): number {
   return EXIT_DRIFT;
 }
 
+/** yargs reports a value its `coerce` refused (positiveNumber) as a YError, thrown or handed to `fail`: bad input, not a bug. */
+function isUsageError(caught: unknown): caught is Error {
+  return caught instanceof Error && caught.name === 'YError';
+}
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     const { versionText } = await import('./version.js');
@@ -76,7 +83,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   // Handlers only pick the action; it runs after parsing, so a flag that fails validation runs nothing.
   let action: (() => Promise<number>) | undefined;
-  let failure: string | undefined;
+  // yargs may fail twice in one parse: a suggestion for a mistyped command ("Did you mean warm?"), then the unknown word.
+  const failures: string[] = [];
   const choose = (chosen: () => Promise<number>): void => {
     action = chosen;
   };
@@ -88,7 +96,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       'Generate one accessor module per table, plus index.ts, into --out',
       (y) =>
         selection(y)
-          .option('out', { type: 'string', describe: 'Output folder (default: the config\'s "out", else ./hotstorage)' })
+          .option('out', { type: 'string', coerce: nonEmptyPath('out', 'a folder'), describe: 'Output folder (default: the config\'s "out", else ./hotstorage)' })
           .option('check', { type: 'boolean', default: false, describe: 'Write nothing; exit 1 if the output folder differs (CI drift check)' })
           .example('$0 generate', 'use ./hotstorage.config.ts (or ./drizzle.config.ts)')
           .example('$0 generate --schema "src/db/*.ts" --out src/hot', 'no config file')
@@ -120,11 +128,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       'Print the SQL that installs the change feed for writes that bypass hotstorage (outbox table, triggers)',
       (y) =>
         selection(y)
-          .option('out', { type: 'string', describe: 'Write the SQL to this file instead of stdout' })
-          .option('check', { type: 'boolean', default: false, describe: 'Compare with the database at DATABASE_URL; exit 1 when anything is missing or outdated' })
+          .option('out', { type: 'string', coerce: nonEmptyPath('out', 'a file'), describe: 'Write the SQL to this file instead of stdout' })
+          .option('check', { type: 'boolean', default: false, describe: 'Compare with the live database; exit 1 when anything is missing or outdated, 2 when a trigger reads a column the table lacks' })
           .option('drop', { type: 'boolean', default: false, describe: 'Print the SQL that removes the change feed' })
-          .option('bulk-limit', { type: 'number', describe: 'Statements touching more rows record one table-level entry (default 1000)' })
-          .option('database-url', { type: 'string', describe: 'Database for --check (default: $DATABASE_URL)' })
+          .option('bulk-limit', { type: 'string', coerce: positiveNumber('bulk-limit', 'of rows', { integer: true }), describe: 'Statements touching more rows record one table-level entry (default 1000)' })
+          .option('database-url', { type: 'string', describe: 'Database for --check (default: $DATABASE_URL, else the config\'s databaseUrl or drizzle-kit dbCredentials)' })
           .option('outbox-schema', { type: 'string', describe: 'Schema of the outbox and capture functions, and the NOTIFY channel (default hotstorage)' })
           .example('$0 triggers --out drizzle/0007_hotstorage.sql', 'paste into a drizzle-kit custom migration')
           .example('$0 triggers --check', 'in CI: exit 1 when the live database lacks current triggers'),
@@ -134,6 +142,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     );
   const parser = registerOperatingCommands(commands, io, choose)
     .demandCommand(1, 'Name a command: generate, inspect, triggers, warm, verify, stats or purge.')
+    .recommendCommands()
     .strict()
     .version(false)
     .option('version', { alias: 'v', type: 'boolean', describe: 'Print the versions of hotstorage, @hotstorage/runtime and drizzle-orm' })
@@ -143,18 +152,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((message, caught) => {
-      if (caught) throw caught;
-      failure = message;
+      if (caught && !isUsageError(caught)) throw caught;
+      failures.push(message);
     });
   try {
     await parser.parseAsync();
-    if (failure !== undefined) {
-      io.err(`hotstorage: ${failure}\nRun \`hotstorage --help\` for usage.\n`);
+    if (failures.length > 0) {
+      const suggestion = failures.filter((m) => m.startsWith('Did you mean'));
+      const ordered = [...failures.filter((m) => !suggestion.includes(m)), ...suggestion];
+      const sentence = ordered.length === 1 ? ordered[0] : ordered.map((m) => m.replace(/[.?]?$/, (end) => end || '.')).join(' ');
+      io.err(`hotstorage: ${sentence}\nRun \`hotstorage --help\` for usage.\n`);
       return EXIT_ERROR;
     }
     // No command chosen and nothing failed: --help was printed.
     return action ? await action() : EXIT_OK;
   } catch (caught) {
+    if (isUsageError(caught)) {
+      io.err(`hotstorage: ${caught.message}\nRun \`hotstorage --help\` for usage.\n`);
+      return EXIT_ERROR;
+    }
     io.err(`hotstorage: internal error: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}\n`);
     return EXIT_ERROR;
   }
@@ -180,24 +196,33 @@ async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
     return EXIT_ERROR;
   }
   const bulkLimit = args['bulk-limit'];
-  if (bulkLimit !== undefined && (!Number.isInteger(bulkLimit) || bulkLimit < 1)) {
-    io.err(`hotstorage: --bulk-limit must be a positive integer, got ${bulkLimit}.\n`);
-    return EXIT_ERROR;
-  }
   const outboxSchema = args['outbox-schema'];
   const options = { ...(bulkLimit === undefined ? {} : { bulkLimit }), ...(outboxSchema === undefined ? {} : { outboxSchema }) };
   if (args.check) {
     const live = await import('../generator/triggers-live.js');
-    const url = args['database-url'] ?? process.env.DATABASE_URL;
-    if (url === undefined || url === '') {
-      io.err('hotstorage: --check needs a database: set DATABASE_URL or pass --database-url.\n');
+    const { DATABASE_SETTINGS, describePostgres, MissingDatabaseError, resolveDatabase, SettingError } = await import('../operate/services.js');
+    const { postgresConnectFailure } = await import('../operate/connect-failure.js');
+    let database;
+    try {
+      // --database-url over DATABASE_URL over the config's databaseUrl (or drizzle-kit's dbCredentials).
+      database = resolveDatabase(io.env ?? process.env, built.config?.services ?? {}, args['database-url']);
+    } catch (error) {
+      if (!(error instanceof SettingError)) throw error;
+      const said = error instanceof MissingDatabaseError ? `triggers --check needs a database: pass --database-url, or set ${DATABASE_SETTINGS}.` : error.message;
+      io.err(`hotstorage: ${said}\n`);
       return EXIT_ERROR;
     }
     let state;
     try {
-      state = await live.readLiveState(url, outboxSchema);
+      state = await live.readLiveState(database, triggers.cachedTables(built.model), outboxSchema);
     } catch (error) {
-      io.err(`hotstorage: ${live.unreachable(error, url) ?? `reading the database failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
+      io.err(`hotstorage: ${postgresConnectFailure(error, describePostgres(database.url), database.setting)}\n`);
+      return EXIT_ERROR;
+    }
+    // A function reading a column the table lacks fails every write: refused outright, before anything else.
+    const mismatches = triggers.columnMismatches(built.model, state, options);
+    if (mismatches.length > 0) {
+      for (const mismatch of mismatches) io.err(`hotstorage: ${mismatch}\n`);
       return EXIT_ERROR;
     }
     const problems = triggers.compareLive(built.model, state, options);

@@ -1,11 +1,13 @@
-// Finds and validates the configuration: `hotstorage.config.ts`, else the `schema` and `casing` of the user's
-// `drizzle.config.ts`, then command-line flags over either. Every problem is a diagnostic naming the file and
-// the key; nothing here prints or exits.
+// Finds and validates the configuration: `hotstorage.config.ts`, else the user's `drizzle.config.ts` read as
+// drizzle-kit reads it (`schema`, `casing`, `dbCredentials`, `tablesFilter`, `schemaFilter`), then command-line
+// flags over either. A config file of any name with drizzle-kit's shape (a `dialect`) is read as drizzle-kit's.
+// Every problem is a diagnostic naming the file and the key; nothing here prints or exits.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import type { Casing } from './findings.js';
 import { importTypeScript } from './load/import-module.js';
+import { loadFailureOf, type LoadFailure } from './load/load-failure.js';
 import { escapeRegExp } from './regexp.js';
 
 export type ExtractMode = 'static' | 'import';
@@ -32,9 +34,15 @@ export interface HotstorageConfig {
   readonly redisUrl?: string;
   /** A Redis Cluster for the operating commands, as `host:port` seed nodes. `REDIS_CLUSTER_NODES` overrides it and redisUrl. */
   readonly redisClusterNodes?: readonly string[];
+  /** Only tables whose SQL name matches these globs (`!` excludes), as drizzle-kit's `tablesFilter`. */
+  readonly tablesFilter?: string | readonly string[];
+  /** Only tables of these Postgres schemas, as drizzle-kit's `schemaFilter` (exact names). */
+  readonly schemaFilter?: string | readonly string[];
 }
 
-const CONFIG_KEYS = ['schema', 'out', 'casing', 'extract', 'importExtension', 'runtimeImport', 'prefix', 'databaseUrl', 'redisUrl', 'redisClusterNodes'] as const;
+const CONFIG_KEYS = [
+  'schema', 'out', 'casing', 'extract', 'importExtension', 'runtimeImport', 'prefix', 'databaseUrl', 'redisUrl', 'redisClusterNodes', 'tablesFilter', 'schemaFilter',
+] as const;
 const HOTSTORAGE_CONFIG_NAMES = ['hotstorage.config.ts', 'hotstorage.config.mts', 'hotstorage.config.js', 'hotstorage.config.mjs'];
 const DRIZZLE_CONFIG_NAMES = ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs'];
 export const DEFAULT_OUT = './hotstorage';
@@ -76,11 +84,22 @@ export interface ResolvedConfig {
   readonly runtimeImport: string;
   /** Connection settings of the config file, for the operating commands (the environment overrides them there). */
   readonly services: ServiceSettings;
+  /** Which of the schema's tables hotstorage takes (drizzle-kit's `tablesFilter` and `schemaFilter`); all when unset. */
+  readonly tables: TableFilter;
+}
+
+export interface TableFilter {
+  readonly tablesFilter?: readonly string[];
+  readonly schemaFilter?: readonly string[];
 }
 
 export interface ServiceSettings {
   readonly prefix?: string;
   readonly databaseUrl?: string;
+  /** Where databaseUrl was written, for messages (`"databaseUrl" in hotstorage.config.ts`). */
+  readonly databaseUrlFrom?: string;
+  /** drizzle-kit's `dbCredentials.ssl` when it is an object (TLS options), passed to the Postgres client as is. */
+  readonly databaseSsl?: Readonly<Record<string, unknown>>;
   readonly redisUrl?: string;
   readonly redisClusterNodes?: readonly string[];
 }
@@ -123,7 +142,7 @@ function findConfigFile(cwd: string): { file: string; kind: ConfigKind } | undef
   return undefined;
 }
 
-async function loadDefaultExport(file: string): Promise<{ value: unknown } | { failure: string }> {
+async function loadDefaultExport(file: string): Promise<{ value: unknown } | { failure: LoadFailure }> {
   try {
     const loaded = await importTypeScript(file);
     let value: unknown = loaded.default;
@@ -131,8 +150,7 @@ async function loadDefaultExport(file: string): Promise<{ value: unknown } | { f
     if (isRecord(value) && value.__esModule === true && 'default' in value) value = value.default;
     return { value };
   } catch (caught) {
-    const message = caught instanceof Error ? caught.message : String(caught);
-    return { failure: message.split('\n')[0] ?? message };
+    return { failure: loadFailureOf(caught) };
   }
 }
 
@@ -141,6 +159,7 @@ const isStringList = (value: unknown): value is readonly string[] =>
 
 interface FileSettings {
   schema?: readonly string[];
+  tables: { -readonly [K in keyof TableFilter]: TableFilter[K] };
   out?: string;
   casing?: Casing;
   extract?: ExtractMode;
@@ -151,7 +170,7 @@ interface FileSettings {
 
 /** Checks the exported object; `text` is the config's source, for line numbers. */
 function readSettings(value: Record<string, unknown>, kind: ConfigKind, file: string, text: string, diagnostics: Diagnostic[]): FileSettings {
-  const settings: FileSettings = { services: {} };
+  const settings: FileSettings = { services: {}, tables: {} };
   const bad = (key: string, expected: string): void => {
     diagnostics.push(error(file, locate(text, keyPattern(key)), 'invalid-config', `Config key "${key}" in ${file} must be ${expected}.`));
   };
@@ -164,14 +183,23 @@ function readSettings(value: Record<string, unknown>, kind: ConfigKind, file: st
       }
     }
   }
-  const { schema, out, casing, extract, importExtension, runtimeImport } = value;
+  const { schema, out, casing, extract, importExtension, runtimeImport, tablesFilter, schemaFilter } = value;
   if (typeof schema === 'string') settings.schema = [schema];
   else if (isStringList(schema)) settings.schema = schema;
   else if (schema !== undefined) bad('schema', 'a path, folder or glob, or a list of them');
   if (casing === 'snake_case' || casing === 'camelCase') settings.casing = casing;
   else if (casing !== undefined) bad('casing', '"snake_case" or "camelCase"');
-  // drizzle.config.ts: only `schema` and `casing` are ours; its `out` is the migrations folder.
-  if (kind === 'drizzle') return settings;
+  if (typeof tablesFilter === 'string') settings.tables.tablesFilter = [tablesFilter];
+  else if (isStringList(tablesFilter)) settings.tables.tablesFilter = tablesFilter;
+  else if (tablesFilter !== undefined) bad('tablesFilter', 'a glob or a list of globs');
+  if (typeof schemaFilter === 'string') settings.tables.schemaFilter = [schemaFilter];
+  else if (isStringList(schemaFilter)) settings.tables.schemaFilter = schemaFilter;
+  else if (schemaFilter !== undefined) bad('schemaFilter', 'a schema name or a list of them');
+  // drizzle-kit's config: its `out` is the migrations folder, not ours.
+  if (kind === 'drizzle') {
+    readDrizzleKitSettings(value, file, text, settings, diagnostics);
+    return settings;
+  }
   if (typeof out === 'string' && out !== '') settings.out = out;
   else if (out !== undefined) bad('out', 'a folder path');
   if (extract === 'static' || extract === 'import') settings.extract = extract;
@@ -183,13 +211,54 @@ function readSettings(value: Record<string, unknown>, kind: ConfigKind, file: st
   const { prefix, databaseUrl, redisUrl, redisClusterNodes } = value;
   if (typeof prefix === 'string' && !/[{}]/.test(prefix)) settings.services.prefix = prefix;
   else if (prefix !== undefined) bad('prefix', 'a string without braces');
-  if (typeof databaseUrl === 'string' && databaseUrl !== '') settings.services.databaseUrl = databaseUrl;
-  else if (databaseUrl !== undefined) bad('databaseUrl', 'a postgres:// URL');
+  if (typeof databaseUrl === 'string' && databaseUrl !== '') {
+    settings.services.databaseUrl = databaseUrl;
+    settings.services.databaseUrlFrom = `"databaseUrl" in ${file}`;
+  } else if (databaseUrl !== undefined) bad('databaseUrl', 'a postgres:// URL');
   if (typeof redisUrl === 'string' && redisUrl !== '') settings.services.redisUrl = redisUrl;
   else if (redisUrl !== undefined) bad('redisUrl', 'a redis:// URL');
   if (isStringList(redisClusterNodes) && redisClusterNodes.length > 0) settings.services.redisClusterNodes = redisClusterNodes;
   else if (redisClusterNodes !== undefined) bad('redisClusterNodes', 'a list of "host:port" seed nodes');
   return settings;
+}
+
+/** drizzle-kit's PostgreSQL `dbCredentials`: a `url`, or `host`, `port`, `user`, `password`, `database` and `ssl`. */
+function readDrizzleKitSettings(value: Record<string, unknown>, file: string, text: string, settings: FileSettings, diagnostics: Diagnostic[]): void {
+  const { dialect, dbCredentials, extensionsFilters } = value;
+  if (dialect !== undefined && dialect !== 'postgresql') {
+    diagnostics.push(
+      error(file, locate(text, keyPattern('dialect')), 'invalid-config', `${file} is a drizzle-kit config for dialect "${String(dialect)}"; hotstorage reads PostgreSQL schemas (dialect "postgresql").`),
+    );
+    return;
+  }
+  // drizzle-kit leaves PostGIS's own tables out when `extensionsFilters` names it (getTablesFilterByExtensions).
+  if (Array.isArray(extensionsFilters) && extensionsFilters.includes('postgis')) {
+    settings.tables.tablesFilter = [...(settings.tables.tablesFilter ?? []), '!geography_columns', '!geometry_columns', '!spatial_ref_sys'];
+  }
+  // Only the operating commands use these, and `generate` must not fail over them (drizzle-kit's own `generate` ignores
+  // them too): credentials that name no Postgres server (unset, an empty url from an unset variable, another driver)
+  // give no database, and a command that needs one says so.
+  if (!isRecord(dbCredentials) || dbCredentials.driver !== undefined) return;
+  const from = `"dbCredentials" in ${file}`;
+  const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
+  const { host, port, user, password, database, ssl } = dbCredentials;
+  // drizzle-kit before 0.21 (`driver: 'pg'`) called the url `connectionString`.
+  const url = dbCredentials.url ?? dbCredentials.connectionString;
+  if (given(url)) {
+    settings.services.databaseUrl = url;
+    settings.services.databaseUrlFrom = from;
+    return;
+  }
+  if (!given(host) || !given(database)) return;
+  const portText = typeof port === 'number' || (typeof port === 'string' && /^\d+$/.test(port)) ? `:${port}` : '';
+  const enc = encodeURIComponent;
+  const auth = given(user) ? `${enc(user)}${given(password) ? `:${enc(password)}` : ''}@` : '';
+  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  // As drizzle-kit hands these to postgres.js: an ssl mode travels in the URL, TLS options beside it.
+  const sslMode = typeof ssl === 'string' ? ssl : ssl === true ? 'require' : undefined;
+  settings.services.databaseUrl = `postgresql://${auth}${hostPart}${portText}/${enc(database)}${sslMode ? `?sslmode=${enc(sslMode)}` : ''}`;
+  settings.services.databaseUrlFrom = from;
+  if (isRecord(ssl)) settings.services.databaseSsl = ssl;
 }
 
 export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): Promise<ConfigResult> {
@@ -208,7 +277,7 @@ export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): 
   }
 
   const root = found ? dirname(found.file) : cwd;
-  let settings: FileSettings = { services: {} };
+  let settings: FileSettings = { services: {}, tables: {} };
   let configFile: string | undefined;
   let text = '';
   if (found) {
@@ -216,13 +285,18 @@ export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): 
     text = readFileSync(found.file, 'utf8');
     const loaded = await loadDefaultExport(found.file);
     if ('failure' in loaded) {
-      diagnostics.push(error(configFile, undefined, 'config-load', `Config file ${configFile} failed to load: ${loaded.failure}`));
+      // A syntax error points at its line (in the config, or in a file the config imports).
+      const { message, at } = loaded.failure;
+      const where = at ? toPosix(relative(root, at.file)) : configFile;
+      diagnostics.push(error(where, at, 'config-load', `Config file ${configFile} failed to load: ${message}`));
     } else if (!isRecord(loaded.value)) {
       diagnostics.push(
         error(configFile, undefined, 'invalid-config', `Config file ${configFile} must export an object as default.`, 'export default defineConfig({ schema, out })'),
       );
     } else {
-      settings = readSettings(loaded.value, found.kind, configFile, text, diagnostics);
+      // Any file name: drizzle-kit's config is the one with a `dialect` (drizzle-kit requires it; hotstorage has none).
+      const kind = 'dialect' in loaded.value ? 'drizzle' : found.kind;
+      settings = readSettings(loaded.value, kind, configFile, text, diagnostics);
     }
   }
   if (diagnostics.length > 0) return { config: undefined, diagnostics };
@@ -254,6 +328,7 @@ export async function loadConfig(options: { cwd: string; flags: ConfigFlags }): 
       importExtension: settings.importExtension ?? '.js',
       runtimeImport: settings.runtimeImport ?? '@hotstorage/runtime',
       services: settings.services,
+      tables: settings.tables,
     },
     diagnostics,
   };

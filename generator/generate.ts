@@ -10,6 +10,7 @@ import type { Model } from './model.js';
 import { normalize } from './normalize.js';
 import { compareOutput, hasDrift, type OutputComparison, writeOutput } from './output.js';
 import { render } from './render.js';
+import { tableFilter } from './table-filter.js';
 
 export interface PipelineOptions {
   /** Absolute working directory: flags' paths are relative to it, and config files are looked for in it. */
@@ -75,12 +76,47 @@ export async function buildModel(options: PipelineOptions): Promise<ModelResult>
     return { config, model: undefined, read: undefined, diagnostics: sorted([...diagnostics, failure('extract-failed', caught)]) };
   }
   diagnostics.push(...extracted.diagnostics);
-  const normalized = normalize(extracted.findings, { casing: config.casing });
+  // Tables the config's tablesFilter / schemaFilter leave out are not hotstorage's: no accessor, no trigger, no check.
+  const kept = tableFilter(config.tables);
+  const findings = extracted.findings.filter((table) => kept(table.schema ?? 'public', table.name));
+  const normalized = normalize(findings, { casing: config.casing });
   diagnostics.push(...normalized.diagnostics);
   // One table that cannot be read makes the model unusable for generating (a partial output would pass a drift
   // check it should not), but not the other tables unreadable: `read` keeps them for inspect.
   const model = hasErrors(diagnostics) ? undefined : normalized.model;
   return { config, model, read: { model: normalized.model, unread: extracted.unread }, diagnostics: sorted(diagnostics) };
+}
+
+const SKIPPED_BECAUSE: Readonly<Record<'expression' | 'partial' | 'nullable', string>> = {
+  nullable: 'a column of it may be NULL, and Postgres lets rows share a key that holds a NULL, so it cannot name one row (make its columns NOT NULL, or declare it .nullsNotDistinct())',
+  partial: 'it is partial (.where(...)): unique only among some rows',
+  expression: 'it is over an expression, not plain columns',
+};
+
+/**
+ * What `generate` says beyond the schema's errors: a unique key that gets no accessor (one line per key, with the
+ * reason; `inspect` lists them too), and a schema with no table at all (an empty index is rarely what was meant).
+ */
+function generateWarnings(model: Model): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  if (model.tables.length === 0) {
+    warnings.push({
+      severity: 'warning', file: '', line: 0, col: 0, code: 'no-tables',
+      message: 'the schema files declare no table (or the config\'s tablesFilter / schemaFilter keep none): the generated index exports nothing',
+      hint: 'check "schema" (and the filters) in the config, or --schema',
+    });
+  }
+  for (const table of model.tables) {
+    for (const skipped of table.skipped) {
+      if (skipped.reason === 'no-key') continue; // normalize already warns: the table gets no accessors at all
+      const columns = skipped.columns.length > 0 ? ` (${skipped.columns.join(', ')})` : '';
+      warnings.push({
+        severity: 'warning', file: table.file, line: 0, col: 0, code: 'skipped-key',
+        message: `unique key ${skipped.name}${columns} of table ${table.schema}.${table.name} gets no accessor: ${SKIPPED_BECAUSE[skipped.reason]}`,
+      });
+    }
+  }
+  return warnings;
 }
 
 /** `generate` (check: false) writes the output folder; `generate --check` (check: true) only compares it. */
@@ -94,7 +130,7 @@ export async function generate(options: PipelineOptions & { readonly check: bool
     importExtension: config.importExtension,
     runtimeImport: config.runtimeImport,
   });
-  const diagnostics = sorted([...built.diagnostics, ...rendered.diagnostics]);
+  const diagnostics = sorted([...built.diagnostics, ...generateWarnings(model), ...rendered.diagnostics]);
   if (hasErrors(diagnostics)) return { status: 'error', config, diagnostics };
 
   try {

@@ -1,12 +1,27 @@
 // `hotstorage triggers --check`: reads what a live database holds (the outbox table, hotstorage's capture
 // functions with their version marks, the triggers that call them). The comparison itself is pure (triggers.ts).
 import postgres from 'postgres';
-import { OUTBOX_SCHEMA, versionIn, type LiveState } from './triggers.js';
+import { columnsRead } from '@hotstorage/runtime/internal';
+import type { Table } from './model.js';
+import { ident, OUTBOX_SCHEMA, versionIn, type LiveState } from './triggers.js';
 
-export async function readLiveState(url: string, schema: string = OUTBOX_SCHEMA): Promise<LiveState> {
-  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+/** Reads the feed's objects in the outbox schema `schema`, and the live columns of each of `tables`. */
+export async function readLiveState(
+  database: { readonly url: string; readonly ssl?: Readonly<Record<string, unknown>> },
+  tables: readonly Table[],
+  schema: string = OUTBOX_SCHEMA,
+): Promise<LiveState> {
+  const sql = postgres(database.url, { max: 1, connect_timeout: 5, onnotice: () => {}, ...(database.ssl ? { ssl: { ...database.ssl } } : {}) });
   try {
-    const [outbox] = await sql<{ found: boolean }[]>`select to_regclass(${`${schema}.outbox`}) is not null as found`;
+    const [outbox] = await sql<{ found: boolean }[]>`select to_regclass(${`${ident(schema)}.outbox`}) is not null as found`;
+    const tableColumns = new Map<string, readonly string[]>();
+    for (const table of tables) {
+      const [row] = await sql<{ columns: string[] | null }[]>`
+        select (select array_agg(a.attname::text order by a.attnum) from pg_attribute a
+          where a.attrelid = r.rel and a.attnum > 0 and not a.attisdropped) as columns
+        from (select to_regclass(${`${ident(table.schema)}.${ident(table.name)}`}) as rel) r where r.rel is not null`;
+      if (row !== undefined) tableColumns.set(`${table.schema}.${table.name}`, row.columns ?? []);
+    }
     const functions = await sql<{ name: string; source: string }[]>`
       select p.proname as name, p.prosrc as source from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname = ${schema}`;
@@ -25,24 +40,11 @@ export async function readLiveState(url: string, schema: string = OUTBOX_SCHEMA)
     return {
       outbox: outbox?.found === true,
       functions: new Map(functions.map((f) => [f.name, versionIn(f.source)] as const)),
+      functionColumns: new Map(functions.map((f) => [f.name, columnsRead(f.source)] as const)),
       triggers: byTable,
+      tableColumns,
     };
   } finally {
     await sql.end({ timeout: 1 });
   }
-}
-
-/** One sentence for a connection failure, or undefined when the error is something else. */
-export function unreachable(error: unknown, url: string): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const codes = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'ECONNRESET', 'CONNECTION_CLOSED'];
-  if (typeof code !== 'string' || !codes.includes(code)) return undefined;
-  let where = url;
-  try {
-    const parsed = new URL(url);
-    where = `${parsed.hostname}:${parsed.port || '5432'}`;
-  } catch {
-    // not a URL: show it as given
-  }
-  return `Postgres is not reachable at ${where} (${code}): start it, or set DATABASE_URL (or --database-url) to the right address.`;
 }

@@ -85,10 +85,16 @@ function columnsOf(table: Table, props: readonly string[]): string[] {
   });
 }
 
+/** The SQL names of the columns a table's capture function reads: its identity, then its unique keys' other columns. */
+export function capturedColumns(table: Table): { identity: string[]; unique: string[] } {
+  const identity = columnsOf(table, table.identity);
+  const unique = [...new Set(table.uniqueKeys.flatMap((key) => columnsOf(table, key)))].filter((c) => !identity.includes(c));
+  return { identity, unique };
+}
+
 export function planTable(table: Table, options: TriggerOptions = {}): TablePlan {
   const limit = options.bulkLimit ?? DEFAULT_BULK_LIMIT;
-  const identity = columnsOf(table, table.identity);
-  const uniqueCols = [...new Set(table.uniqueKeys.flatMap((key) => columnsOf(table, key)))].filter((c) => !identity.includes(c));
+  const { identity, unique: uniqueCols } = capturedColumns(table);
   const fn = functionNameOf(table.schema, table.name);
   const schema = options.outboxSchema ?? OUTBOX_SCHEMA;
   const qualified = `${ident(schema)}.${ident(fn)}`;
@@ -187,8 +193,48 @@ export interface LiveState {
   readonly outbox: boolean;
   /** function name → version found in its body (undefined when no mark). */
   readonly functions: ReadonlyMap<string, string | undefined>;
+  /** function name → the SQL names of the columns its body reads (its columns mark, else its references). */
+  readonly functionColumns: ReadonlyMap<string, readonly string[]>;
   /** `schema.table` → trigger names (enabled) calling hotstorage functions, with the function each calls. */
   readonly triggers: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** `schema.table` → its live columns, for each cached table that exists. */
+  readonly tableColumns: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Column mismatches that break writes, one sentence each: a capture function (installed, or the one `triggers` would
+ * install) that reads a column the live table lacks makes every INSERT, UPDATE and DELETE of the table fail in
+ * Postgres. Empty when every function reads real columns.
+ */
+export function columnMismatches(model: Model, live: LiveState, options: TriggerOptions = {}): string[] {
+  const schema = options.outboxSchema ?? OUTBOX_SCHEMA;
+  const problems: string[] = [];
+  for (const t of cachedTables(model)) {
+    const display = `${t.schema}.${t.name}`;
+    const present = live.tableColumns.get(display);
+    if (present === undefined) continue; // a missing table is reported with the rest
+    const has = new Set(present);
+    // The functions the table's triggers call run on every write: each must read real columns.
+    const called = [...new Set(live.triggers.get(display)?.values() ?? [])].sort();
+    const broken = called
+      .map((fn) => ({ fn, column: live.functionColumns.get(fn)?.find((column) => !has.has(column)) }))
+      .find((found) => found.column !== undefined);
+    if (broken !== undefined) {
+      problems.push(
+        `table ${display} has no column "${broken.column}", which the installed change-feed function ${schema}.${broken.fn} reads: every write to the table fails in Postgres; remove the feed (\`hotstorage triggers --drop\`) or install it from a schema that names the table's columns.`,
+      );
+      continue;
+    }
+    const { identity, unique } = capturedColumns(t);
+    const wrong = [...identity, ...unique].find((column) => !has.has(column));
+    if (wrong !== undefined) {
+      const column = t.columns.find((c) => c.name === wrong);
+      problems.push(
+        `table ${display} has no column "${wrong}"${column ? ` (the schema's \`${column.key}\`)` : ''}, which the change-feed function would read: installing the feed would make every write to the table fail in Postgres; make the schema name the column as the table does (its live columns: ${present.join(', ')}).`,
+      );
+    }
+  }
+  return problems;
 }
 
 export function versionIn(source: string): string | undefined {
@@ -203,6 +249,7 @@ export function compareLive(model: Model, live: LiveState, options: TriggerOptio
   for (const t of cachedTables(model)) {
     const plan = planTable(t, options);
     const display = `${t.schema}.${t.name}`;
+    if (!live.tableColumns.has(display)) problems.push(`missing: table ${display}`);
     const found = live.functions.get(plan.functionName);
     if (!live.functions.has(plan.functionName)) problems.push(`missing: function ${schema}.${plan.functionName} (${display})`);
     else if (found !== plan.version) problems.push(`outdated: function ${schema}.${plan.functionName} (${display}): version ${found ?? 'unknown'}, expected ${plan.version}`);

@@ -19,6 +19,7 @@ import {
   SettingError,
 } from './services.js';
 import { type LoadedTable, loadTables, selectTables, TableSelectionError } from './tables.js';
+import { postgresConnectFailure } from './connect-failure.js';
 
 export interface OperatedTable extends LoadedTable {
   readonly rt: TableRuntime;
@@ -72,7 +73,7 @@ export async function openOperation(io: Io, args: SelectionArgs, options: OpenOp
     if (error instanceof SettingError || error instanceof TableSelectionError) return fail(error.message);
     return fail(`loading the schema modules failed: ${firstLine(error)}`);
   }
-  const sql = openPostgres(targets.databaseUrl);
+  const sql = openPostgres(targets.databaseUrl, { ssl: targets.databaseSsl });
   const redis = openRedis(targets.redis);
   const closeClients = async () => {
     redis.disconnect();
@@ -93,10 +94,13 @@ export async function openOperation(io: Io, args: SelectionArgs, options: OpenOp
     });
   } catch (error) {
     await closeClients();
+    if (error instanceof ServiceUnavailableError && error.service === 'Postgres') {
+      // What Postgres said, when it answered: a wrong database or role is not an unreachable server.
+      return fail(postgresConnectFailure(error, describePostgres(targets.databaseUrl), targets.databaseSetting));
+    }
     if (error instanceof ServiceUnavailableError) {
-      const where = error.service === 'Redis' ? describeRedis(targets.redis) : describePostgres(targets.databaseUrl);
-      const setting = error.service === 'Redis' ? (targets.redis.kind === 'cluster' ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL') : 'DATABASE_URL';
-      return fail(`${error.service} is not reachable at ${where}: start it, or set ${setting} to the right address.`);
+      const setting = targets.redis.kind === 'cluster' ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
+      return fail(`Redis is not reachable at ${describeRedis(targets.redis)}: start it, or set ${setting} to the right address.`);
     }
     return fail(`connecting failed: ${firstLine(error)}`);
   }

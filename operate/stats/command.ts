@@ -1,6 +1,6 @@
 // `hotstorage stats`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { EXIT_ERROR, type Io, type SelectionArgs, selection } from '../../cli/common.js';
+import { EXIT_ERROR, type Io, positiveNumber, type SelectionArgs, selection } from '../../cli/common.js';
 import { type Choose, runReported } from '../commands.js';
 
 export interface StatsArgs extends SelectionArgs {
@@ -19,7 +19,7 @@ export function statsCommand(io: Io, choose: Choose): CommandModule<object, Stat
         .positional('tables', { type: 'string', array: true, default: [], describe: 'Tables by export name or SQL name (default: every cached table)' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the figures as JSON' })
         .option('watch', { type: 'boolean', default: false, describe: 'Refresh in place, with the hit ratio per table (Ctrl-C to stop)' })
-        .option('interval', { type: 'number', default: 2, describe: 'Seconds between refreshes with --watch' })
+        .option('interval', { type: 'string', default: '2', coerce: positiveNumber('interval', 'of seconds'), describe: 'Seconds between refreshes with --watch' })
         .example('$0 stats', 'one table of figures')
         .example('$0 stats --watch users', 'live figures for users'),
     handler: (args) =>
@@ -38,6 +38,5 @@ export function statsCommand(io: Io, choose: Choose): CommandModule<object, Stat
  */
 function usageProblem(args: StatsArgs): string | undefined {
   if (args.json && args.watch) return '--json and --watch cannot be used together.';
-  if (!Number.isFinite(args.interval) || args.interval <= 0) return `--interval must be a positive number of seconds, got ${args.interval}.`;
   return undefined;
 }

@@ -1,6 +1,6 @@
 // `hotstorage verify`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { type Io, type SelectionArgs, selection } from '../../cli/common.js';
+import { type Io, positiveNumber, type SelectionArgs, selection } from '../../cli/common.js';
 import { type Choose, runReported } from '../commands.js';
 
 export interface VerifyArgs extends SelectionArgs {
@@ -18,7 +18,7 @@ export function verifyCommand(io: Io, choose: Choose): CommandModule<object, Ver
     builder: (y) =>
       selection(y)
         .positional('tables', { type: 'string', array: true, default: [], describe: 'Tables by export name or SQL name (default: every cached table)' })
-        .option('sample', { type: 'number', describe: 'Check this many cached rows per table, chosen at random (default 1000)' })
+        .option('sample', { type: 'string', coerce: positiveNumber('sample', 'of rows', { integer: true }), describe: 'Check this many cached rows per table, chosen at random (default 1000)' })
         .option('all', { type: 'boolean', describe: 'Check every cached row and pointer' })
         .option('repair', { type: 'boolean', default: false, describe: 'Invalidate what diverges (the next read refills it from Postgres) and delete orphaned pointers' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' })

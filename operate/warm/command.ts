@@ -1,6 +1,6 @@
 // `hotstorage warm`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { type Io, type SelectionArgs, selection } from '../../cli/common.js';
+import { type Io, positiveNumber, type SelectionArgs, selection } from '../../cli/common.js';
 import { type Choose, runReported } from '../commands.js';
 
 export interface WarmArgs extends SelectionArgs {
@@ -18,8 +18,8 @@ export function warmCommand(io: Io, choose: Choose): CommandModule<object, WarmA
     builder: (y) =>
       selection(y)
         .positional('tables', { type: 'string', array: true, default: [], describe: 'Tables by export name or SQL name (default: every cached table)' })
-        .option('rate', { type: 'number', describe: 'At most this many rows per second (default: as fast as Postgres and Redis allow)' })
-        .option('batch', { type: 'number', default: 1000, describe: 'Rows per Postgres query and Redis pipeline' })
+        .option('rate', { type: 'string', coerce: positiveNumber('rate', 'of rows per second'), describe: 'At most this many rows per second (default: as fast as Postgres and Redis allow)' })
+        .option('batch', { type: 'string', default: '1000', coerce: positiveNumber('batch', 'of rows', { integer: true }), describe: 'Rows per Postgres query and Redis pipeline' })
         .option('resume', { type: 'boolean', default: false, describe: 'Continue from the last primary key a previous, interrupted warm finished' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
         .example('$0 warm users --rate 5000', 'fill the users table at most 5,000 rows a second')

@@ -13,13 +13,9 @@ import { lineView, type ProgressView, terminalView } from './progress.js';
 import { RowBucket, UNLIMITED } from './rate-limit.js';
 import { renderSummary, summarize, summaryJson, type TableSummary } from './summary.js';
 import { WarmTally } from './tally.js';
+import { postgresAnswer } from '../connect-failure.js';
 
 export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
-  const problem = flagProblem(args);
-  if (problem !== undefined) {
-    io.err(`hotstorage: ${problem}\n`);
-    return EXIT_ERROR;
-  }
   const env = io.env ?? process.env;
   const probe = env.HOTSTORAGE_WARM_MEMORY_PROBE === '1' ? startMemoryProbe() : undefined;
   const tally = new WarmTally();
@@ -37,7 +33,7 @@ export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
   const limiter = args.rate === undefined ? UNLIMITED : new RowBucket(args.rate);
   const summaries: TableSummary[] = [];
   probe?.markStart();
-  let failure: string | undefined;
+  let failure: Failure | undefined;
   try {
     for (const t of op.tables) {
       if (stop.signal.aborted) break;
@@ -61,11 +57,17 @@ export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
   return report(io, args, { summaries, unfinished, failure, interrupted: stop.signal.aborted && failure === undefined, memory: probe?.stop() });
 }
 
+/** What stopped a warm, and whether running it again with --resume can get further (a service back up can; an error Postgres answered cannot until it is fixed). */
+interface Failure {
+  readonly sentence: string;
+  readonly resumable: boolean;
+}
+
 interface Outcome {
   readonly summaries: readonly TableSummary[];
   /** Export names of the selected tables not finished (stopped, failed or not started). */
   readonly unfinished: readonly string[];
-  readonly failure: string | undefined;
+  readonly failure: Failure | undefined;
   readonly interrupted: boolean;
   readonly memory: MemoryReport | undefined;
 }
@@ -76,10 +78,12 @@ function report(io: Io, args: WarmArgs, outcome: Outcome): number {
   if (args.json) io.out(summaryJson(summaries, { interrupted, ...(memory === undefined ? {} : { memory }) }));
   else if (summaries.length > 0) io.out(renderSummary(summaries, colorsFor(io.stdout, io.env ?? process.env)));
   if (memory !== undefined && !args.json) io.err(`hotstorage: peak resident memory ${(memory.peakRssBytes / 2 ** 20).toFixed(1)} MiB.\n`);
-  if (failure !== undefined) io.err(`hotstorage: ${failure}\n`);
+  if (failure !== undefined) io.err(`hotstorage: ${failure.sentence}\n`);
   if (interrupted) io.err('hotstorage: stopped after the current batch; what was done is checkpointed.\n');
   if (unfinished.length > 0) {
-    io.err(`hotstorage: to continue, run \`hotstorage warm ${unfinished.join(' ')} --resume\`.\n`);
+    const listed = unfinished.join(' ');
+    if (failure === undefined || failure.resumable) io.err(`hotstorage: to continue, run \`hotstorage warm ${listed} --resume\`.\n`);
+    else io.err(`hotstorage: not warmed: ${listed}; once the cause above is fixed, run \`hotstorage warm ${listed}\` again.\n`);
     return EXIT_ERROR;
   }
   const errors = summaries.reduce((n, s) => n + s.redisErrors, 0);
@@ -90,16 +94,17 @@ function report(io: Io, args: WarmArgs, outcome: Outcome): number {
   return EXIT_OK;
 }
 
-function flagProblem(args: WarmArgs): string | undefined {
-  if (!Number.isInteger(args.batch) || args.batch < 1) return `--batch must be a positive integer, got ${args.batch}.`;
-  if (args.rate !== undefined && !(Number.isFinite(args.rate) && args.rate > 0)) return `--rate must be a positive number of rows per second, got ${args.rate}.`;
-  return undefined;
-}
-
-/** One sentence for a failure in the middle of a warm: which service, where, and that the checkpoint keeps the work. */
-function explain(op: Operation, table: string, error: unknown): string {
+/**
+ * One sentence for a failure in the middle of a warm: a service that stopped answering (where; the checkpoint keeps the
+ * work for --resume), or what Postgres answered (its own words, not drizzle's "Failed query: ..." wrapper).
+ */
+function explain(op: Operation, table: string, error: unknown): Failure {
   const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
-  if (error instanceof RedisUnavailableError) return `Redis stopped answering at ${describeRedis(op.targets.redis)} while warming ${table} (${message}).`;
-  if (connectionErrorCode(error) !== undefined) return `Postgres stopped answering at ${describePostgres(op.targets.databaseUrl)} while warming ${table} (${message}).`;
-  return `warming ${table} failed: ${message}.`;
+  if (error instanceof RedisUnavailableError) return { sentence: `Redis stopped answering at ${describeRedis(op.targets.redis)} while warming ${table} (${message}).`, resumable: true };
+  if (connectionErrorCode(error) !== undefined) {
+    return { sentence: `Postgres stopped answering at ${describePostgres(op.targets.databaseUrl)} while warming ${table} (${message}).`, resumable: true };
+  }
+  const answer = postgresAnswer(error);
+  if (answer !== undefined) return { sentence: `warming ${table} failed: Postgres answered: ${answer.message} (${answer.code}).`, resumable: false };
+  return { sentence: `warming ${table} failed: ${message.replace(/\.$/, '')}.`, resumable: false };
 }

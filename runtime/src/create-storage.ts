@@ -9,7 +9,7 @@ import { runTransaction } from './protocol/transaction.js';
 import { RedisIo, redisAddress } from './redis/redis-io.js';
 import { bindContext, type ContextState } from './storage/context.js';
 import { StorageCore, type TableDefinition } from './storage/core.js';
-import { connectionErrorCode, postgresAddressOf } from './storage/driver.js';
+import { connectionErrorCode, postgresAddressOf, postgresAnswer, refusesConnection } from './storage/driver.js';
 import { resolveOptions } from './storage/options.js';
 import type { TestSeams } from './storage/seams.js';
 import type { Database, HotStorage, HotStorageOptions, HotStorageTransaction, HotTables } from './types.js';
@@ -108,6 +108,9 @@ async function checkServices(core: StorageCore, declared: readonly TableDefiniti
     else await core.detectFeeds(declared.map((d) => d.table));
   } catch (error) {
     if (error instanceof FeedMismatchError) throw error;
+    // Postgres answered: a database or role it refuses is said in its words, not as an address where nothing listens.
+    const answer = postgresAnswer(error);
+    if (answer !== undefined && refusesConnection(answer.code)) throw new ServiceUnavailableError('Postgres', postgresAt, answer.message, error, true);
     const code = connectionErrorCode(error);
     const cause = code ?? (error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error));
     throw new ServiceUnavailableError('Postgres', postgresAt, cause, error);

@@ -41,11 +41,20 @@ export class UnsupportedColumnError extends Error {
 }
 
 // Errors of the storage protocol (read/write paths, createHotStorage, defineTable).
-/** A service hotstorage needs did not answer. One sentence: which service, which address, what to do. */
+/**
+ * A service hotstorage needs did not answer, or answered by refusing the connection (`refused`: a database that does
+ * not exist, a role or password it rejects; `detail` is then its own words). One sentence: which service, which
+ * address, what to do.
+ */
 export class ServiceUnavailableError extends Error {
   readonly code = 'HS_SERVICE_UNAVAILABLE';
-  constructor(readonly service: 'Redis' | 'Postgres', readonly address: string, detail: string, cause?: unknown) {
-    super(`${service} is not reachable at ${address} (${detail}): start it, or pass a client for the right address.`, cause === undefined ? undefined : { cause });
+  constructor(readonly service: 'Redis' | 'Postgres', readonly address: string, detail: string, cause?: unknown, readonly refused = false) {
+    super(
+      refused
+        ? `${service} at ${address} refused the connection: ${detail}; check the database, user and password of the client you pass.`
+        : `${service} is not reachable at ${address} (${detail}): start it, or pass a client for the right address.`,
+      cause === undefined ? undefined : { cause },
+    );
     this.name = 'ServiceUnavailableError';
   }
 }

@@ -12,7 +12,7 @@ export { readStoredRow, type StoredRow } from './protocol/stored-row.js';
 export { isWrongType, RedisIo, redisAddress, type RedisClient } from './redis/redis-io.js';
 export { contextState, type ContextState } from './storage/context.js';
 export { epochKey, StorageCore, type TableDefinition } from './storage/core.js';
-export { connectionErrorCode, driverError, rowsOf } from './storage/driver.js';
+export { connectionErrorCode, driverError, postgresAnswer, refusesConnection, rowsOf } from './storage/driver.js';
 export { columnsRead, COLUMNS_MARK } from './storage/feed-detection.js';
 export { emptyStats } from './storage/events.js';
 export { type CounterName, SharedStats, statsKey } from './storage/shared-stats.js';

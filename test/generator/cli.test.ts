@@ -62,6 +62,47 @@ test(
 );
 
 test(
+  'a mistyped command is suggested; --out without a folder and a number flag that is no number are refused, echoing what was typed',
+  timed(120_000, async () => {
+    const dir = project({ 'db/schema.ts': SCHEMA });
+    const usage = 'Run `hotstorage --help` for usage.\n';
+    const typo = await runCli(dir, ['wram']);
+    assert.equal([typo.code, typo.stderr], [2, `hotstorage: Unknown argument: wram. Did you mean warm?\n${usage}`]);
+    // Without the check, an empty --out is the project folder itself: generate wrote the modules there and exited 0.
+    for (const args of [['--out'], ['--out', ''], ['--out=']]) {
+      const run = await runCli(dir, ['generate', '--schema', 'db/schema.ts', '--casing', 'snake_case', ...args]);
+      assert.equal([run.code, run.stderr], [2, `hotstorage: --out needs a folder, got none.\n${usage}`], args.join(' '));
+    }
+    const bulk = await runCli(dir, ['triggers', '--schema', 'db/schema.ts', '--casing', 'snake_case', '--bulk-limit', 'many']);
+    assert.equal([bulk.code, bulk.stderr], [2, `hotstorage: --bulk-limit must be a positive whole number of rows, got "many".\n${usage}`]);
+    assert.equal(Object.keys(snapshotFolder(dir)), ['db/schema.ts'], 'nothing was written');
+  }),
+);
+
+test(
+  'generate warns, once per key with the reason, about a unique key that gets no accessor, and about a schema with no table',
+  timed(120_000, async () => {
+    const dir = project({
+      'db/schema.ts': `import { integer, pgTable, text } from 'drizzle-orm/pg-core';
+
+export const members = pgTable('members', { id: integer('id').primaryKey(), nickname: text('nickname').unique() });
+`,
+      'db/empty.ts': 'export const nothing = 1;\n',
+    });
+    const run = await runCli(dir, ['generate', '--schema', 'db/schema.ts', '--out', 'hot']);
+    assert.is(run.code, 0, run.stderr);
+    assert.is(
+      run.stderr,
+      'db/schema.ts: warning: unique key members_nickname_unique (nickname) of table public.members gets no accessor: a column of it may be NULL, ' +
+        'and Postgres lets rows share a key that holds a NULL, so it cannot name one row (make its columns NOT NULL, or declare it .nullsNotDistinct()) [skipped-key]\n',
+    );
+    const empty = await runCli(dir, ['generate', '--schema', 'db/empty.ts', '--out', 'empty']);
+    assert.is(empty.code, 0, empty.stderr);
+    assert.match(empty.stderr, /^warning: the schema files declare no table .*: the generated index exports nothing \[no-tables\]\n/);
+  }),
+);
+
+test(
   'inspect --json prints the versioned model, keyed by TypeScript property names',
   timed(120_000, async () => {
     const dir = project({ 'db/schema.ts': SCHEMA });

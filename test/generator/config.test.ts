@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type ConfigFlags, loadConfig } from '../../generator/config.js';
+import { type ConfigFlags, loadConfig, type TableFilter } from '../../generator/config.js';
+import { tableFilter } from '../../generator/table-filter.js';
 import { formatDiagnostic } from '../../generator/diagnostics.js';
 import { makeProject, removeProject } from '../helpers/project.js';
 import { timed } from '../helpers/timeout.js';
@@ -93,6 +94,107 @@ test(
 );
 
 test(
+  'drizzle.config.ts is read as drizzle-kit reads it: dbCredentials (url or host form), tablesFilter and schemaFilter',
+  timed(20_000, async () => {
+    const withUrl = project({
+      'drizzle.config.ts': `import { defineConfig } from 'drizzle-kit';
+export default {
+  dialect: 'postgresql',
+  schema: './schema.ts',
+  dbCredentials: { url: 'postgres://app:secret@db.internal:6543/shop' },
+  tablesFilter: 'shop_*',
+  schemaFilter: ['public', 'billing'],
+};
+`,
+    });
+    const a = await load(withUrl);
+    assert.equal(a.messages, []);
+    assert.equal(a.config?.services, { databaseUrl: 'postgres://app:secret@db.internal:6543/shop', databaseUrlFrom: '"dbCredentials" in drizzle.config.ts' });
+    assert.equal(a.config?.tables, { tablesFilter: ['shop_*'], schemaFilter: ['public', 'billing'] });
+
+    const withHost = project({
+      'drizzle.config.ts': `export default {
+  dialect: 'postgresql',
+  schema: './schema.ts',
+  dbCredentials: { host: 'db.internal', port: 6543, user: 'app', password: 'p@ss/word', database: 'shop', ssl: { rejectUnauthorized: false } },
+  extensionsFilters: ['postgis'],
+};
+`,
+    });
+    const b = await load(withHost);
+    assert.equal(b.messages, []);
+    assert.equal(b.config?.services, {
+      databaseUrl: 'postgresql://app:p%40ss%2Fword@db.internal:6543/shop',
+      databaseUrlFrom: '"dbCredentials" in drizzle.config.ts',
+      databaseSsl: { rejectUnauthorized: false },
+    });
+    assert.equal(b.config?.tables, { tablesFilter: ['!geography_columns', '!geometry_columns', '!spatial_ref_sys'] });
+
+    // An unset variable (url: '') is no database, not an error: generate never needs one.
+    const unset = project({ 'drizzle.config.ts': "export default { dialect: 'postgresql', schema: './schema.ts', dbCredentials: { url: '' }, ssl: true };\n" });
+    const c = await load(unset);
+    assert.equal(c.messages, []);
+    assert.equal(c.config?.services, {});
+  }),
+);
+
+test(
+  '--config of any name is read as a drizzle-kit config when it has drizzle-kit\'s shape (a dialect); another dialect is refused',
+  timed(20_000, async () => {
+    const dir = project({
+      'drizzle-dev.config.ts': `export default {
+  dialect: 'postgresql',
+  schema: './src/schema.ts',
+  out: './migrations',
+  strict: true,
+  verbose: true,
+  dbCredentials: { url: 'postgres://dev@127.0.0.1:5432/dev' },
+};
+`,
+      'drizzle-mysql.config.ts': "export default {\n  schema: './src/schema.ts',\n  dialect: 'mysql',\n};\n",
+    });
+    const dev = await load(dir, { config: 'drizzle-dev.config.ts' });
+    assert.equal(dev.messages, []);
+    assert.equal(dev.config?.schema.map((s) => s.pattern), ['./src/schema.ts']);
+    assert.is(dev.config?.out, join(dir, 'hotstorage'), 'its out is the migrations folder, not ours');
+    assert.is(dev.config?.services.databaseUrl, 'postgres://dev@127.0.0.1:5432/dev');
+    const mysql = await load(dir, { config: 'drizzle-mysql.config.ts' });
+    assert.equal(mysql.messages, [
+      'drizzle-mysql.config.ts:3:3: error: drizzle-mysql.config.ts is a drizzle-kit config for dialect "mysql"; hotstorage reads PostgreSQL schemas (dialect "postgresql"). [invalid-config]',
+    ]);
+  }),
+);
+
+test(
+  'hotstorage.config.ts takes tablesFilter and schemaFilter too (a string or a list), and refuses other types',
+  timed(20_000, async () => {
+    const dir = project({ 'hotstorage.config.ts': "export default { schema: './schema.ts', tablesFilter: 'shop_*', schemaFilter: ['app'] };\n" });
+    const { config, messages } = await load(dir);
+    assert.equal(messages, []);
+    assert.equal(config?.tables, { tablesFilter: ['shop_*'], schemaFilter: ['app'] });
+    const bad = project({ 'hotstorage.config.ts': "export default {\n  schema: './schema.ts',\n  tablesFilter: 3,\n};\n" });
+    assert.equal((await load(bad)).messages, ['hotstorage.config.ts:3:3: error: Config key "tablesFilter" in hotstorage.config.ts must be a glob or a list of globs. [invalid-config]']);
+  }),
+);
+
+test('tablesFilter and schemaFilter keep tables as drizzle-kit does: globs on the bare name, ! excludes, exact schema names', () => {
+  const kept = (filter: TableFilter, tables: string[]) =>
+    tables.filter((t) => {
+      const [schema = '', name = ''] = t.split('.');
+      return tableFilter(filter)(schema, name);
+    });
+  const all = ['public.shop_orders', 'public.shop_tmp', 'public.users', 'billing.shop_invoices', 'auth.sessions'];
+  assert.equal(kept({}, all), all, 'no filter keeps every table, whatever its schema');
+  assert.equal(kept({ tablesFilter: ['shop_*'] }, all), ['public.shop_orders', 'public.shop_tmp', 'billing.shop_invoices']);
+  // drizzle-kit's rule, quirk included: an exclusion votes for every name it does not match, so `users` is kept here.
+  assert.equal(kept({ tablesFilter: ['shop_*', '!shop_tmp'] }, all), ['public.shop_orders', 'public.users', 'billing.shop_invoices', 'auth.sessions']);
+  assert.equal(kept({ tablesFilter: ['!users', '!sessions'] }, all), ['public.shop_orders', 'public.shop_tmp', 'billing.shop_invoices']);
+  assert.equal(kept({ tablesFilter: ['{users,sessions}'] }, all), ['public.users', 'auth.sessions']);
+  assert.equal(kept({ schemaFilter: ['public'] }, all), ['public.shop_orders', 'public.shop_tmp', 'public.users']);
+  assert.equal(kept({ schemaFilter: ['billing', 'auth'], tablesFilter: ['shop_*'] }, all), ['billing.shop_invoices']);
+});
+
+test(
   'hotstorage.config.ts wins over drizzle.config.ts in the same folder',
   timed(20_000, async () => {
     const dir = project({
@@ -149,7 +251,7 @@ test(
     assert.is(config, undefined);
     assert.equal(messages, [
       'hotstorage.config.ts:3:3: error: Unknown config key "outDir" in hotstorage.config.ts. [unknown-config-key]\n' +
-        '  hint: known keys: schema, out, casing, extract, importExtension, runtimeImport, prefix, databaseUrl, redisUrl, redisClusterNodes',
+        '  hint: known keys: schema, out, casing, extract, importExtension, runtimeImport, prefix, databaseUrl, redisUrl, redisClusterNodes, tablesFilter, schemaFilter',
     ]);
   }),
 );

@@ -76,6 +76,21 @@ test(
 );
 
 test(
+  'a syntax error in the config file points at its line and column with the compiler\'s message',
+  timed(120_000, () =>
+    failsCleanly(
+      // `out` lacks its comma: the error is at `casing` (line 6, column 3).
+      { 'hotstorage.config.ts': config("  schema: './db/schema.ts',\n  out: './hot'\n  casing: 'snake_case',") },
+      {
+        file: 'hotstorage.config.ts',
+        line: 6,
+        message: /^hotstorage\.config\.ts:6:3: error: Config file hotstorage\.config\.ts failed to load: Expected "}" but found "casing" \[config-load\]$/,
+      },
+    ),
+  ),
+);
+
+test(
   'a glob that matches no schema file',
   timed(120_000, () =>
     failsCleanly(

@@ -97,7 +97,57 @@ export const items = s.table('items', { id: integer('id').primaryKey(), email: t
 
   const away = await runCli(dir, ['triggers', '--check', '--schema', 'schema.ts', '--database-url', 'postgres://postgres@127.0.0.1:1/test']);
   assert.is(away.code, 2);
-  assert.is(away.stderr.trim(), 'hotstorage: Postgres is not reachable at 127.0.0.1:1 (ECONNREFUSED): start it, or set DATABASE_URL (or --database-url) to the right address.');
+  assert.is(away.stderr.trim(), 'hotstorage: Postgres is not reachable at 127.0.0.1:1 (ECONNREFUSED): start it, or set --database-url to the right address.');
+}));
+
+test('triggers --check refuses a column the live table lacks (a wrong casing) before the feed can break a write, and names it', timed(120_000, async () => {
+  const cased = `${schema}_cased`;
+  const casedFeed = `${cased}_feed`;
+  await admin.unsafe(`create schema "${cased}"; create table "${cased}".sessions ("sessionToken" text primary key, "userId" integer not null)`);
+  try {
+    // The SQL name a snake_case casing gives \`sessionToken\`; the table (created by drizzle's default) has "sessionToken".
+    const wrong = makeProject({
+      'schema.ts': `import { integer, pgSchema, text } from 'drizzle-orm/pg-core';
+export const s = pgSchema('${cased}');
+export const sessions = s.table('sessions', { sessionToken: text('session_token').primaryKey(), userId: integer('userId').notNull() });
+`,
+    });
+    dirs.push(wrong);
+    const flags = ['--schema', 'schema.ts', '--outbox-schema', casedFeed, '--database-url', DATABASE_URL];
+    const before = await runCli(wrong, ['triggers', '--check', ...flags]);
+    assert.is(before.code, 2, before.stdout + before.stderr);
+    assert.is(before.stdout, '');
+    assert.is(
+      before.stderr,
+      `hotstorage: table ${cased}.sessions has no column "session_token" (the schema's \`sessionToken\`), which the change-feed function would read: installing the feed would make every write to the table fail in Postgres; make the schema name the column as the table does (its live columns: sessionToken, userId).\n`,
+    );
+
+    // Installed anyway (the SQL applied without the check): every INSERT fails, and --check names the installed function.
+    const printed = await runCli(wrong, ['triggers', ...flags]);
+    assert.is(printed.code, 0, printed.stderr);
+    await admin.unsafe(printed.stdout);
+    const insert = await admin.unsafe(`insert into "${cased}".sessions values ('a', 1)`).then(() => 'inserted', (e: Error) => e.message);
+    assert.match(insert, 'column n.session_token does not exist', insert);
+    const after = await runCli(wrong, ['triggers', '--check', ...flags]);
+    assert.is(after.code, 2);
+    assert.match(after.stderr, new RegExp(`^hotstorage: table ${cased}\\.sessions has no column "session_token", which the installed change-feed function ${casedFeed}\\.capture_\\w+ reads: every write to the table fails in Postgres`));
+
+    // The schema that names the columns as the table does: the check passes once its SQL is applied, and writes work.
+    const right = makeProject({
+      'schema.ts': `import { integer, pgSchema, text } from 'drizzle-orm/pg-core';
+export const s = pgSchema('${cased}');
+export const sessions = s.table('sessions', { sessionToken: text('sessionToken').primaryKey(), userId: integer('userId').notNull() });
+`,
+    });
+    dirs.push(right);
+    const fixed = await runCli(right, ['triggers', ...flags]);
+    await admin.unsafe(fixed.stdout);
+    const current = await runCli(right, ['triggers', '--check', ...flags]);
+    assert.is(current.code, 0, current.stdout + current.stderr);
+    await admin.unsafe(`insert into "${cased}".sessions values ('a', 1)`);
+  } finally {
+    await admin.unsafe(`drop schema if exists "${cased}" cascade; drop schema if exists "${casedFeed}" cascade`);
+  }
 }));
 
 test.run();

@@ -77,7 +77,7 @@ test('--json with --watch, or an interval that is not positive, is one sentence 
   assert.is(both.stderr, 'hotstorage: --json and --watch cannot be used together.\nRun `hotstorage --help` for usage.\n');
   const zero = await world.cli(['stats', '--watch', '--interval', '0']);
   assert.is(zero.code, 2);
-  assert.match(zero.stderr, /^hotstorage: --interval must be a positive number of seconds, got 0\.\n/);
+  assert.match(zero.stderr, /^hotstorage: --interval must be a positive number of seconds, got "0"\.\n/);
 }));
 
 /** Runs `stats --watch` under `script` (a real pseudo-terminal), presses Ctrl-C after two refreshes. */

@@ -61,7 +61,7 @@ test('--sample N checks at most N rows per table', timed(60_000, async () => {
   const small = await verify(['members', '--sample', '1000']);
   assert.equal(small.report.tables.map((t) => [t.name, t.checked]), [['members', 40]]);
   const wrong = await world.cli(['verify', '--sample', '0']);
-  assert.equal([wrong.code, wrong.stderr], [2, 'hotstorage: --sample must be a positive whole number of rows, got 0.\n']);
+  assert.equal([wrong.code, wrong.stderr], [2, 'hotstorage: --sample must be a positive whole number of rows, got "0".\nRun `hotstorage --help` for usage.\n']);
 }));
 
 test('damage done by hand is counted exactly; --repair fixes it; a second verify is clean', timed(90_000, async () => {

@@ -158,11 +158,14 @@ test('with output to a pipe: plain progress lines, no carriage returns or escape
   assert.match(run.stdout, /rows read\s*│\s*filled\s*│\s*already cached/);
 }));
 
-test('flags: --batch and --rate must be positive; one sentence, exit 2', timed(30_000, async () => {
+test('flags: --batch and --rate must be positive; one sentence echoing what was typed, exit 2', timed(30_000, async () => {
+  const usage = 'Run `hotstorage --help` for usage.\n';
   const batch = await world.cli(['warm', '--batch', '0']);
-  assert.equal([batch.code, batch.stderr], [2, 'hotstorage: --batch must be a positive integer, got 0.\n']);
+  assert.equal([batch.code, batch.stderr], [2, `hotstorage: --batch must be a positive whole number of rows, got "0".\n${usage}`]);
   const rate = await world.cli(['warm', '--rate', '-5']);
-  assert.equal([rate.code, rate.stderr], [2, 'hotstorage: --rate must be a positive number of rows per second, got -5.\n']);
+  assert.equal([rate.code, rate.stderr], [2, `hotstorage: --rate must be a positive number of rows per second, got "-5".\n${usage}`]);
+  const word = await world.cli(['warm', '--rate', 'abc']);
+  assert.equal([word.code, word.stderr], [2, `hotstorage: --rate must be a positive number of rows per second, got "abc".\n${usage}`]);
 }));
 
 test.run();

@@ -13,7 +13,7 @@ import { shapeHash, tableTag } from '../../runtime/src/table/keys.js';
 import { defineTable, ServiceUnavailableError, SpecMismatchError } from '@hotstorage/runtime';
 import { createHotStorage } from '@hotstorage/runtime/testing';
 import type { Driver } from '../helpers/drivers.js';
-import { connectPostgres } from '../helpers/services.js';
+import { connectPostgres, DATABASE_URL } from '../helpers/services.js';
 import { freePort } from '../helpers/redis-server.js';
 import { timed } from '../helpers/timeout.js';
 import { openHarness, SHARED_REDIS, type Harness, type Storage, type TargetSource } from './harness.js';
@@ -499,6 +499,25 @@ test('an unreachable Redis or Postgres is one sentence naming the service and it
   assert.match((noPostgres as Error).message, new RegExp(`^Postgres is not reachable at 127\\.0\\.0\\.1:${deadPort} \\(ECONNREFUSED\\)`));
   await sql.end();
   await dead.end();
+  // Postgres answers, and refuses the database: said in its words, not as an address where nothing listens.
+  const wrong = new URL(DATABASE_URL);
+  wrong.pathname = '/hs_nosuchdb';
+  const refusing = driver === 'node-postgres'
+    ? (() => {
+      const pool = new pg.Pool({ connectionString: wrong.href, connectionTimeoutMillis: 2000 });
+      return { db: drizzlePg(pool), end: () => pool.end() };
+    })()
+    : (() => {
+      const wrongSql = postgres(wrong.href, { max: 1, connect_timeout: 2, onnotice: () => {} });
+      return { db: drizzle(wrongSql), end: () => wrongSql.end() };
+    })();
+  const refused = await createHotStorage({ db: refusing.db, redis: s.redis }).then(() => undefined, (e: unknown) => e);
+  assert.instance(refused, ServiceUnavailableError);
+  assert.match(
+    (refused as Error).message,
+    new RegExp(`^Postgres at .+ refused the connection: database "hs_nosuchdb" does not exist; check the database, user and password of the client you pass\\.$`),
+  );
+  await refusing.end();
 }));
 
 test('a failed statement is the driver\'s own error, with Postgres\'s code: PostgresError (postgres.js), DatabaseError (node-postgres)', timed(30_000, async () => {

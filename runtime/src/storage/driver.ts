@@ -29,6 +29,28 @@ export function driverError(error: unknown): unknown {
   return error;
 }
 
+/**
+ * Postgres's own answer in an error or its causes (postgres.js PostgresError, node-postgres DatabaseError, under
+ * drizzle's wrapper or a ServiceUnavailableError): its SQLSTATE and message. Undefined when Postgres said nothing (an
+ * address where nothing listens, a dropped connection).
+ */
+export function postgresAnswer(error: unknown): { readonly code: string; readonly message: string } | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const { code, severity } = current as { code?: unknown; severity?: unknown };
+    // A SQLSTATE is five characters with a digit (Node's own codes, EPIPE and the like, have none) on a server message.
+    if (typeof code === 'string' && /^(?=.*\d)[0-9A-Z]{5}$/.test(code) && typeof severity === 'string') return { code, message: current.message };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a SQLSTATE is Postgres refusing the connection itself (no such database, a role or password it rejects, too
+ * many connections, shutting down or starting up) rather than a statement.
+ */
+export function refusesConnection(code: string): boolean {
+  return /^(08|28|3D|53|57P0[1-3])/.test(code);
+}
+
 /** The code of a connection failure (either driver's), looking through causes and a Node AggregateError's errors. */
 export function connectionErrorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {

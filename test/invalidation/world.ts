@@ -30,7 +30,7 @@ const col = (key: string, name = key) => ({ key, name, notNull: true });
 /** The model `hotstorage inspect` would give for these tables. */
 export function modelOf(schema: string): Model {
   const table = (name: string, pk: string[], unique: string[][], columns: string[]): Table => ({
-    exportName: name, schema, name, file: 'world.ts', primaryKey: pk, uniqueKeys: unique, identity: pk, columns: columns.map((c) => col(c)), skipped: [],
+    exportName: name, schema, name, file: 'world.ts', primaryKey: pk, uniqueKeys: unique, identity: pk, columns: columns.map((c) => col(c)), lists: [], skipped: [],
   });
   return {
     version: MODEL_VERSION,

@@ -107,7 +107,7 @@ export class StorageCore {
     // Under the feed, or not known yet (a table first used without being in `tables`): rows carry the table's epoch,
     // and nothing cached is trusted until the feed is known and, under it, the epoch was read (tableReady).
     const cell = newCell();
-    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(codec, cell) });
+    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(codec, cell), epoch: cell });
     if (status === undefined) this.feeds.set(rt, { status: undefined, epoch: cell, detecting: undefined });
     else this.settled(rt, { status: { ...status, table: rt.info.display }, epoch: cell, detecting: undefined });
     return rt;

@@ -18,6 +18,9 @@ export interface ResolvedOptions {
   readonly repairQueueLimit: number;
   readonly repairIntervalMs: number;
   readonly maxRowBytes: number;
+  readonly maxListLength: number;
+  readonly listLimit: number;
+  readonly maxListLimit: number;
   readonly hooks: ProtocolHooks;
   /** False only under the test seam `unsafeDisableLeaseGuard`. */
   readonly guard: boolean;
@@ -61,6 +64,9 @@ export function resolveOptions(options: HotStorageOptions<Record<string, unknown
     repairQueueLimit: Math.floor(positive('repairQueueLimit', options.repairQueueLimit, 10_000)),
     repairIntervalMs: positive('repairIntervalMs', options.repairIntervalMs, 1000),
     maxRowBytes: Math.floor(positive('maxRowBytes', options.maxRowBytes, 1024 * 1024)),
+    maxListLength: Math.floor(positive('maxListLength', options.maxListLength, 1000)),
+    listLimit: Math.floor(positive('listLimit', options.listLimit, 100)),
+    maxListLimit: Math.floor(positive('maxListLimit', options.maxListLimit, 1000)),
     hooks: seams.hooks ?? {},
     guard: seams.unsafeDisableLeaseGuard !== true,
     overrideLease: seams.unsafeSkipLeaseOverride !== true,

@@ -116,7 +116,8 @@ async function fillFromDb(core: StorageCore, rt: TableRuntime, read: ListRead, v
   if (rows.length > max) {
     core.emit('listOversized', table, keys.row);
     await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
-    return read.after === undefined ? rows.slice(0, read.limit) : selectPage(core, core.db, rt, read, values);
+    // Never truncated: what was read stops at maxListLength + 1, so the page itself is read.
+    return read.after === undefined && read.limit <= max ? rows.slice(0, read.limit) : selectPage(core, core.db, rt, read, values);
   }
   await core.options.hooks.afterDbRead?.({ table, key: keys.row, row: null });
   await fillList(core, rt, keys, token, rows);

@@ -131,6 +131,20 @@ export const readPointers: Script<{ tag: string | null; value: string | null }[]
   },
 };
 
+export const takeListLease: Script<boolean> = {
+  name: 'hotstorageTakeListLease',
+  lua: LUA['take-list-lease'],
+  numberOfKeys: 2,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
+export const finishListWrite: Script<boolean> = {
+  name: 'hotstorageFinishListWrite',
+  lua: LUA['finish-list-write'],
+  numberOfKeys: 3,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
 export type InvalidateReply = 'invalidated' | 'skipped' | 'pending';
 
 export const invalidateRow: Script<InvalidateReply> = {
@@ -143,7 +157,7 @@ export const invalidateRow: Script<InvalidateReply> = {
   },
 };
 
-export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease, invalidateRow, readPointers];
+export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease, invalidateRow, readPointers, takeListLease, finishListWrite];
 
 /** What defineCommand attaches, seen through a type: one method per registered script. */
 export type ScriptHost = Record<string, (...args: (string | number)[]) => Promise<unknown>>;

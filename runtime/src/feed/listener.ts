@@ -24,6 +24,7 @@ interface EntryRow {
   kind: string;
   pk: string[] | null;
   origin: string | null;
+  lists: unknown;
 }
 
 /** `tables`: the runtimes of the tables to invalidate (the storage resolves them from its `tables` or the options'). */
@@ -52,12 +53,13 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
   const drainBatch = (): Promise<number> =>
     client.transaction(async (query) => {
       const rows = await query<EntryRow>(
-        `delete from ${outbox} where id in (
+        // `lists` through to_jsonb: an outbox made before lists has no such column, and answers null for it.
+        `delete from ${outbox} as entry where id in (
           select id from ${outbox} where ${ours(2)} order by id limit $1 for update skip locked)
-        returning id::text as id, table_schema, table_name, kind, pk, origin`,
+        returning id::text as id, table_schema, table_name, kind, pk, origin, to_jsonb(entry) -> 'lists' as lists`,
         [batchSize, ...ownTables],
       );
-      const entries: OutboxEntry[] = rows.map((r) => ({ id: r.id, schema: r.table_schema, table: r.table_name, kind: r.kind, pk: r.pk, origin: r.origin }));
+      const entries: OutboxEntry[] = rows.map((r) => ({ id: r.id, schema: r.table_schema, table: r.table_name, kind: r.kind, pk: r.pk, origin: r.origin, lists: listValues(r.lists) }));
       await invalidateEntries(core, byId, entries);
       return rows.length;
     });
@@ -165,4 +167,11 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The entry's `lists` (jsonb: parsed by the driver, or its text): a list of texts and nulls, else null. */
+function listValues(value: unknown): (string | null)[] | null {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (!Array.isArray(parsed) || !parsed.every((item): item is string | null => item === null || typeof item === 'string')) return null;
+  return parsed;
 }

@@ -62,6 +62,8 @@ test('the usage example saves, reads by every kind of key, updates, writes in a 
   assert.equal(r.repriced, { ...r.sencha, priceCents: 950 });
   assert.equal(r.bobByEmail, r.bob);
   assert.is(r.bob.email, 'bob@acme.test');
+  assert.equal(r.team.map((m) => [m.userId, m.role]), [[r.ada.id, 'owner'], [r.bob.id, 'member']]);
+  assert.equal(r.catalog, [r.repriced]);
   assert.is(r.afterRemove, null);
   // Every read after a write was a hit; the one miss is the absent product in getManyByPk.
   assert.equal(

@@ -42,14 +42,15 @@ export async function tour({ db, redis, prefix }: { db: PostgresJsDatabase; redi
     const team = await hot.memberships.listByTenantId(hs, acme.id); // ada (owner), then bob (member)
     const catalog = await hot.products.listByTenantId(hs, acme.id, { limit: 20 });
 
-    // remove: the row is deleted, and a short tombstone in Redis answers the next read
-    for (const user of [ada, bob]) await hot.memberships.remove(hs, { tenantId: acme.id, userId: user.id });
-    await hot.products.remove(hs, sencha.id);
-    for (const user of [ada, bob]) await hot.users.remove(hs, user.id);
+    // remove: the row is deleted, and a short tombstone in Redis answers the next read. The tenant's foreign keys
+    // cascade (ON DELETE CASCADE): its memberships and products go too, in Postgres and, read in the same
+    // transaction, in Redis (their rows and lists), with or without the change feed
     await hot.tenants.remove(hs, acme.id);
-    const afterRemove = await hot.products.getByPk(hs, sencha.id); // null, from the tombstone
+    for (const user of [ada, bob]) await hot.users.remove(hs, user.id);
+    const afterRemove = await hot.products.getByPk(hs, sencha.id); // null, from the tombstone the cascade left
+    const teamAfter = await hot.memberships.listByTenantId(hs, acme.id); // []
 
-    return { ada, byId, byEmail, sencha, bySku, role, many, repriced, bob, bobByEmail, team, catalog, afterRemove, stats: hs.stats() };
+    return { ada, byId, byEmail, sencha, bySku, role, many, repriced, bob, bobByEmail, team, catalog, afterRemove, teamAfter, stats: hs.stats() };
   } finally {
     hs.close(); // the clients are yours: close them yourself
   }

@@ -4,6 +4,7 @@
 import type { ContextState, Effect, TransactionState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
 import type { RowKeys } from '../table/keys.js';
+import { bumpEpoch } from './invalidate.js';
 import { finishListWrites, takeListLeases, type ListEffect } from './list-writes.js';
 import { applyEffects, releaseWriteLeases, takeWriteLeases, type ConfirmedLeases } from './write-leases.js';
 
@@ -13,6 +14,7 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
   const pending = new Map<string, Effect>();
   // Every list any statement may have changed (unlike rows, not only the last write's): all are invalidated.
   const lists = new Map<string, ListEffect>();
+  const bumps = new Set<Effect['rt']>();
   let leased: RowKeys[] = [];
   let taken: ConfirmedLeases = new Map();
   let listsTaken = new Set<string>();
@@ -31,6 +33,7 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
           for (const effect of effects) {
             pending.set(effect.keys.row, effect); // the last write of a row wins
             for (const list of effect.lists ?? []) lists.set(list.keys.row, list);
+            for (const table of effect.bumps ?? []) bumps.add(table);
           }
         },
         token,
@@ -55,6 +58,8 @@ export async function runTransaction<R>(core: StorageCore, body: (state: Context
     const listKeys = [...lists.keys()];
     await hooks.afterCommit?.({ keys: [...effects.map((e) => e.keys.row), ...listKeys] });
     await Promise.all([applyEffects(core, effects, token, taken), finishListWrites(core, [...lists.values()], token, true, listsTaken)]);
+    // A cascade too large (or deep) to read row by row: the tables it reached are invalidated whole.
+    for (const table of bumps) await bumpEpoch(core, table).catch((error: unknown) => core.redisError(error, table.info.display));
     await hooks.afterApply?.({ keys: [...effects.map((e) => e.keys.row), ...listKeys] });
   }
   return result;

@@ -6,6 +6,7 @@ import type { ContextState, Effect } from '../storage/context.js';
 import type { RowKeys } from '../table/keys.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
+import { cascadeEdges, readCascade } from './cascades.js';
 import { listEffects } from './list-writes.js';
 import { runTransaction } from './transaction.js';
 import { applyEffects, releaseWriteLeases, takeWriteLeases } from './write-leases.js';
@@ -123,11 +124,27 @@ function listedUpdate(state: ContextState, rt: TableRuntime, identityValues: Val
 
 export async function remove(state: ContextState, rt: TableRuntime, identityValues: Values): Promise<boolean> {
   const keys = rt.rowKeys(identityValues);
+  if (cascadeEdges(state.core, rt).length > 0) return runWrite(state, rt, undefined, cascadingRemove(state, rt, identityValues, keys));
   // With lists, the deleted row (RETURNING) names the lists it leaves; their leases are taken in its transaction.
   return runWrite(state, rt, rt.info.lists.length > 0 ? undefined : [keys], async (db) => {
     const rows: Row[] = await state.core.query(() => db.delete(rt.table).where(rt.where(rt.info.identity, identityValues)).returning());
     return { result: rows.length > 0, effects: [{ rt, keys, row: null, lists: listEffects(rt, ...rows) }] };
   });
+}
+
+/**
+ * A remove whose foreign keys cascade into cached tables (protocol/cascades.ts), in the caller's transaction: the row is
+ * locked and read, then what the DELETE will cascade into, then the DELETE; children set to null are read again after.
+ */
+function cascadingRemove(state: ContextState, rt: TableRuntime, identityValues: Values, keys: RowKeys): Statement<boolean> {
+  const { core } = state;
+  return async (db) => {
+    const found: Row[] = await core.query(() => db.select().from(rt.table).where(rt.where(rt.info.identity, identityValues)).for('update').limit(1));
+    const cascade = await readCascade(core, db, rt, found);
+    const rows: Row[] = await core.query(() => db.delete(rt.table).where(rt.where(rt.info.identity, identityValues)).returning());
+    const own: Effect = { rt, keys, row: null, lists: listEffects(rt, ...rows), bumps: cascade.bumps };
+    return { result: rows.length > 0, effects: [own, ...cascade.effects, ...(await cascade.afterDelete())] };
+  };
 }
 
 async function selectByIdentity(state: ContextState, rt: TableRuntime, values: Values): Promise<Row | null> {

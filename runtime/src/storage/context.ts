@@ -13,6 +13,8 @@ export interface Effect {
   readonly row: Record<string, unknown> | null;
   /** The lists whose members the statement may have changed (protocol/list-writes.ts). */
   readonly lists?: readonly ListEffect[];
+  /** Tables a cascade changed beyond what was read row by row (protocol/cascades.ts): their epochs go up after commit. */
+  readonly bumps?: readonly TableRuntime[];
 }
 
 /** An open hs.transaction, as its accessors see it (protocol/transaction.ts makes it). */

@@ -61,6 +61,11 @@ export class StorageCore {
     for (const definition of definitions) this.runtimeOf(definition);
   }
 
+  /** Every table this storage has built (its `tables`, and others used since), in build order. */
+  built(): TableRuntime[] {
+    return [...this.runtimes.values()];
+  }
+
   /** The runtimes of the tables given as `tables`, in their order. */
   declared(): TableRuntime[] {
     return this.declaredTables.map((definition) => this.runtimeOf(definition));

@@ -55,7 +55,7 @@ export async function loadTables(root: string, tables: readonly Table[]): Promis
       loaded.push({
         model,
         table: table as PgTable,
-        spec: { primaryKey: model.primaryKey, uniqueKeys: model.uniqueKeys, identity: model.identity },
+        spec: { primaryKey: model.primaryKey, uniqueKeys: model.uniqueKeys, identity: model.identity, lists: model.lists.map((list) => list.columns) },
         display: `${model.schema}.${model.name}`,
       });
     }

@@ -9,7 +9,7 @@ export type TableResult = TableReport & { readonly repaired?: Repaired };
 const number = (n: number): string => n.toLocaleString('en-US');
 
 export function divergence(t: TableReport): number {
-  return t.stale + t.orphanedPointers + t.missingIndex;
+  return t.stale + t.orphanedPointers + t.missingIndex + t.staleLists;
 }
 
 export function renderReport(tables: readonly TableResult[], colors: Colors): string {
@@ -32,7 +32,8 @@ function closingSentence(tables: readonly TableResult[]): string {
   const divergent = tables.filter((t) => divergence(t) > 0);
   const plural = (n: number, word: string) => `${number(n)} ${word}${n === 1 ? '' : 's'}`;
   if (divergent.length === 0) return `All ${plural(checked, 'cached row')} in ${plural(tables.length, 'table')} agree with Postgres.`;
-  const found = `${plural(sum((t) => t.stale), 'stale row')}, ${plural(sum((t) => t.orphanedPointers), 'orphaned pointer')} and ${plural(sum((t) => t.missingIndex), 'missing index entry').replace(/entrys$/, 'entries')}`;
+  const lists = sum((t) => t.staleLists);
+  const found = `${plural(sum((t) => t.stale), 'stale row')}, ${plural(sum((t) => t.orphanedPointers), 'orphaned pointer')} and ${plural(sum((t) => t.missingIndex), 'missing index entry').replace(/entrys$/, 'entries')}${lists > 0 ? ` (and ${plural(lists, 'stale list')})` : ''}`;
   const repaired = tables.some((t) => t.repaired !== undefined);
   if (!repaired) return `Found ${found} in ${plural(divergent.length, 'table')}; run with --repair to invalidate them.`;
   const rows = sum((t) => t.repaired?.rowsInvalidated ?? 0);

@@ -3,6 +3,7 @@
 // `~e<n>~L` + JSON: one identity value per member for a one-column identity, an array of them for a composite one,
 // each through its column's codec (so bigint, Date, uuid... round-trip exactly).
 import { splitEpoch } from '../codecs/epoch-tag.js';
+import type { RowKeys } from '../table/keys.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 
 const MARK = 'L';
@@ -19,11 +20,51 @@ export function encodeList(rt: TableRuntime, members: readonly Values[]): string
   return epoch === 0 ? text : `~e${epoch}~${text}`;
 }
 
+/** A decoded list with its members' row keys, as the hit path wants it. */
+export interface DecodedList {
+  readonly members: readonly Values[];
+  readonly keys: readonly RowKeys[];
+}
+
+const MEMO_PER_TABLE = 10_000;
+const memos = new WeakMap<TableRuntime, Map<string, { text: string; list: DecodedList }>>();
+
+/**
+ * decodeList, remembered per list key while its value stays the same text: a hit then costs no JSON parse and no key
+ * building (the epoch is still checked each time). Bounded per table, oldest out.
+ */
+export function decodeListCached(rt: TableRuntime, listKey: string, text: string): DecodedList | undefined {
+  let memo = memos.get(rt);
+  if (memo === undefined) {
+    memo = new Map();
+    memos.set(rt, memo);
+  }
+  const known = memo.get(listKey);
+  if (known !== undefined && known.text === text) return currentEpoch(rt, text) ? known.list : undefined;
+  const members = decodeList(rt, text);
+  if (members === undefined) return undefined;
+  const list = { members, keys: members.map((member) => rt.rowKeys(member)) };
+  memo.delete(listKey);
+  memo.set(listKey, { text, list });
+  if (memo.size > MEMO_PER_TABLE) {
+    const oldest = memo.keys().next();
+    if (oldest.done !== true) memo.delete(oldest.value);
+  }
+  return list;
+}
+
+function currentEpoch(rt: TableRuntime, text: string): boolean {
+  if (rt.epoch === undefined) return true;
+  if (!rt.epoch.ready) return false;
+  const { epoch } = splitEpoch(text);
+  return epoch !== undefined && epoch >= rt.epoch.current;
+}
+
 /** The member identities; undefined for a value of an older epoch, before the epoch is known, or not a list. */
 export function decodeList(rt: TableRuntime, text: string): Values[] | undefined {
-  if (rt.epoch !== undefined && !rt.epoch.ready) return undefined;
-  const { epoch, body } = splitEpoch(text);
-  if (epoch === undefined || epoch < (rt.epoch?.current ?? 0) || !body.startsWith(MARK)) return undefined;
+  if (!currentEpoch(rt, text)) return undefined;
+  const { body } = splitEpoch(text);
+  if (!body.startsWith(MARK)) return undefined;
   try {
     const parsed: unknown = JSON.parse(body.slice(MARK.length));
     if (!Array.isArray(parsed)) return undefined;

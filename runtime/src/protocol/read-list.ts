@@ -14,7 +14,7 @@ import type { ListKeys } from '../table/keys.js';
 import type { KeyColumns } from '../table/table-info.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
-import { decodeList, encodeList } from './list-value.js';
+import { decodeListCached, encodeList, type DecodedList } from './list-value.js';
 import { getManyByIdentity } from './read-many.js';
 
 type Row = Record<string, unknown>;
@@ -47,18 +47,19 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
     }
     first = '~hotstorage:not-a-string';
   }
-  const members = first === null ? undefined : decodeList(rt, first);
+  const members = first === null ? undefined : decodeListCached(rt, keys.row, first);
   if (members !== undefined) return serveMembers(state, rt, read, values, members);
   return readThroughLease(state, rt, read, values, first ?? '');
 }
 
 /** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */
-async function serveMembers(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, members: readonly Values[]): Promise<Row[]> {
+async function serveMembers(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, list: DecodedList): Promise<Row[]> {
   const { core } = state;
+  const { members, keys } = list;
   let start = 0;
   if (read.after !== undefined) {
     const tag = read.after.tag;
-    const at = members.findIndex((member) => rt.rowKeys(member).tag === tag);
+    const at = keys.findIndex((member) => member.tag === tag);
     // An `after` that is not a member (removed since): its place in identity order is Postgres's to say.
     if (at < 0) return fromPostgres(core, rt, read, values);
     start = at + 1;
@@ -66,7 +67,7 @@ async function serveMembers(state: ContextState, rt: TableRuntime, read: ListRea
   core.emit('listHit', rt.info.display, read.keys.row);
   const page = members.slice(start, start + read.limit);
   if (page.length === 0) return [];
-  const rows = await getManyByIdentity(state, rt, page);
+  const rows = await getManyByIdentity(state, rt, page, keys.slice(start, start + read.limit));
   // A row deleted or moved by a commit whose list invalidation has not landed yet is not a member any more.
   return rows.filter((row): row is Row => row !== null && rt.carries(row, read.list, read.parts));
 }
@@ -86,7 +87,7 @@ async function readThroughLease(state: ContextState, rt: TableRuntime, read: Lis
       return fromPostgres(core, rt, read, values);
     }
     if (reply.kind === 'row') {
-      const members = decodeList(rt, reply.value);
+      const members = decodeListCached(rt, keys.row, reply.value);
       if (members !== undefined) return serveMembers(state, rt, read, values, members);
       // Of an older epoch, corrupt or foreign: the next read-row deletes exactly this value and leases the list.
       if (corrupt === reply.value) return fromPostgres(core, rt, read, values);

@@ -9,6 +9,8 @@ export { entryKeys, fromPkText } from './feed/outbox.js';
 export { bumpEpoch, invalidateRowKeys } from './protocol/invalidate.js';
 export { getManyByIdentity } from './protocol/read-many.js';
 export { decodeList } from './protocol/list-value.js';
+export { listBy } from './protocol/read-list.js';
+export { checkListBy } from './accessors/arguments.js';
 export { readStoredRow, type StoredRow } from './protocol/stored-row.js';
 export { isWrongType, RedisIo, redisAddress, type RedisClient } from './redis/redis-io.js';
 export { contextState, type ContextState } from './storage/context.js';

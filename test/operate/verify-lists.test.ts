@@ -51,4 +51,16 @@ test('cached lists are checked; a stale one is found, repaired, and read right a
   assert.equal({ code: after.code, stale: after.members.staleLists }, { code: 0, stale: 0 });
 }));
 
+test('warm --lists fills every list of a table through the list leases; verify then checks them all', timed(90_000, async () => {
+  const keys = async () => (await world.admin.redis.keys(`${world.prefix}members@*:list:*`)).filter((key) => key.endsWith('}'));
+  for (const key of await keys()) await world.admin.redis.del(key);
+  assert.is((await keys()).length, 0);
+  const run = await world.cli(['warm', 'members', '--lists']);
+  assert.is(run.code, 0, run.stderr);
+  assert.match(run.stderr, /read 10 lists/);
+  assert.is((await keys()).length, 10);
+  const after = await verify([]);
+  assert.equal({ code: after.code, checked: after.members.listsChecked, stale: after.members.staleLists }, { code: 0, checked: 10, stale: 0 });
+}));
+
 test.run();

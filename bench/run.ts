@@ -20,7 +20,7 @@ import { progress } from './lib/progress.js';
 import { formatResults, formatTargets } from './lib/report.js';
 import { statsOverheadCases, statsOverheadTargets } from './lib/stats-overhead.js';
 import { computeTargets, type CaseResult, type TimedResult } from './lib/targets.js';
-import { openWorld, POOL_SIZE, ROWS, type World } from './lib/world.js';
+import { openWorld, POOL_SIZE, POSTS_PER_THREAD, ROWS, THREADS, type World } from './lib/world.js';
 import * as hot from './hot/index.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -216,6 +216,15 @@ async function warmCache(world: World): Promise<void> {
   const before = world.hs.stats().hits;
   await hot.benchRows.getManyByPk(world.hs, ids.slice(0, 100));
   if (world.hs.stats().hits - before !== 100) throw new Error('warm-up: rows read once were not served from Redis the second time');
+  // Lists: every thread's list read once (fills it), then its posts (fills them), then checked to be a full hit.
+  for (let thread = 1; thread <= THREADS; thread++) await hot.benchPosts.listByThreadId(world.hs, thread);
+  for (let thread = 1; thread <= THREADS; thread++) await hot.benchPosts.listByThreadId(world.hs, thread);
+  const listHits = world.hs.stats().listHits;
+  const rowHits = world.hs.stats().hits;
+  await hot.benchPosts.listByThreadId(world.hs, 1);
+  if (world.hs.stats().listHits - listHits !== 1 || world.hs.stats().hits - rowHits !== POSTS_PER_THREAD) {
+    throw new Error('warm-up: a list read twice was not served from Redis, with its rows, the third time');
+  }
 }
 
 interface Machine {

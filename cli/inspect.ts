@@ -22,6 +22,7 @@ export function summarize(model: Model, unread: readonly UnreadTable[]): string 
     if (t.primaryKey.length) lines.push(`  primary key (${t.primaryKey.join(', ')})`);
     if (t.uniqueKeys.length) lines.push(`  unique ${keys(t.uniqueKeys)}`);
     if (t.identity.length && t.primaryKey.length === 0) lines.push(`  identity (${t.identity.join(', ')})`);
+    for (const l of t.lists) lines.push(`  list (${l.columns.join(', ')}) from ${l.sources.join(' + ')}`);
     for (const s of t.skipped) lines.push(`  skipped ${s.name}: ${s.reason}`);
     return `${lines.join('\n')}\n`;
   });

@@ -36,14 +36,21 @@ export async function tour({ db, redis, prefix }: { db: PostgresJsDatabase; redi
     });
     const bobByEmail = await hot.users.getByEmail(hs, 'bob@acme.test');
 
-    // remove: the row is deleted, and a short tombstone in Redis answers the next read
-    for (const user of [ada, bob]) await hot.memberships.remove(hs, { tenantId: acme.id, userId: user.id });
-    await hot.products.remove(hs, sencha.id);
-    for (const user of [ada, bob]) await hot.users.remove(hs, user.id);
-    await hot.tenants.remove(hs, acme.id);
-    const afterRemove = await hot.products.getByPk(hs, sencha.id); // null, from the tombstone
+    // lists, one per foreign key or non-unique index: the rows whose tenantId is acme's, ordered by primary key, a
+    // page at a time (`limit`, `after`); a hit is the list's key and then its rows, no SQL. Every write that changes a
+    // list's members (the transaction above joined bob) invalidates it before the next read.
+    const team = await hot.memberships.listByTenantId(hs, acme.id); // ada (owner), then bob (member)
+    const catalog = await hot.products.listByTenantId(hs, acme.id, { limit: 20 });
 
-    return { ada, byId, byEmail, sencha, bySku, role, many, repriced, bob, bobByEmail, afterRemove, stats: hs.stats() };
+    // remove: the row is deleted, and a short tombstone in Redis answers the next read. The tenant's foreign keys
+    // cascade (ON DELETE CASCADE): its memberships and products go too, in Postgres and, read in the same
+    // transaction, in Redis (their rows and lists), with or without the change feed
+    await hot.tenants.remove(hs, acme.id);
+    for (const user of [ada, bob]) await hot.users.remove(hs, user.id);
+    const afterRemove = await hot.products.getByPk(hs, sencha.id); // null, from the tombstone the cascade left
+    const teamAfter = await hot.memberships.listByTenantId(hs, acme.id); // []
+
+    return { ada, byId, byEmail, sencha, bySku, role, many, repriced, bob, bobByEmail, team, catalog, afterRemove, teamAfter, stats: hs.stats() };
   } finally {
     hs.close(); // the clients are yours: close them yourself
   }

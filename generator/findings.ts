@@ -15,7 +15,11 @@ export interface ColumnFinding {
 }
 
 export interface KeyFinding {
-  readonly kind: 'primary' | 'unique';
+  /**
+   * `primary` and `unique` are keys; `index` (a non-unique index) and `foreign` (a foreign key, from `.references()` or
+   * `foreignKey({ columns })`) are lists: normalize.ts turns them into the table's `listBy<Columns>` accessors.
+   */
+  readonly kind: 'primary' | 'unique' | 'index' | 'foreign';
   /** Name as declared, undefined when drizzle derives it. */
   readonly name: string | undefined;
   /** TypeScript property names in declared order; empty for expression keys. */

@@ -2,7 +2,7 @@
 // this. Both extractors (static and import) produce it through normalize.ts, and the tests hold them equal.
 // Bump MODEL_VERSION whenever the printed shape changes.
 
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
 
 export type SkipReason = 'expression' | 'partial' | 'nullable' | 'no-key';
 
@@ -20,6 +20,21 @@ export interface Skipped {
   /** TypeScript property names; empty when the key is an expression or the table has no key. */
   readonly columns: readonly string[];
   readonly reason: SkipReason;
+}
+
+/** Where a list comes from: a foreign key of the table, a non-unique index, or both. */
+export type ListSource = 'fk' | 'index';
+
+/**
+ * A list (`listBy<Columns>`): the rows whose columns equal given values, ordered by identity. One per distinct column
+ * list (declared order) of the table's foreign keys and non-unique plain indexes; none whose columns are (as a set) the
+ * identity or a usable unique key, which `getBy` serves.
+ */
+export interface List {
+  /** TypeScript property names in declared order. */
+  readonly columns: readonly string[];
+  /** Sorted; both when a foreign key and an index name the same columns. */
+  readonly sources: readonly ListSource[];
 }
 
 export interface Table {
@@ -40,6 +55,8 @@ export interface Table {
    */
   readonly identity: readonly string[];
   readonly columns: readonly Column[];
+  /** Sorted by where their columns sit in the table. */
+  readonly lists: readonly List[];
   readonly skipped: readonly Skipped[];
 }
 

@@ -7,6 +7,9 @@ import type { Model, Table } from './model.js';
 export type AccessorPlan =
   | { readonly kind: 'getBy'; readonly name: string; readonly columns: readonly string[]; readonly primary: boolean }
   | { readonly kind: 'getMany'; readonly name: string; readonly columns: readonly string[]; readonly primary: boolean }
+  /** `getManyBy<Unique>` for a unique key that is not the identity: its values, resolved through the pointers. */
+  | { readonly kind: 'getManyByKey'; readonly name: string; readonly columns: readonly string[]; readonly param: string }
+  | { readonly kind: 'listBy'; readonly name: string; readonly columns: readonly string[] }
   | { readonly kind: 'save' | 'update' | 'remove'; readonly name: string };
 
 export interface TablePlan {
@@ -36,9 +39,9 @@ const RESERVED_WORDS = new Set(
 );
 
 /** Names the module itself declares or imports; a parameter or the table binding must not shadow them. */
-const MODULE_NAMES = ['defineTable', 'Context', 'Row', 'NewRow', 'table'];
+const MODULE_NAMES = ['defineTable', 'Context', 'ListOptions', 'Row', 'NewRow', 'table'];
 /** Parameter names the accessors use for other things. */
-const PARAM_NAMES = ['ctx', 'key', 'keys', 'patch', 'row', 'table'];
+const PARAM_NAMES = ['ctx', 'key', 'keys', 'patch', 'row', 'table', 'values', 'options'];
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -58,7 +61,7 @@ function camelCase(name: string): string {
 }
 
 /** `getBy` + each key column in PascalCase, joined by `And`: `getByNameAndPhone`. */
-export function keyAccessorName(prefix: 'getBy' | 'getManyBy', columns: readonly string[]): string {
+export function keyAccessorName(prefix: 'getBy' | 'getManyBy' | 'listBy', columns: readonly string[]): string {
   return prefix + columns.map(pascalCase).join('And');
 }
 
@@ -89,11 +92,22 @@ function tableAccessors(table: Table): AccessorPlan[] {
     columns: table.identity,
     primary: hasPk,
   });
+  for (const columns of table.uniqueKeys) {
+    if (sameSet(columns, table.identity)) continue;
+    accessors.push({ kind: 'getManyByKey', name: keyAccessorName('getManyBy', columns), columns, param: '' });
+  }
+  for (const list of table.lists) accessors.push({ kind: 'listBy', name: keyAccessorName('listBy', list.columns), columns: list.columns });
   accessors.push({ kind: 'save', name: 'save' }, { kind: 'update', name: 'update' }, { kind: 'remove', name: 'remove' });
   return accessors;
 }
 
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((column) => b.includes(column));
+}
+
 function describeKey(accessor: AccessorPlan): string {
+  if (accessor.kind === 'listBy') return `the list by (${accessor.columns.join(', ')})`;
+  if (accessor.kind === 'getManyByKey') return `the key (${accessor.columns.join(', ')})`;
   if (accessor.kind !== 'getBy' && accessor.kind !== 'getMany') return accessor.kind;
   return accessor.primary ? 'the primary key' : `the key (${accessor.columns.join(', ')})`;
 }
@@ -105,9 +119,13 @@ function error(table: Table, code: string, message: string, hint: string): Diagn
 function planTable(table: Table, diagnostics: Diagnostic[]): TablePlan {
   const accessors = tableAccessors(table);
   const seen = new Map<string, AccessorPlan>();
+  const reported = new Set<string>();
   for (const accessor of accessors) {
     const earlier = seen.get(accessor.name);
-    if (earlier) {
+    // getManyBy<Key> is named as getBy<Key> is: their collisions are one problem, reported once.
+    const pair = earlier ? `${describeKey(earlier)}\u0000${describeKey(accessor)}` : '';
+    if (earlier && !reported.has(pair)) {
+      reported.add(pair);
       diagnostics.push(
         error(
           table,
@@ -116,11 +134,11 @@ function planTable(table: Table, diagnostics: Diagnostic[]): TablePlan {
           'rename one of the columns’ TypeScript properties so the accessor names differ',
         ),
       );
-    } else {
+    } else if (!earlier) {
       seen.set(accessor.name, accessor);
     }
   }
-  const keyColumns = new Set([...table.primaryKey, ...table.uniqueKeys.flat(), ...table.identity]);
+  const keyColumns = new Set([...table.primaryKey, ...table.uniqueKeys.flat(), ...table.identity, ...table.lists.flatMap((l) => l.columns)]);
   const params = new Map<string, string>();
   const used = new Set<string>();
   for (const key of keyColumns) {
@@ -132,11 +150,19 @@ function planTable(table: Table, diagnostics: Diagnostic[]): TablePlan {
   }
   const single = table.identity.length === 1 ? params.get(table.identity[0]!) : undefined;
   const listParam = single ? plural(single) : 'keys';
+  // getManyBy<Unique> of a one-column key takes the plural of its parameter (`emails`), else `keys`.
+  const planned = accessors.map((a): AccessorPlan => {
+    if (a.kind !== 'getManyByKey') return a;
+    const only = a.columns.length === 1 ? params.get(a.columns[0]!) : undefined;
+    let param = only ? plural(only) : 'keys';
+    if (used.has(param) || MODULE_NAMES.includes(param) || (only !== undefined && PARAM_NAMES.includes(param))) param = `${param}List`;
+    return { ...a, param };
+  });
 
   const moduleNames = new Set([...MODULE_NAMES, ...accessors.map((a) => a.name)]);
   let tableLocal = table.exportName;
   while (moduleNames.has(tableLocal)) tableLocal = `${tableLocal}Table`;
-  return { table, module: table.exportName, tableLocal, accessors, params, listParam };
+  return { table, module: table.exportName, tableLocal, accessors: planned, params, listParam };
 }
 
 /** Plans every table that has an identity (tables skipped as `no-key` get no module). */

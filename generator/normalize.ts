@@ -5,7 +5,7 @@
 import type { Diagnostic } from './diagnostics.js';
 import type { Casing, ColumnFinding, KeyFinding, TableFinding } from './findings.js';
 import { MODEL_VERSION } from './model.js';
-import type { Column, Model, Skipped, Table } from './model.js';
+import type { Column, List, ListSource, Model, Skipped, Table } from './model.js';
 
 // drizzle-orm's own word splitter (casing.ts), so a nameless column gets exactly the SQL name drizzle gives it.
 const WORDS = /[\da-z]+|[A-Z]+(?![a-z])|[A-Z][\da-z]+/g;
@@ -128,6 +128,7 @@ function normalizeTable(finding: TableFinding, options: NormalizeOptions, diagno
 
   const identity =
     primaryKey.length > 0 ? primaryKey : (uniqueKeys.find((cols) => cols.every((k) => notNull.get(k))) ?? []);
+  const lists = listsOf(finding, { position, sqlNames, keys: [primaryKey, identity, ...uniqueKeys], skipped, diagnostics });
   if (identity.length === 0) {
     skipped.push({ name: finding.name, columns: [], reason: 'no-key' });
     diagnostics.push({
@@ -148,8 +149,59 @@ function normalizeTable(finding: TableFinding, options: NormalizeOptions, diagno
     uniqueKeys,
     identity,
     columns,
+    lists,
     skipped: sortSkipped(skipped),
   };
+}
+
+/**
+ * The table's lists: one per distinct column list (declared order) of its foreign keys and non-unique indexes.
+ * Expression and partial indexes are skipped with the reason, as for unique keys; a list whose columns are (as a set)
+ * the identity or a usable unique key is left out, since getBy serves it.
+ */
+function listsOf(
+  finding: TableFinding,
+  context: {
+    position: ReadonlyMap<string, number>;
+    sqlNames: ReadonlyMap<string, string>;
+    keys: readonly (readonly string[])[];
+    skipped: Skipped[];
+    diagnostics: Diagnostic[];
+  },
+): List[] {
+  const { position, sqlNames, skipped, diagnostics } = context;
+  const keySets = new Set(context.keys.filter((k) => k.length > 0).map(setKey));
+  const found = new Map<string, { columns: readonly string[]; sources: Set<ListSource> }>();
+  for (const key of finding.keys) {
+    if (key.kind !== 'index' && key.kind !== 'foreign') continue;
+    const unknown = key.columns.filter((k) => !position.has(k));
+    if (unknown.length > 0) {
+      diagnostics.push({
+        severity: 'error',
+        file: finding.file,
+        line: key.line || finding.line,
+        col: 0,
+        code: 'unknown-column',
+        message: `${key.kind === 'index' ? 'an index' : 'a foreign key'} of table ${finding.name} names ${unknown.join(', ')}, which the table does not have`,
+        hint: 'run with --extract import',
+      });
+      continue;
+    }
+    if (key.kind === 'index' && (key.expression || key.partial)) {
+      const name = key.name ?? defaultIndexName(finding.name, key.columns.map((k) => sqlNames.get(k) ?? k));
+      skipped.push(key.expression ? { name, columns: [], reason: 'expression' } : { name, columns: key.columns, reason: 'partial' });
+      continue;
+    }
+    if (key.columns.length === 0 || keySets.has(setKey(key.columns))) continue;
+    const id = JSON.stringify(key.columns);
+    const list = found.get(id) ?? { columns: key.columns, sources: new Set<ListSource>() };
+    list.sources.add(key.kind === 'index' ? 'index' : 'fk');
+    found.set(id, list);
+  }
+  const tuple = (cols: readonly string[]) => cols.map((k) => position.get(k) ?? -1);
+  return [...found.values()]
+    .sort((a, b) => compareTuples(tuple(a.columns), tuple(b.columns)))
+    .map((list) => ({ columns: list.columns, sources: [...list.sources].sort(compareText) }));
 }
 
 function sqlName(column: ColumnFinding, casing: Casing | undefined): string {

@@ -97,6 +97,35 @@ function accessorView(plan: TablePlan, accessor: AccessorPlan): AccessorView {
           ? `table.getManyByIdentity(ctx, ${plan.listParam}.map((${params.get(single)}) => (${identityValue})))`
           : 'table.getManyByIdentity(ctx, keys)',
       };
+    case 'getManyByKey': {
+      const [column] = accessor.columns;
+      const byOne = accessor.columns.length === 1 && column !== undefined;
+      return {
+        doc: `Reads the rows whose ${byOne ? `${named(accessor.columns)} is each of these values` : `(${named(accessor.columns)}) are each of these values`}, in input order (null where absent): one Redis round trip when all hit, each row re-checked to carry its values; misses are read from Postgres and fill the cache.`,
+        name: accessor.name,
+        params: byOne
+          ? `ctx: Context, ${accessor.param}: readonly Row[${quote(column)}][]`
+          : `ctx: Context, ${accessor.param}: readonly Pick<Row, ${union(accessor.columns)}>[]`,
+        returns: 'Promise<(Row | null)[]>',
+        body: byOne
+          ? `table.getManyBy(ctx, ${list(accessor.columns)}, ${accessor.param}.map((${params.get(column)}) => (${objectOf(accessor.columns, params)})))`
+          : `table.getManyBy(ctx, ${list(accessor.columns)}, ${accessor.param})`,
+      };
+    }
+    case 'listBy': {
+      const [column] = accessor.columns;
+      const byOne = accessor.columns.length === 1 && column !== undefined;
+      const after = single ? `Row[${quote(single)}]` : `Pick<Row, ${union(identity)}>`;
+      return {
+        doc: `Lists the rows whose ${byOne ? `${named(accessor.columns)} is this value` : `(${named(accessor.columns)}) are these values`}, ordered by ${hasPk ? 'primary key' : `(${named(identity)})`}, a page of \`limit\` after the identity \`after\`: two Redis round trips on a hit (the list, then its rows); on a miss one Postgres query fills it.`,
+        name: accessor.name,
+        params: byOne
+          ? `ctx: Context, ${params.get(column)}: NonNullable<Row[${quote(column)}]>, options?: ListOptions<${after}>`
+          : `ctx: Context, values: Pick<Row, ${union(accessor.columns)}>, options?: ListOptions<${after}>`,
+        returns: 'Promise<Row[]>',
+        body: `table.listBy(ctx, ${list(accessor.columns)}, ${byOne ? objectOf(accessor.columns, params) : 'values'}, options)`,
+      };
+    }
     case 'save':
       return {
         doc: `Inserts or updates the row in Postgres (upsert on ${upsertOn}), then writes it and its unique pointers to Redis under the row's lease, so no older read can overwrite it.`,
@@ -132,10 +161,12 @@ function renderTable(plan: TablePlan, options: Required<RenderOptions>): string 
     tableImport: plan.tableLocal === table.exportName ? table.exportName : `${table.exportName} as ${plan.tableLocal}`,
     schemaImport: quote(schemaPath),
     tableLocal: plan.tableLocal,
+    runtimeTypes: table.lists.length > 0 ? ['Context', 'ListOptions'] : ['Context'],
     spec: [
       `primaryKey: ${list(table.primaryKey)}`,
       `uniqueKeys: [${table.uniqueKeys.map(list).join(', ')}]`,
       `identity: ${list(table.identity)}`,
+      ...(table.lists.length > 0 ? [`lists: [${table.lists.map((l) => list(l.columns)).join(', ')}]`] : []),
     ],
     accessors: plan.accessors.map((a) => accessorView(plan, a)),
   });

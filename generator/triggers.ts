@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Model, Table } from './model.js';
 
 /** Bump when the shape of the emitted SQL changes: it is part of every version hash. */
-export const TRIGGERS_VERSION = 1;
+export const TRIGGERS_VERSION = 2;
 export const OUTBOX_SCHEMA = 'hotstorage';
 export const DEFAULT_BULK_LIMIT = 1000;
 export const TRIGGER_EVENTS = ['insert', 'update', 'delete', 'truncate'] as const;
@@ -74,6 +74,9 @@ export function outboxSql(options: TriggerOptions = {}): string {
     "  origin text, -- current_setting('hotstorage.origin'): the hotstorage writer, null for other writes",
     '  created_at timestamptz not null default now()',
     ');',
+    '-- The old and then the new values of the listed columns (foreign keys, non-unique indexes) as ::text, null on the',
+    '-- side a row lacks: the listener invalidates the lists the row left and joined. Added to outboxes made before lists.',
+    `alter table ${s}.outbox add column if not exists lists text[];`,
   ].join('\n');
 }
 
@@ -92,6 +95,14 @@ export function capturedColumns(table: Table): { identity: string[]; unique: str
   return { identity, unique };
 }
 
+/**
+ * The SQL names of a table's listed columns, each once, in the order of its lists: the order of the outbox's `lists`
+ * values, which the runtime reads back by the same rule (runtime/src/feed/outbox.ts, listedColumns).
+ */
+export function listedColumns(table: Table): string[] {
+  return [...new Set(table.lists.flatMap((list) => columnsOf(table, list.columns)))];
+}
+
 export function planTable(table: Table, options: TriggerOptions = {}): TablePlan {
   const limit = options.bulkLimit ?? DEFAULT_BULK_LIMIT;
   const { identity, unique: uniqueCols } = capturedColumns(table);
@@ -103,6 +114,11 @@ export function planTable(table: Table, options: TriggerOptions = {}): TablePlan
   const join = identity.map((c) => `o.${ident(c)} = n.${ident(c)}`).join(' and ');
   const changed = ['o', 'n'].map((a) => identity.map((c) => `${a}.${ident(c)} is null`).join(' or '));
   const uniqueDiff = uniqueCols.map((c) => `o.${ident(c)} is distinct from n.${ident(c)}`);
+  const listed = listedColumns(table);
+  // `lists`: the listed columns of the old row, then of the new one (null for the side a row has not).
+  const listsOf = (old: string | undefined, fresh: string | undefined) =>
+    listed.length === 0 ? '' : `, array[${[old, fresh].flatMap((alias) => listed.map((c) => (alias ? `${alias}.${ident(c)}::text` : 'null::text'))).join(', ')}]`;
+  const listsColumn = listed.length === 0 ? '' : ', lists';
   const body = [
     'declare',
     '  n bigint;',
@@ -115,14 +131,14 @@ export function planTable(table: Table, options: TriggerOptions = {}): TablePlan
     `    if n > ${limit} then`,
     `      insert into ${outbox} (table_schema, table_name, kind, origin) values (tg_table_schema, tg_table_name, 'table', origin);`,
     '    elsif n > 0 then',
-    `      insert into ${outbox} (table_schema, table_name, kind, pk, origin) select tg_table_schema, tg_table_name, 'delete', ${pkOf('o')}, origin from old_rows o;`,
+    `      insert into ${outbox} (table_schema, table_name, kind, pk, origin${listsColumn}) select tg_table_schema, tg_table_name, 'delete', ${pkOf('o')}, origin${listsOf('o', undefined)} from old_rows o;`,
     '    end if;',
     "  elsif tg_op = 'INSERT' then",
     '    select count(*) into n from new_rows;',
     `    if n > ${limit} then`,
     `      insert into ${outbox} (table_schema, table_name, kind, origin) values (tg_table_schema, tg_table_name, 'table', origin);`,
     '    elsif n > 0 then',
-    `      insert into ${outbox} (table_schema, table_name, kind, pk, origin) select tg_table_schema, tg_table_name, 'insert', ${pkOf('n')}, origin from new_rows n;`,
+    `      insert into ${outbox} (table_schema, table_name, kind, pk, origin${listsColumn}) select tg_table_schema, tg_table_name, 'insert', ${pkOf('n')}, origin${listsOf(undefined, 'n')} from new_rows n;`,
     '    end if;',
     '  else',
     '    select count(*) into n from new_rows;',
@@ -131,9 +147,9 @@ export function planTable(table: Table, options: TriggerOptions = {}): TablePlan
     '    elsif n > 0 then',
     '      -- Transition tables do not pair old and new rows: they are joined on the identity. A row whose identity',
     '      -- changed appears twice (its old identity and its new one), both flagged unique_changed.',
-    `      insert into ${outbox} (table_schema, table_name, kind, pk, unique_changed, origin)`,
+    `      insert into ${outbox} (table_schema, table_name, kind, pk, unique_changed, origin${listsColumn})`,
     `      select tg_table_schema, tg_table_name, 'update', case when ${changed[1]} then ${pkOf('o')} else ${pkOf('n')} end,`,
-    `        (${[changed[0], changed[1], ...uniqueDiff].join(' or ')}), origin`,
+    `        (${[changed[0], changed[1], ...uniqueDiff].join(' or ')}), origin${listsOf('o', 'n')}`,
     `      from old_rows o full join new_rows n on ${join};`,
     '    end if;',
     '  end if;',
@@ -146,7 +162,7 @@ export function planTable(table: Table, options: TriggerOptions = {}): TablePlan
   const functionSql = [
     `create or replace function ${qualified}() returns trigger language plpgsql as $hotstorage$`,
     `-- ${VERSION_MARK} ${version} (${table.schema}.${table.name}; generated by hotstorage triggers)`,
-    `-- ${COLUMNS_MARK} ${JSON.stringify([...identity, ...uniqueCols])}`,
+    `-- ${COLUMNS_MARK} ${JSON.stringify([...new Set([...identity, ...uniqueCols, ...listed])])}`,
     body,
     '$hotstorage$;',
   ].join('\n');
@@ -226,7 +242,7 @@ export function columnMismatches(model: Model, live: LiveState, options: Trigger
       continue;
     }
     const { identity, unique } = capturedColumns(t);
-    const wrong = [...identity, ...unique].find((column) => !has.has(column));
+    const wrong = [...identity, ...unique, ...listedColumns(t)].find((column) => !has.has(column));
     if (wrong !== undefined) {
       const column = t.columns.find((c) => c.name === wrong);
       problems.push(

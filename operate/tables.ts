@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { createModuleImporter, findTsconfig } from '../generator/load/import-module.js';
-import type { Table } from '../generator/model.js';
+import { MODEL_VERSION, type Table } from '../generator/model.js';
 import { cachedTables } from '../generator/triggers.js';
 import { type TableSpec } from '@hotstorage/runtime';
 
@@ -43,7 +43,7 @@ export async function loadTables(root: string, tables: readonly Table[]): Promis
   try {
     const loaded: LoadedTable[] = [];
     const exportsOf = new Map<string, Record<string, unknown>>();
-    for (const model of cachedTables({ version: 1, tables })) {
+    for (const model of cachedTables({ version: MODEL_VERSION, tables })) {
       const file = resolve(root, model.file);
       let exports = exportsOf.get(file);
       if (exports === undefined) {
@@ -55,7 +55,7 @@ export async function loadTables(root: string, tables: readonly Table[]): Promis
       loaded.push({
         model,
         table: table as PgTable,
-        spec: { primaryKey: model.primaryKey, uniqueKeys: model.uniqueKeys, identity: model.identity },
+        spec: { primaryKey: model.primaryKey, uniqueKeys: model.uniqueKeys, identity: model.identity, lists: model.lists.map((list) => list.columns) },
         display: `${model.schema}.${model.name}`,
       });
     }

@@ -13,7 +13,7 @@ function accessor(view: AccessorView): string {
 export function tableModule(view: TableModuleView): string {
   return [
     GENERATED_HEADER,
-    `import { defineTable, type Context } from ${view.runtimeImport};`,
+    `import { defineTable, ${view.runtimeTypes.map((t) => `type ${t}`).join(', ')} } from ${view.runtimeImport};`,
     `import { ${view.tableImport} } from ${view.schemaImport};`,
     '',
     `export type Row = typeof ${view.tableLocal}.$inferSelect;`,

@@ -21,6 +21,8 @@ export interface TableModuleView {
   readonly schemaImport: string;
   /** The local binding of the user's table. */
   readonly tableLocal: string;
+  /** Types imported from the runtime besides `defineTable`, e.g. `Context`. */
+  readonly runtimeTypes: readonly string[];
   /** `defineTable` spec entries, each `name: value`. */
   readonly spec: readonly string[];
   readonly accessors: readonly AccessorView[];

@@ -6,12 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createHotStorage } from '@hotstorage/runtime';
-import { benchRows } from '../db/schema.js';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
+import { buildTableRuntime } from '../../runtime/src/table/table-runtime.js';
+import { benchPosts, benchRows } from '../db/schema.js';
 import * as hot from '../hot/index.js';
 import type { Operation } from './measure.js';
-import { ROWS, rowOf, type BenchRow, type World } from './world.js';
+import { ROWS, rowOf, THREADS, type BenchRow, type World } from './world.js';
 
-const { benchRows: rows } = hot;
+const { benchRows: rows, benchPosts: posts } = hot;
 
 export interface TimedCase {
   readonly kind: 'timed';
@@ -93,6 +95,19 @@ export function readCases(world: World): Case[] {
     return { tenantId: row.tenantId, slug: row.slug };
   });
   const prepared = db.select().from(benchRows).where(eq(benchRows.id, drizzleSql.placeholder('id'))).prepare('bench_select_by_pk');
+  // Lists: the floor reads the list key hotstorage wrote and the rows it names, as a hand-written cache of id lists would.
+  const postsRt = buildTableRuntime({ table: benchPosts, spec: { primaryKey: ['id'], uniqueKeys: [], identity: ['id'], lists: [['threadId']] }, prefix: world.prefix, codec: rowCodecFor(benchPosts) });
+  const byThread = postsRt.info.lists[0];
+  const threadOf = (n: number) => (idOf(n) % THREADS) + 1;
+  const listKeys = Array.from({ length: THREADS + 1 }, (_, t) => (t === 0 || byThread === undefined ? '' : (postsRt.listKeys(byThread, { threadId: t })?.row ?? '')));
+  const postKeys = Array.from({ length: ROWS + 1 }, (_, id) => (id === 0 ? '' : postsRt.rowKeys({ id }).row));
+  const postCodec = rowCodecFor(benchPosts);
+  const listFloor = async (n: number) => {
+    const list = await redis.get(listKeys[threadOf(n)] ?? '');
+    if (list === null || !list.startsWith('L')) throw new Error('redis.get+mget20: the list is not in Redis (warm-up did not fill it)');
+    const members = JSON.parse(list.slice(1)) as number[];
+    return (await redis.mget(members.map((id) => postKeys[id] ?? ''))).map((text) => (text === null ? null : postCodec.decode(text)));
+  };
   return [
     { kind: 'timed', name: 'redis.get', op: async (n) => decoded(await redis.get(rowKeys[idOf(n)] ?? '')) },
     {
@@ -113,6 +128,14 @@ export function readCases(world: World): Case[] {
     { kind: 'timed', name: 'drizzle.inArray100', op: (n) => db.select().from(benchRows).where(inArray(benchRows.id, idsOf(n, 100))) },
     { kind: 'timed', name: 'drizzle.preparedByPk', op: (n) => prepared.execute({ id: idOf(n) }) },
     { kind: 'timed', name: 'pg.selectByPk', op: (n) => world.sql`select * from ${world.sql(world.schema)}.bench_rows where id = ${idOf(n)}` },
+    { kind: 'timed', name: 'redis.get+mget20', op: listFloor },
+    { kind: 'timed', name: 'hs.listByFk', op: (n) => posts.listByThreadId(hs, threadOf(n)) },
+    {
+      kind: 'timed',
+      name: 'drizzle.selectWhereFk',
+      op: (n) => db.select().from(benchPosts).where(eq(benchPosts.threadId, threadOf(n))).orderBy(benchPosts.id).limit(100),
+    },
+    { kind: 'timed', name: 'hs.getManyByUnique100', op: (n) => rows.getManyByEmail(hs, idsOf(n, 100).map((id) => emails[id] ?? '')) },
   ];
 }
 

@@ -70,6 +70,14 @@ const DDL = `create table "${BENCH_SCHEMA}".bench_rows (
   constraint bench_rows_tenant_slug unique (tenant_id, slug)
 )`;
 
+/** Posts per thread: each list of bench_posts by thread_id has this many members (10,000 posts, 500 threads). */
+export const POSTS_PER_THREAD = 20;
+export const THREADS = ROWS / POSTS_PER_THREAD;
+
+const POSTS_DDL = `create table "${BENCH_SCHEMA}".bench_posts (
+  id integer primary key, thread_id integer not null, body text not null, created_at timestamptz not null);
+create index bench_posts_thread on "${BENCH_SCHEMA}".bench_posts (thread_id)`;
+
 export async function openWorld(): Promise<World> {
   const schema = BENCH_SCHEMA;
   // Short, as an application's would be (it is part of every key, so it counts in memory.bytesPerRow). Only one run
@@ -102,7 +110,11 @@ export async function openWorld(): Promise<World> {
       const rows = Array.from({ length: Math.min(1000, ROWS - from + 1) }, (_, i) => toSqlRow(admin.sql, rowOf(from + i)));
       await admin.sql`insert into ${admin.sql(schema)}.bench_rows ${admin.sql(rows)}`;
     }
-    await admin.sql.unsafe(`analyze "${schema}".bench_rows`);
+    await admin.sql.unsafe(POSTS_DDL);
+    await admin.sql.unsafe(`insert into "${schema}".bench_posts (id, thread_id, body, created_at)
+      select g, (g - 1) / ${POSTS_PER_THREAD} + 1, 'Post number ' || g || ' of its thread', timestamptz '2024-01-01' + g * interval '1 minute'
+      from generate_series(1, ${ROWS}) g`);
+    await admin.sql.unsafe(`analyze "${schema}".bench_rows; analyze "${schema}".bench_posts`);
     const db = drizzle(sql);
     const hs = await createHotStorage({ db, redis, prefix });
     const codec = rowCodecFor(benchRows);

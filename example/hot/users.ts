@@ -26,6 +26,11 @@ export function getManyByPk(ctx: Context, ids: readonly Row['id'][]): Promise<(R
   return table.getManyByIdentity(ctx, ids.map((id) => ({ id })));
 }
 
+/** Reads the rows whose email is each of these values, in input order (null where absent): one Redis round trip when all hit, each row re-checked to carry its values; misses are read from Postgres and fill the cache. */
+export function getManyByEmail(ctx: Context, emails: readonly Row['email'][]): Promise<(Row | null)[]> {
+  return table.getManyBy(ctx, ['email'], emails.map((email) => ({ email })));
+}
+
 /** Inserts or updates the row in Postgres (upsert on the primary key), then writes it and its unique pointers to Redis under the row's lease, so no older read can overwrite it. */
 export function save(ctx: Context, row: NewRow): Promise<Row> {
   return table.save(ctx, row);

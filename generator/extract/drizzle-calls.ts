@@ -3,7 +3,7 @@
 import { Node } from 'ts-morph';
 import { COLUMN_BUILDERS, COLUMN_FACTORIES, IRRELEVANT, NOT_NULL_BUILDERS } from './drizzle-api.js';
 import type { Evaluator } from './evaluate.js';
-import { columnMethod, keyMethod, keyStartMethod, primaryKeyFrom } from './keys.js';
+import { columnMethod, foreignKeyFrom, keyMethod, keyStartMethod, primaryKeyFrom } from './keys.js';
 import { short } from './node-text.js';
 import { buildTable } from './tables.js';
 import { IGNORED, LITERAL } from './values.js';
@@ -77,6 +77,7 @@ export function callDrizzle(ev: Evaluator, name: string, args: readonly Node[], 
   if (COLUMN_BUILDERS.has(name)) return columnOf(arg(0), NOT_NULL_BUILDERS.has(name), node, scope, ev);
   if (COLUMN_FACTORIES.has(name)) return { kind: 'column-factory' };
   if (name === 'primaryKey') return primaryKeyFrom(ev, args, node, scope);
+  if (name === 'foreignKey') return foreignKeyFrom(ev, args, node, scope);
   if (name === 'unique' || name === 'uniqueIndex' || name === 'index') {
     const declared = arg(0);
     if (declared.kind !== 'string' && declared.kind !== 'literal') {

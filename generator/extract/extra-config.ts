@@ -53,7 +53,6 @@ function addItem(ev: Evaluator, draft: TableDraft, item: Value, node: Node, scop
         draft.problems.push(ev.unknown(key.node, key.file, 'unresolved-key', `a key of table ${draft.name} names a column of another table`));
         return;
       }
-      if (key.kind === 'index' && !key.unique) return;
       draft.keys.push(keyFinding(draft, key));
       return;
     }
@@ -73,7 +72,7 @@ function addItem(ev: Evaluator, draft: TableDraft, item: Value, node: Node, scop
 }
 
 function holdsKey(value: Value): boolean {
-  if (value.kind === 'key') return value.key.kind !== 'index' || value.key.unique;
+  if (value.kind === 'key') return value.key.kind !== 'foreign' && (value.key.kind !== 'index' || value.key.unique);
   if (value.kind === 'array') return value.items.some(holdsKey);
   if (value.kind === 'object') return value.entries.some((e) => holdsKey(e.get()));
   return false;

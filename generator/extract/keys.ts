@@ -24,9 +24,10 @@ export function columnMethod(column: ColumnBuilder, method: string, arg: (i: num
       },
     };
   }
+  if (method === 'references') return { kind: 'column', column: { ...column, references: true } };
   // drizzle 0.x `.array()` wraps the builder in a new one with a fresh config: flags set before it are dropped.
   if (method === 'array') return { kind: 'column', column: { name: column.name, notNull: false, primaryKey: false, unique: undefined } };
-  // .default(), .$type(), .references(), .$defaultFn(), ...: nothing a key depends on; arguments are not read.
+  // .default(), .$type(), .$defaultFn(), ...: nothing a key depends on; arguments are not read.
   return { kind: 'column', column };
 }
 
@@ -50,6 +51,18 @@ export function keyMethod(key: KeyBuilder, method: string): Value {
   if (method === 'nullsNotDistinct') return { kind: 'key', key: { ...key, nullsNotDistinct: true } };
   // .concurrently(), .with(), ...
   return { kind: 'key', key };
+}
+
+/** `foreignKey({ columns: [t.a], foreignColumns: [other.id], name })`: a list over `columns` (the rest is not read). */
+export function foreignKeyFrom(ev: Evaluator, args: readonly Node[], node: Node, scope: Scope): Value {
+  const config = args[0] ? ev.evaluate(args[0], scope) : undefined;
+  const head = { kind: 'foreign' as const, unique: false, name: undefined };
+  const columns = config?.kind === 'object' ? config.entries.find((e) => e.name === 'columns')?.get() : undefined;
+  if (columns?.kind !== 'array' || columns.opaque) {
+    const problem = columns?.kind === 'unknown' ? columns : columns?.kind === 'array' ? columns.opaque : config?.kind === 'unknown' ? config : undefined;
+    return { kind: 'key', key: { ...keyFrom(ev, head, [], node, scope), problem: problem ?? ev.unknown(node, scope.file, 'unresolved-key', `cannot read the columns of \`${short(node)}\``) } };
+  }
+  return { kind: 'key', key: keyFromValues(ev, head, columns.items, node, scope) };
 }
 
 /** `primaryKey({ columns: [t.a, t.b], name })` or the deprecated `primaryKey(t.a, t.b)`. */

@@ -107,6 +107,7 @@ function readColumns(ev: Evaluator, draft: TableDraft, arg: Node | undefined, no
     // drizzle 1.0 has no run-time casing: a nameless column of a table without its own casing is named by its key.
     const name = column.name ?? (ev.options.drizzleMajor >= 1 && !draft.casing ? entry.name : undefined);
     draft.columns.push({ key: entry.name, name, notNull: column.notNull, primaryKey: column.primaryKey });
+    if (column.references) draft.keys.push(foreignKeyOf(entry.name, position(entry.node).line));
     if (column.unique) {
       draft.keys.push({
         kind: 'unique',
@@ -135,7 +136,7 @@ export function keyFinding(draft: TableDraft, key: KeyBuilder): KeyFinding {
     name = defaultUniqueName(draft.name, key.refs.map((r) => drizzleColumnName(draft, r.key)));
   }
   return {
-    kind: key.kind === 'primary' ? 'primary' : 'unique',
+    kind: key.kind === 'primary' ? 'primary' : key.kind === 'foreign' ? 'foreign' : key.kind === 'index' && !key.unique ? 'index' : 'unique',
     name,
     columns,
     nullsNotDistinct: key.nullsNotDistinct,
@@ -143,4 +144,9 @@ export function keyFinding(draft: TableDraft, key: KeyBuilder): KeyFinding {
     expression: key.expression,
     line: position(key.node).line,
   };
+}
+
+/** A column's `.references()`: a foreign key over that one column (its name is not needed: lists are named by columns). */
+function foreignKeyOf(key: string, line: number): KeyFinding {
+  return { kind: 'foreign', name: undefined, columns: [key], nullsNotDistinct: false, partial: false, expression: false, line };
 }

@@ -13,11 +13,13 @@ export interface ColumnBuilder {
   readonly primaryKey: boolean;
   /** Column-level `.unique(name?, { nulls })`. */
   readonly unique: { readonly name: string | undefined; readonly nullsNotDistinct: boolean } | undefined;
+  /** `.references(() => other.id)`: a foreign key over this column, so a list. */
+  readonly references?: boolean;
 }
 
-/** primaryKey(...), unique().on(...), uniqueIndex().on(...), index().on(...). */
+/** primaryKey(...), unique().on(...), uniqueIndex().on(...), index().on(...), foreignKey({ columns }). */
 export interface KeyBuilder {
-  readonly kind: 'primary' | 'unique-constraint' | 'index';
+  readonly kind: 'primary' | 'unique-constraint' | 'index' | 'foreign';
   readonly unique: boolean;
   readonly name: string | undefined;
   /** The columns named, with the table each belongs to (undefined when it came from the extra-config parameter). */

@@ -11,7 +11,7 @@ import { createModuleImporter, findTsconfig } from './import-module.js';
 import type { LoadedModule, ModuleImporter } from './import-module.js';
 import { escapeRegExp } from '../regexp.js';
 import { loadUserDrizzle } from './user-drizzle.js';
-import type { TableView, UserDrizzle } from './user-drizzle.js';
+import type { ConstraintView, TableView, UserDrizzle } from './user-drizzle.js';
 
 interface LoadedFile {
   readonly file: string;
@@ -207,7 +207,6 @@ export function tableFinding(
     .map((c) => key('unique', c.uniqueName, [c.key], { nullsNotDistinct: c.nullsNotDistinct }));
 
   for (const constraint of view.constraints) {
-    if (constraint.kind === 'index' && !constraint.unique) continue;
     const expression = constraint.columns.some((c) => c === undefined);
     const names = constraint.columns.filter((c): c is string => c !== undefined);
     const unknown = names.filter((n) => !keyOf.has(n));
@@ -225,7 +224,7 @@ export function tableFinding(
     }
     const columnKeys = expression ? [] : names.map((n) => keyOf.get(n) ?? n);
     keys.push(
-      key(constraint.kind === 'primary' ? 'primary' : 'unique', constraint.name, columnKeys, {
+      key(findingKind(constraint), constraint.name, columnKeys, {
         nullsNotDistinct: constraint.nullsNotDistinct,
         partial: constraint.partial,
         expression,
@@ -262,6 +261,12 @@ function casingAtBuild(
     return nameless.every((c) => convert(c.key) === c.name);
   });
   return fits ? { casing: fits, explicit: false } : { casing: undefined, explicit: true };
+}
+
+/** Keys are `primary` and `unique`; non-unique indexes and foreign keys are lists (`index`, `foreign`). */
+function findingKind(constraint: ConstraintView): KeyFinding['kind'] {
+  if (constraint.kind === 'index') return constraint.unique ? 'unique' : 'index';
+  return constraint.kind;
 }
 
 function key(

@@ -23,7 +23,8 @@ export interface ColumnView {
 
 /** A key from the table's extra config; `columns` holds SQL names, `undefined` for an expression. */
 export interface ConstraintView {
-  readonly kind: 'primary' | 'unique' | 'index';
+  /** `foreign`: a foreign key (column `.references()` or `foreignKey(...)`), its own columns only. */
+  readonly kind: 'primary' | 'unique' | 'index' | 'foreign';
   readonly name: string | undefined;
   readonly columns: readonly (string | undefined)[];
   readonly unique: boolean;
@@ -126,6 +127,7 @@ export async function loadUserDrizzle(importer: ModuleImporter, fromFile: string
         partial: field(indexConfig, 'where') !== undefined,
       });
     }
+    constraints.push(...foreignKeysOf(config));
     return { schema: optionalText(field(config, 'schema')), name: tableName, columns, constraints };
   }
 
@@ -140,6 +142,22 @@ export async function loadUserDrizzle(importer: ModuleImporter, fromFile: string
       return (key) => text(convert(key), 'cased name');
     },
   };
+}
+
+/** The table's foreign keys (drizzle turns column `.references()` into these too): their own columns, by SQL name. */
+function foreignKeysOf(config: unknown): ConstraintView[] {
+  return list(field(config, 'foreignKeys')).map((fk) => {
+    const reference = field(fk, 'reference');
+    const referenced: unknown = typeof reference === 'function' ? Reflect.apply(reference, fk, []) : undefined;
+    return {
+      kind: 'foreign',
+      name: undefined,
+      columns: list(field(referenced, 'columns')).map((c) => text(field(c, 'name'), 'foreign key column')),
+      unique: false,
+      nullsNotDistinct: false,
+      partial: false,
+    };
+  });
 }
 
 // Narrowing helpers: drizzle's internals are read as unknown and checked, so a drizzle that changed shape

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type StorageCore, type TableRuntime } from '@hotstorage/runtime/internal';
 import { globEscape, scanKeys, type RedisClient } from '../scan.js';
+import { isListKey, judgeLists } from './lists.js';
 import { judgePointers, type Orphan } from './pointers.js';
 import { diverges, judgeRows, type RowJudge, type RowVerdict, type StaleReason } from './rows.js';
 import { keySample } from './sample.js';
@@ -27,6 +28,9 @@ export interface TableReport {
   /** Cached absences whose identity could not be rebuilt from the key. */
   readonly uncheckable: number;
   readonly pointersChecked: number;
+  /** Cached lists compared with Postgres, and those whose members differ. */
+  readonly listsChecked: number;
+  readonly staleLists: number;
   /** Why the stale rows are stale. */
   readonly staleReasons: Partial<Record<StaleReason, number>>;
 }
@@ -36,12 +40,15 @@ export interface TableFindings {
   /** Rows to invalidate (stale, or with missing pointers), with the cached row when it decoded. */
   readonly divergentRows: readonly { readonly tag: string; readonly row: Record<string, unknown> | null }[];
   readonly orphans: readonly Orphan[];
+  /** List keys whose members differ from Postgres (repair deletes them, lease overridden first). */
+  readonly staleLists: readonly string[];
 }
 
 /** The row and pointer keys verify will look at, per table. */
 export interface TableKeySet {
   readonly rows: readonly string[];
   readonly pointers: readonly string[];
+  readonly lists: readonly string[];
 }
 
 /**
@@ -49,7 +56,7 @@ export interface TableKeySet {
  * pass under the tables' common start costs what one table's pass costs, however many tables are checked.
  */
 export async function scanTables(redis: RedisClient, rts: readonly TableRuntime[], sample: number | undefined): Promise<Map<TableRuntime, TableKeySet>> {
-  const tables = rts.map((rt) => ({ rt, start: `${rt.keyspace.base}:`, keys: tableKeys(rt), rows: keySample(sample), pointers: keySample(sample) }));
+  const tables = rts.map((rt) => ({ rt, start: `${rt.keyspace.base}:`, keys: tableKeys(rt), rows: keySample(sample), pointers: keySample(sample), lists: keySample(sample) }));
   if (tables.length === 0) return new Map();
   const common = tables.map((t) => t.start).reduce((a, b) => {
     let n = 0;
@@ -62,15 +69,16 @@ export async function scanTables(redis: RedisClient, rts: readonly TableRuntime[
       if (table === undefined) continue;
       if (table.keys.rowTag(key) !== undefined) table.rows.add(key);
       else if (table.keys.isPointer(key)) table.pointers.add(key);
+      else if (isListKey(table.rt, key)) table.lists.add(key);
     }
   }
-  return new Map(tables.map((t) => [t.rt, { rows: t.rows.keys(), pointers: t.pointers.keys() }]));
+  return new Map(tables.map((t) => [t.rt, { rows: t.rows.keys(), pointers: t.pointers.keys(), lists: t.lists.keys() }]));
 }
 
 export async function checkTable(input: { core: StorageCore; redis: RedisClient; rt: TableRuntime; sample: number | undefined; keys?: TableKeySet }): Promise<TableFindings> {
   const { core, redis, rt } = input;
   const judge: RowJudge = { core, rt, keys: tableKeys(rt) };
-  const found = input.keys ?? (await scanTables(redis, [rt], input.sample)).get(rt) ?? { rows: [], pointers: [] };
+  const found = input.keys ?? (await scanTables(redis, [rt], input.sample)).get(rt) ?? { rows: [], pointers: [], lists: [] };
   const verdicts = new Map<string, RowVerdict>();
   for (const batch of chunks(found.rows)) for (const [key, verdict] of await judgeRows(judge, batch)) verdicts.set(key, verdict);
   let pointersChecked = 0;
@@ -81,8 +89,13 @@ export async function checkTable(input: { core: StorageCore; redis: RedisClient;
     orphans.push(...judged.orphans);
   }
 
+  const lists = [];
+  for (const batch of chunks(found.lists)) lists.push(...(await judgeLists(core, rt, batch)));
+  const doubtfulLists = lists.filter((v) => v.stale).map((v) => v.key);
+
   const doubtful = [...verdicts].filter(([, v]) => diverges(v)).map(([key]) => key);
-  if (doubtful.length > 0 || orphans.length > 0) await sleep(RECHECK_DELAY_MS);
+  if (doubtful.length > 0 || orphans.length > 0 || doubtfulLists.length > 0) await sleep(RECHECK_DELAY_MS);
+  const staleLists = (await judgeLists(core, rt, doubtfulLists)).filter((v) => v.stale).map((v) => v.key);
   for (const batch of chunks(doubtful)) for (const [key, verdict] of await judgeRows(judge, batch, { settle: true })) verdicts.set(key, verdict);
   const confirmed: Orphan[] = [];
   for (const batch of chunks(orphans.map((o) => o.key))) {
@@ -105,9 +118,11 @@ export async function checkTable(input: { core: StorageCore; redis: RedisClient;
     notServed: count('notServed'),
     uncheckable: count('uncheckable'),
     pointersChecked,
+    listsChecked: lists.length,
+    staleLists: staleLists.length,
     staleReasons: countReasons(verdicts.values()),
   };
-  return { report, divergentRows, orphans };
+  return { report, divergentRows, orphans, staleLists };
 }
 
 function countReasons(verdicts: Iterable<RowVerdict>): Partial<Record<StaleReason, number>> {

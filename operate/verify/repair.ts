@@ -15,12 +15,15 @@ return 0`;
 export interface Repaired {
   readonly rowsInvalidated: number;
   readonly pointersDeleted: number;
+  readonly listsInvalidated: number;
 }
 
 export async function repairTable(input: { core: StorageCore; redis: RedisClient; rt: TableRuntime; findings: TableFindings }): Promise<Repaired> {
   const { core, redis, rt, findings } = input;
   const rows = findings.divergentRows;
-  const results = await invalidateRowKeys(core, rows.map(({ tag }) => ({ keys: rt.keyspace.rowKeysForTag(tag), origin: '', rt })));
+  // A stale list is invalidated like a row (its lease overridden first, then the list deleted); the next read refills it.
+  const listKeys = findings.staleLists.map((key) => ({ keys: { tag: '', row: key, lease: `${key}:lease`, writers: `${key}:writers`, contended: `${key}:contended`, applied: `${key}:applied` }, origin: '' }));
+  const results = await invalidateRowKeys(core, [...rows.map(({ tag }) => ({ keys: rt.keyspace.rowKeysForTag(tag), origin: '', rt })), ...listKeys]);
   const failed = results.find((r): r is Error => r instanceof Error);
   if (failed !== undefined) throw failed;
   // On a Cluster the pointers live in other slots than the row, out of the invalidation script's reach: the row's
@@ -28,7 +31,7 @@ export async function repairTable(input: { core: StorageCore; redis: RedisClient
   const pointersOfRows: Orphan[] = rows.flatMap(({ tag, row }) => (row === null ? [] : rt.pointersOf(row).map((key) => ({ key, value: tag }))));
   const deleted = await deleteIfEqual(redis, findings.orphans);
   await deleteIfEqual(redis, pointersOfRows);
-  return { rowsInvalidated: rows.length, pointersDeleted: deleted };
+  return { rowsInvalidated: rows.length, pointersDeleted: deleted, listsInvalidated: listKeys.length };
 }
 
 async function deleteIfEqual(redis: RedisClient, pointers: readonly Orphan[]): Promise<number> {

@@ -9,14 +9,14 @@ export type TableResult = TableReport & { readonly repaired?: Repaired };
 const number = (n: number): string => n.toLocaleString('en-US');
 
 /**
- * What makes verify fail: a stale row could be served, and a cached row without its pointer is a writer or fill that
+ * What makes verify fail: a stale row or list could be served, and a cached row without its pointer is a writer or fill that
  * left its own row half-written. An orphaned pointer is neither: it is a hint that every lookup re-checks against the
  * row it names (invariant 3), and writers leave some in normal operation (the old values' pointers when the row they
  * would be learned from was evicted or refilled meanwhile, every stale one on a Cluster), until their TTL. So orphans
  * are reported, and `--repair` deletes them, but they do not count as a divergence.
  */
 export function divergence(t: TableReport): number {
-  return t.stale + t.missingIndex;
+  return t.stale + t.missingIndex + t.staleLists;
 }
 
 export function renderReport(tables: readonly TableResult[], colors: Colors): string {
@@ -41,7 +41,8 @@ function closingSentence(tables: readonly TableResult[]): string {
   const repaired = tables.some((t) => t.repaired !== undefined);
   const orphans = orphansSentence(tables, repaired, plural);
   if (divergent.length === 0) return `All ${plural(checked, 'cached row')} in ${plural(tables.length, 'table')} agree with Postgres.${orphans}`;
-  const found = `${plural(sum((t) => t.stale), 'stale row')} and ${plural(sum((t) => t.missingIndex), 'missing index entry').replace(/entrys$/, 'entries')}`;
+  const lists = sum((t) => t.staleLists);
+  const found = `${plural(sum((t) => t.stale), 'stale row')} and ${plural(sum((t) => t.missingIndex), 'missing index entry').replace(/entrys$/, 'entries')}${lists > 0 ? ` (and ${plural(lists, 'stale list')})` : ''}`;
   if (!repaired) return `Found ${found} in ${plural(divergent.length, 'table')}; run with --repair to invalidate them.${orphans}`;
   const rows = sum((t) => t.repaired?.rowsInvalidated ?? 0);
   return `Found ${found}; invalidated ${plural(rows, 'row')} (the next read refills them).${orphans}`;

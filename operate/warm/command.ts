@@ -8,6 +8,7 @@ export interface WarmArgs extends SelectionArgs {
   rate?: number | undefined;
   batch: number;
   resume: boolean;
+  lists: boolean;
   json: boolean;
 }
 
@@ -21,6 +22,7 @@ export function warmCommand(io: Io, choose: Choose): CommandModule<object, WarmA
         .option('rate', { type: 'string', coerce: positiveNumber('rate', 'of rows per second'), describe: 'At most this many rows per second (default: as fast as Postgres and Redis allow)' })
         .option('batch', { type: 'string', default: '1000', coerce: positiveNumber('batch', 'of rows', { integer: true }), describe: 'Rows per Postgres query and Redis pipeline' })
         .option('resume', { type: 'boolean', default: false, describe: 'Continue from the last primary key a previous, interrupted warm finished' })
+        .option('lists', { type: 'boolean', default: false, describe: 'Also fill every list of the tables (one per distinct foreign key or index value), through the list leases' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
         .example('$0 warm users --rate 5000', 'fill the users table at most 5,000 rows a second')
         .example('$0 warm --resume', 'continue every table from where an interrupted warm stopped')

@@ -14,6 +14,7 @@ import { RowBucket, UNLIMITED } from './rate-limit.js';
 import { renderSummary, summarize, summaryJson, type TableSummary } from './summary.js';
 import { WarmTally } from './tally.js';
 import { postgresAnswer } from '../connect-failure.js';
+import { warmLists } from './lists.js';
 
 export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
   const env = io.env ?? process.env;
@@ -42,6 +43,10 @@ export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
         const progress = view.table(t.display, await estimateRows(op.core.db, t.rt));
         result = await warmTable(contextState(op.hs), t.rt, { batch, resume: args.resume, limiter, signal: stop.signal }, ({ done, readThisRun }) => progress.update(done, readThisRun));
         progress.end(result.done);
+        if (args.lists && t.rt.info.lists.length > 0 && !stop.signal.aborted) {
+          const lists = await warmLists(op.hs, t.rt, stop.signal);
+          io.err(`hotstorage: ${t.display}: read ${lists} list${lists === 1 ? '' : 's'} (each filled unless over maxListLength).\n`);
+        }
       } catch (error) {
         failure = explain(op, t.display, error);
         break;

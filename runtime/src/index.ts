@@ -13,6 +13,7 @@ export type {
   HotTable,
   HotTables,
   ListenClient,
+  ListOptions,
   Listener,
   ListenOptions,
   NewRow,

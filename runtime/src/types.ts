@@ -25,6 +25,15 @@ export interface TableSpec {
   readonly uniqueKeys: readonly (readonly string[])[];
   /** Columns identifying a cached row: the primary key, or the first NOT NULL unique key. */
   readonly identity: readonly string[];
+  /** Lists (`listBy<Columns>`): the columns of each foreign key and non-unique index, in declared order. */
+  readonly lists?: readonly (readonly string[])[];
+}
+
+/** A page of a list: at most `limit` rows (default `listLimit`), those whose identity follows `after`. */
+export interface ListOptions<After> {
+  readonly limit?: number;
+  /** The identity of the last row of the previous page (keyset paging, in identity order). */
+  readonly after?: After;
 }
 
 /** Either the storage itself or a transaction opened by `hs.transaction`. */
@@ -37,6 +46,13 @@ export interface HotStorageContext {
 export interface HotTable<T extends PgTable> {
   /** Look a row up by one of the spec's keys (`key` lists its columns). */
   getBy(ctx: Context, key: readonly string[], values: Partial<Row<T>>): Promise<Row<T> | null>;
+  /** Rows by a unique key (`key` lists its columns), in input order, null where absent. */
+  getManyBy(ctx: Context, key: readonly string[], values: readonly Partial<Row<T>>[]): Promise<(Row<T> | null)[]>;
+  /**
+   * The rows whose `key` columns (a list of the spec) equal `values`, in identity order; `options.after` is an identity
+   * (its value alone for a one-column identity).
+   */
+  listBy(ctx: Context, key: readonly string[], values: Partial<Row<T>>, options?: ListOptions<unknown>): Promise<Row<T>[]>;
   /** Rows by identity, in input order, null for absent rows. */
   getManyByIdentity(ctx: Context, values: readonly Partial<Row<T>>[]): Promise<(Row<T> | null)[]>;
   /** Insert or update a whole row (upsert on the identity); returns the row as Postgres returned it. */
@@ -138,6 +154,15 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
    * time, never truncated, and counted as `oversized`.
    */
   maxRowBytes?: number;
+  /**
+   * Lists with more members than this are not cached (default 1000): they are read from Postgres each time, never
+   * truncated, and counted as `listsOversized`.
+   */
+  maxListLength?: number;
+  /** Rows a list page holds when `limit` is not given (default 100). */
+  listLimit?: number;
+  /** The largest `limit` a list page may ask for (default 1000). */
+  maxListLimit?: number;
   /**
    * The change feed for writes that bypass hotstorage (`hotstorage triggers`, `hs.listen()`) is installed: writes name
    * their transaction so the listener skips their own entries, and reads honour table epochs. Default: detected per
@@ -248,6 +273,12 @@ export type HotStorageEventType =
   | 'outboxInvalidation' // the outbox listener invalidated a row changed by a write that bypassed hotstorage
   | 'outboxSkip' // the outbox listener skipped an entry of hotstorage's own write (its row is already in the cache)
   | 'epochBump' // the outbox listener invalidated a whole table (TRUNCATE, a huge statement, an outbox over its bound)
+  | 'listHit' // a list's members served from Redis (its rows are counted as rows)
+  | 'listMiss' // a list not in Redis (or not usable): Postgres was read
+  | 'listFill' // a list read from Postgres was written to Redis under our lease
+  | 'listFillRefused' // a list fill lost its lease or found a newer value: nothing written
+  | 'listOversized' // a list over `maxListLength` was read from Postgres and not cached
+  | 'listInvalidation' // a list was deleted because a write could change its members
   | 'changeFeedOn' // a table was found under the change feed (startup, or its first use): see hs.changeFeed()
   | 'changeFeedOff'; // a table was found without the change feed
 
@@ -279,6 +310,12 @@ export interface HotStorageStats {
   outboxInvalidations: number;
   outboxSkips: number;
   epochBumps: number;
+  listHits: number;
+  listMisses: number;
+  listFills: number;
+  listFillsRefused: number;
+  listsOversized: number;
+  listInvalidations: number;
   /** Tables found under the change feed, and without it (hs.changeFeed() lists them). */
   tablesWithFeed: number;
   tablesWithoutFeed: number;

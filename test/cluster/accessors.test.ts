@@ -1,4 +1,4 @@
-// The end-to-end accessor suites of test/runtime (protocol, transactions, races: the same code the single-Redis files
+// The end-to-end accessor suites of test/runtime (protocol, transactions, races, lists: the same code the single-Redis files
 // run) on a real Redis Cluster of three masters, started once for this file and shared by its suites, then one
 // cluster-only check: a row's keys share one slot and its pointers are elsewhere.
 import { suite } from 'uvu';
@@ -8,6 +8,7 @@ import { timed } from '../helpers/timeout.js';
 import { openHarness, type Harness, type RedisTarget, type Storage } from '../runtime/harness.js';
 import { users } from '../runtime/hot/index.js';
 import { protocolSuite } from '../runtime/protocol-suite.js';
+import { listsSuite } from '../runtime/lists-suite.js';
 import { racesSuite } from '../runtime/races-suite.js';
 import { transactionsSuite } from '../runtime/transactions-suite.js';
 
@@ -24,6 +25,7 @@ const onCluster = (): Promise<RedisTarget> =>
 protocolSuite(onCluster).run();
 transactionsSuite(onCluster).run();
 racesSuite(onCluster).run();
+listsSuite(onCluster).run();
 
 const slots = suite('cluster slots');
 let h: Harness;

@@ -110,7 +110,7 @@ test(
     assert.is(run.code, 0, run.stderr);
     const model: unknown = JSON.parse(run.stdout);
     assert.equal(model, {
-      version: 1,
+      version: 2,
       tables: [
         {
           exportName: 'users',
@@ -126,6 +126,7 @@ test(
             { key: 'fullName', name: 'full_name', notNull: true },
             { key: 'phone', name: 'phone', notNull: true },
           ],
+          lists: [],
           skipped: [],
         },
       ],

@@ -118,6 +118,7 @@ export const members = pgTable('members', {
         ['unique', 'members_org_id_email_unique', ['orgId', 'email'], false, false, false],
         ['unique', 'members_email_ci', [], false, false, true],
         ['unique', 'members_live_email', ['email'], false, true, false],
+        ['index', 'members_plain', ['handle'], false, false, false],
       ],
     );
     assert.is(members?.casing, undefined, 'drizzle 0.x leaves casing to the runtime drizzle() call');

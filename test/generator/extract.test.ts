@@ -14,6 +14,7 @@ import { extractStatic } from '../../generator/extract/index.js';
 import type { ColumnFinding, KeyFinding, TableFinding } from '../../generator/findings.js';
 import type { Model } from '../../generator/model.js';
 import { normalize, toCamelCase, toSnakeCase } from '../../generator/normalize.js';
+import { MODEL_VERSION } from '../../generator/model.js';
 import { toCamelCase as drizzleCamel, toSnakeCase as drizzleSnake } from 'drizzle-orm/casing';
 import { fixtureCases, UPDATE_GOLDEN } from '../helpers/fixtures.js';
 import type { FixtureCase } from '../helpers/fixtures.js';
@@ -77,7 +78,7 @@ for (const c of fixtureCases()) {
       const { model, diagnostics, unread } = runStatic(c);
       assert.equal(errors(diagnostics).map(formatDiagnostic), []);
       assert.equal(unread, []);
-      compareGolden(join(c.dir, 'model.json'), `${JSON.stringify({ version: 1, tables: model.tables }, null, 2)}\n`);
+      compareGolden(join(c.dir, 'model.json'), `${JSON.stringify({ version: MODEL_VERSION, tables: model.tables }, null, 2)}\n`);
     });
   }
 }

@@ -1,7 +1,7 @@
 // Rendering as text, from hand-built models: the model is the seam, so no schema file or extractor is involved.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Model, Table } from '../../generator/model.js';
+import { MODEL_VERSION, type Model, type Table } from '../../generator/model.js';
 import { importSpecifier, render, type RenderOptions } from '../../generator/render.js';
 
 function table(overrides: Partial<Table> & Pick<Table, 'exportName'>): Table {
@@ -13,12 +13,13 @@ function table(overrides: Partial<Table> & Pick<Table, 'exportName'>): Table {
     uniqueKeys: [],
     identity: overrides.primaryKey?.length === 0 ? (overrides.uniqueKeys?.[0] ?? []) : (overrides.primaryKey ?? ['id']),
     columns: [],
+    lists: [],
     skipped: [],
     ...overrides,
   };
 }
 
-const model = (...tables: Table[]): Model => ({ version: 1, tables });
+const model = (...tables: Table[]): Model => ({ version: MODEL_VERSION, tables });
 
 function renderOk(m: Model, options: RenderOptions = { outDir: 'hot' }): ReadonlyMap<string, string> {
   const result = render(m, options);
@@ -68,6 +69,16 @@ export function getByNameAndPhone(ctx: Context, key: Pick<Row, 'name' | 'phone'>
 /** Reads the rows with these primary keys in one Redis round trip, in input order (null where absent); misses are read from Postgres and fill the cache. */
 export function getManyByPk(ctx: Context, ids: readonly Row['id'][]): Promise<(Row | null)[]> {
   return table.getManyByIdentity(ctx, ids.map((id) => ({ id })));
+}
+
+/** Reads the rows whose email is each of these values, in input order (null where absent): one Redis round trip when all hit, each row re-checked to carry its values; misses are read from Postgres and fill the cache. */
+export function getManyByEmail(ctx: Context, emails: readonly Row['email'][]): Promise<(Row | null)[]> {
+  return table.getManyBy(ctx, ['email'], emails.map((email) => ({ email })));
+}
+
+/** Reads the rows whose (name, phone) are each of these values, in input order (null where absent): one Redis round trip when all hit, each row re-checked to carry its values; misses are read from Postgres and fill the cache. */
+export function getManyByNameAndPhone(ctx: Context, keys: readonly Pick<Row, 'name' | 'phone'>[]): Promise<(Row | null)[]> {
+  return table.getManyBy(ctx, ['name', 'phone'], keys);
 }
 
 /** Inserts or updates the row in Postgres (upsert on the primary key), then writes it and its unique pointers to Redis under the row's lease, so no older read can overwrite it. */

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Model, Table } from '../../generator/model.js';
+import { MODEL_VERSION, type Model, type Table } from '../../generator/model.js';
 import { render } from '../../generator/render.js';
 import { fixtureCases } from '../helpers/fixtures.js';
 import { makeProject, removeProject, REPO_ROOT, writeFiles } from '../helpers/project.js';
@@ -44,11 +44,11 @@ export const table = pgTable('odd', {
 `;
 
 function table(t: Pick<Table, 'exportName' | 'primaryKey' | 'uniqueKeys' | 'identity'>): Table {
-  return { schema: 'public', name: t.exportName, file: 'schema.ts', columns: [], skipped: [], ...t };
+  return { schema: 'public', name: t.exportName, file: 'schema.ts', columns: [], lists: [], skipped: [], ...t };
 }
 
 const MODEL: Model = {
-  version: 1,
+  version: MODEL_VERSION,
   tables: [
     table({ exportName: 'memberships', primaryKey: ['tenantId', 'userId'], uniqueKeys: [], identity: ['tenantId', 'userId'] }),
     table({ exportName: 'table', primaryKey: ['default'], uniqueKeys: [['ctx'], ['user-id']], identity: ['default'] }),

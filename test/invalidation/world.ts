@@ -3,7 +3,7 @@
 // by side never drain each other's entries), its own Redis prefix, and the triggers installed from the same model
 // `hotstorage triggers` would print. Its storages run over the process's driver (test/helpers/drivers.ts): the files
 // named *.node-postgres.test.ts run a suite of this folder over node-postgres.
-import { bigint, integer, pgSchema, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgSchema, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { MODEL_VERSION, type Model, type Table } from '../../generator/model.js';
@@ -20,7 +20,8 @@ export function makeTables(schemaName: string) {
   const uids = s.table('uids', { id: uuid('id').primaryKey(), v: text('v').notNull() });
   const names = s.table('names', { name: text('name').primaryKey(), v: text('v').notNull() });
   const pairs = s.table('pairs', { a: text('a').notNull(), b: text('b').notNull(), v: text('v').notNull() }, (t) => [primaryKey({ columns: [t.a, t.b] })]);
-  return { items, bigs, uids, names, pairs };
+  const posts = s.table('posts', { id: integer('id').primaryKey(), chatId: integer('chat_id').notNull(), v: text('v').notNull() }, (t) => [index('posts_chat').on(t.chatId)]);
+  return { items, bigs, uids, names, pairs, posts };
 }
 
 export type Tables = ReturnType<typeof makeTables>;
@@ -30,7 +31,7 @@ const col = (key: string, name = key) => ({ key, name, notNull: true });
 /** The model `hotstorage inspect` would give for these tables. */
 export function modelOf(schema: string): Model {
   const table = (name: string, pk: string[], unique: string[][], columns: string[]): Table => ({
-    exportName: name, schema, name, file: 'world.ts', primaryKey: pk, uniqueKeys: unique, identity: pk, columns: columns.map((c) => col(c)), skipped: [],
+    exportName: name, schema, name, file: 'world.ts', primaryKey: pk, uniqueKeys: unique, identity: pk, columns: columns.map((c) => col(c)), lists: [], skipped: [],
   });
   return {
     version: MODEL_VERSION,
@@ -40,6 +41,7 @@ export function modelOf(schema: string): Model {
       table('uids', ['id'], [], ['id', 'v']),
       table('names', ['name'], [], ['name', 'v']),
       table('pairs', ['a', 'b'], [], ['a', 'b', 'v']),
+      { ...table('posts', ['id'], [], ['id', 'chatId']), columns: [col('id'), col('chatId', 'chat_id'), col('v')], lists: [{ columns: ['chatId'], sources: ['index'] }] },
     ],
   };
 }
@@ -52,7 +54,9 @@ export function ddl(schema: string): string {
     create table ${q}.bigs (id bigint primary key, v text not null);
     create table ${q}.uids (id uuid primary key, v text not null);
     create table ${q}.names (name text primary key, v text not null);
-    create table ${q}.pairs (a text not null, b text not null, v text not null, primary key (a, b));`;
+    create table ${q}.pairs (a text not null, b text not null, v text not null, primary key (a, b));
+    create table ${q}.posts (id integer primary key, chat_id integer not null, v text not null);
+    create index posts_chat on ${q}.posts (chat_id);`;
 }
 
 /** An application's storage on connections of its own, closed together. */
@@ -73,6 +77,7 @@ export interface World {
     uids: ReturnType<typeof defineTable<Tables['uids']>>;
     names: ReturnType<typeof defineTable<Tables['names']>>;
     pairs: ReturnType<typeof defineTable<Tables['pairs']>>;
+    posts: ReturnType<typeof defineTable<Tables['posts']>>;
   };
   readonly admin: { sql: postgres.Sql; redis: Redis };
   readonly installSql: string;
@@ -97,6 +102,7 @@ export async function openWorld(suite: string, options: { bulkLimit?: number; dr
     uids: defineTable(tables.uids, { primaryKey: ['id'], uniqueKeys: [], identity: ['id'] }),
     names: defineTable(tables.names, { primaryKey: ['name'], uniqueKeys: [], identity: ['name'] }),
     pairs: defineTable(tables.pairs, { primaryKey: ['a', 'b'], uniqueKeys: [], identity: ['a', 'b'] }),
+    posts: defineTable(tables.posts, { primaryKey: ['id'], uniqueKeys: [], identity: ['id'], lists: [['chatId']] }),
   };
   const opened: { close(): Promise<void> }[] = [];
   return {

@@ -82,7 +82,7 @@ test('damage done by hand is counted exactly; --repair fixes it; a second verify
 
   const repaired = await verify(['--all', '--repair']);
   assert.is(repaired.code, 1, 'a repair run still reports what it found');
-  assert.equal(tableNamed(repaired.report, 'users').repaired, { rowsInvalidated: damage.stale + damage.missingIndex, pointersDeleted: damage.orphanedPointers });
+  assert.equal(tableNamed(repaired.report, 'users').repaired, { rowsInvalidated: damage.stale + damage.missingIndex, pointersDeleted: damage.orphanedPointers, listsInvalidated: 0 });
   const after = await verify(['--all']);
   assert.is(after.code, 0);
   for (const t of after.report.tables) assert.is(divergence(t), 0, t.name);

@@ -11,9 +11,9 @@ import { type TestStorageOptions } from '@hotstorage/runtime/testing';
 import { type CliRun, makeProject, removeProject, runCli } from '../helpers/project.js';
 import { type AppStorage, connectPostgres, connectRedis, DATABASE_URL, deletePrefix, openAppStorage, REDIS_URL, suiteName } from '../helpers/services.js';
 
-/** The schema file: users (serial-like integer pk, unique email), members (uuid pk, unique (tenant_id, slug)). */
+/** The schema file: users (serial-like integer pk, unique email), members (uuid pk, unique (tenant_id, slug), a list by tenant_id). */
 function schemaFile(schema: string): string {
-  return `import { integer, pgSchema, text, unique, uuid } from 'drizzle-orm/pg-core';
+  return `import { index, integer, pgSchema, text, unique, uuid } from 'drizzle-orm/pg-core';
 
 export const app = pgSchema(${JSON.stringify(schema)});
 
@@ -29,7 +29,7 @@ export const members = app.table('members', {
   tenantId: integer('tenant_id').notNull(),
   slug: text('slug').notNull(),
   note: text('note'),
-}, (t) => [unique('members_tenant_slug').on(t.tenantId, t.slug)]);
+}, (t) => [unique('members_tenant_slug').on(t.tenantId, t.slug), index('members_tenant').on(t.tenantId)]);
 `;
 }
 
@@ -39,7 +39,8 @@ function ddl(schema: string): string {
     create schema ${q};
     create table ${q}.users (id integer primary key, email text not null unique, name text not null, version integer not null);
     create table ${q}.members (id uuid primary key, tenant_id integer not null, slug text not null, note text,
-      constraint members_tenant_slug unique (tenant_id, slug));`;
+      constraint members_tenant_slug unique (tenant_id, slug));
+    create index members_tenant on ${q}.members (tenant_id);`;
 }
 
 export interface SchemaTables {
@@ -82,7 +83,7 @@ export async function openOperateWorld(suite: string): Promise<OperateWorld> {
   const tables = (await import(pathToFileURL(join(dir, 'schema.ts')).href)) as SchemaTables;
   const hot = {
     users: defineTable(tables.users, { primaryKey: ['id'], uniqueKeys: [['email']], identity: ['id'] }),
-    members: defineTable(tables.members, { primaryKey: ['id'], uniqueKeys: [['tenantId', 'slug']], identity: ['id'] }),
+    members: defineTable(tables.members, { primaryKey: ['id'], uniqueKeys: [['tenantId', 'slug']], identity: ['id'], lists: [['tenantId']] }),
   };
   const opened: AppStorage[] = [];
   const q = `"${schema}"`;

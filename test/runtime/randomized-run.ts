@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
 import { shapeHash, tableKeyspace } from '../../runtime/src/table/keys.js';
 import * as db from './db/schema.js';
-import { users } from './hot/index.js';
+import { messages, users } from './hot/index.js';
 import type { Harness, Storage } from './harness.js';
 
 export const WORKERS = 8;
@@ -14,6 +14,9 @@ const OPS_PER_WORKER = 30;
 export const ROUNDS = 8;
 const IDS = [1, 2, 3, 4, 5];
 const EMAILS = ['a@x', 'b@x', 'c@x', 'd@x', 'e@x', 'f@x', 'g@x'];
+/** Messages move between a few chats: lists (listByChatId) whose members change under every kind of write. */
+const MESSAGE_IDS = [1, 2, 3, 4, 5, 6];
+const CHATS = [1, 2, 3];
 
 let h: Harness;
 
@@ -53,6 +56,10 @@ async function worker(s: Storage, seed: number): Promise<void> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const t = users;
   for (let op = 0; op < OPS_PER_WORKER; op++) {
+    if (random() < 0.3) {
+      await messageOp(s, random, pick, seed, op);
+      continue;
+    }
     const id = pick(IDS);
     const roll = random();
     try {
@@ -79,6 +86,48 @@ async function worker(s: Storage, seed: number): Promise<void> {
       if (!expected(error)) throw error;
     }
   }
+}
+
+/** One random operation on messages: writes that move members between chat lists, list reads, list evictions. */
+async function messageOp(s: Storage, random: () => number, pick: <T>(items: readonly T[]) => T, seed: number, op: number): Promise<void> {
+  const id = pick(MESSAGE_IDS);
+  const roll = random();
+  try {
+    if (roll < 0.2) await messages.save(s.hs, { id, chatId: pick(CHATS), authorId: null, body: `b${seed}-${op}` });
+    else if (roll < 0.35) await messages.update(s.hs, id, { chatId: pick(CHATS) });
+    else if (roll < 0.4) await messages.remove(s.hs, id);
+    else if (roll < 0.45) {
+      await s.hs.transaction(async (tx) => {
+        await messages.update(tx, id, { chatId: pick(CHATS) });
+        await messages.update(tx, pick(MESSAGE_IDS), { chatId: pick(CHATS) });
+      });
+    } else if (roll < 0.5) await evictList(s, pick(CHATS));
+    else await messages.listByChatId(s.hs, pick(CHATS));
+  } catch (error) {
+    if (!expected(error)) throw error;
+  }
+}
+
+/** A list's eviction (maxmemory, TTL): the next read misses, leases and fills. One DEL per key (a Cluster's slots). */
+async function evictList(s: Storage, chatId: number): Promise<void> {
+  for (const key of await h.keys(`${h.prefix}messages@*:list:chat_id:{${chatId}}`)) await s.redis.del(key);
+}
+
+/** What differs between the lists and Postgres at quiescence: each chat's list read, and its cached members. */
+async function listDivergences(checker: Storage): Promise<string[]> {
+  const found: string[] = [];
+  const rows = (await h.admin.sql.unsafe(`select id, chat_id from "${h.schema}".messages order by id`)) as unknown as { id: number; chat_id: number }[];
+  for (const chatId of CHATS) {
+    const want = rows.filter((r) => r.chat_id === chatId).map((r) => r.id);
+    for (const key of await h.keys(`${h.prefix}messages@*:list:chat_id:{${chatId}}`)) {
+      const value = await h.redis.get(key);
+      const members = value === null ? null : (JSON.parse(value.replace(/^(~e\d+~)?L/, '')) as number[]);
+      if (members !== null && JSON.stringify(members) !== JSON.stringify(want)) found.push(`cached list chat ${chatId}: ${JSON.stringify(members)}, Postgres ${JSON.stringify(want)}`);
+    }
+    const got = (await messages.listByChatId(checker.hs, chatId)).map((m) => m.id);
+    if (JSON.stringify(got) !== JSON.stringify(want)) found.push(`listByChatId ${chatId}: ${JSON.stringify(got)}, Postgres ${JSON.stringify(want)}`);
+  }
+  return found;
 }
 
 /** What differs between the cache and Postgres at quiescence (empty when consistent). */
@@ -129,6 +178,15 @@ function seams(random: () => number, rivals: () => readonly Storage[]) {
       const pool = rivals();
       if (!Number.isInteger(id) || pool.length === 0 || (!closing && random() >= 0.3)) return;
       const rival = pool[Math.floor(random() * pool.length)] as Storage;
+      if (key.includes(':list:chat_id:')) {
+        // A list read: a rival moves a message into or out of this chat before the fill.
+        const messageId = MESSAGE_IDS[Math.floor(random() * MESSAGE_IDS.length)] ?? 1;
+        await messages.save(rival.hs, { id: messageId, chatId: random() < 0.5 ? id : ((id % CHATS.length) + 1), authorId: null, body: 'rival' }).catch((error: unknown) => {
+          if (!expected(error)) throw error;
+        });
+        return;
+      }
+      if (key.includes('messages@')) return;
       await users.update(rival.hs, id, { version: Math.floor(random() * 1e6) }).catch((error: unknown) => {
         if (!expected(error)) throw error;
       });
@@ -158,8 +216,13 @@ export async function runRandomized(harness: Harness, guard: boolean, seed: numb
         await w.redis.del(rowKey(id));
         await users.getByPk(w.hs, id);
       }));
+      await Promise.all(CHATS.map(async (chatId, i) => {
+        const w = workers[(i + IDS.length) % workers.length] as Storage;
+        await evictList(w, chatId);
+        await messages.listByChatId(w.hs, chatId);
+      }));
       closing = false;
-      diverged.push(await divergences(checker));
+      diverged.push([...(await divergences(checker)), ...(await listDivergences(checker))]);
     }
   } finally {
     await Promise.all(workers.map((w) => w.close()));

@@ -62,7 +62,10 @@ test('the usage example saves, reads by every kind of key, updates, writes in a 
   assert.equal(r.repriced, { ...r.sencha, priceCents: 950 });
   assert.equal(r.bobByEmail, r.bob);
   assert.is(r.bob.email, 'bob@acme.test');
+  assert.equal(r.team.map((m) => [m.userId, m.role]), [[r.ada.id, 'owner'], [r.bob.id, 'member']]);
+  assert.equal(r.catalog, [r.repriced]);
   assert.is(r.afterRemove, null);
+  assert.equal(r.teamAfter, []);
   // Every read after a write was a hit; the one miss is the absent product in getManyByPk.
   assert.equal(
     { hits: r.stats.hits, misses: r.stats.misses, tombstoneHits: r.stats.tombstoneHits, writes: r.stats.writes, invalidations: r.stats.invalidations, redisErrors: r.stats.redisErrors },

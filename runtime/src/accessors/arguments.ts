@@ -5,6 +5,7 @@
 import { KeyUsageError } from '../errors.js';
 import type { RowKeys } from '../table/keys.js';
 import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
+import type { ListRead } from '../protocol/read-list.js';
 
 function keyList(rt: TableRuntime, key: unknown): readonly string[] {
   if (!Array.isArray(key) || key.length === 0 || !key.every((column): column is string => typeof column === 'string')) {
@@ -57,4 +58,40 @@ export function checkUpdate(rt: TableRuntime, identity: unknown, patch: unknown)
 
 export function checkRemove(rt: TableRuntime, identity: unknown): void {
   rt.rowKeys(record(rt, rt.info.identity.props, 'the identity', identity));
+}
+
+/** The key and key parts of each value list of getManyBy<Unique>, in input order. */
+export function checkGetManyBy(rt: TableRuntime, key: unknown, list: unknown): CheckedKey[] {
+  const found = rt.keyNamed(keyList(rt, key));
+  if (!Array.isArray(list)) throw new KeyUsageError(rt.info.display, found.props, `getManyBy takes an array of key values, got ${describe(list)}`);
+  return list.map((values) => ({ key: found, parts: rt.keyParts(found, record(rt, found.props, 'each key value', values)) }));
+}
+
+/**
+ * A list read: the list named, its values (none null: no row is listed by null), the page's limit (1 to `maxListLimit`,
+ * default `listLimit`) and `after` (an identity; for a one-column identity its value alone).
+ */
+export function checkListBy(rt: TableRuntime, key: unknown, values: unknown, options: unknown, limits: { listLimit: number; maxListLimit: number }): ListRead {
+  const list = rt.listNamed(keyList(rt, key));
+  const given = record(rt, list.props, 'the list values', values);
+  for (const prop of list.props) {
+    if (given[prop] === null) throw new KeyUsageError(rt.info.display, list.props, `\`${prop}\` is null: no row is listed by null`);
+  }
+  const parts = rt.keyParts(list, given);
+  const keys = rt.listKeys(list, given);
+  if (keys === undefined) throw new KeyUsageError(rt.info.display, list.props, 'a list value is missing');
+  const page = options === undefined ? {} : record(rt, list.props, 'the options', options);
+  const limit = page.limit === undefined ? limits.listLimit : page.limit;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > limits.maxListLimit) {
+    throw new KeyUsageError(rt.info.display, list.props, `limit must be an integer from 1 to ${limits.maxListLimit} (option maxListLimit), got ${String(limit)}`);
+  }
+  let after: ListRead['after'];
+  if (page.after !== undefined) {
+    const identity = rt.info.identity.props;
+    const only = identity.length === 1 ? identity[0] : undefined;
+    const plain = typeof page.after === 'object' && page.after !== null && Object.getPrototypeOf(page.after) === Object.prototype;
+    const afterValues = only !== undefined && !plain ? { [only]: page.after } : record(rt, identity, 'after', page.after);
+    after = { values: afterValues, tag: rt.rowKeys(afterValues).tag };
+  }
+  return { list, keys, parts, limit, after };
 }

@@ -4,12 +4,14 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { getBy } from '../protocol/read.js';
 import { getManyByIdentity } from '../protocol/read-many.js';
+import { getManyByUnique } from '../protocol/read-many-unique.js';
+import { listBy } from '../protocol/read-list.js';
 import { remove, save, update } from '../protocol/write.js';
 import { contextState } from '../storage/context.js';
 import type { TableDefinition } from '../storage/core.js';
 import type { TableRuntime } from '../table/table-runtime.js';
 import type { Context, HotTable, NewRow, Row, TableSpec } from '../types.js';
-import { checkGetBy, checkGetMany, checkRemove, checkSave, checkUpdate } from './arguments.js';
+import { checkGetBy, checkGetMany, checkGetManyBy, checkListBy, checkRemove, checkSave, checkUpdate } from './arguments.js';
 
 export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTable<T> {
   const definition: TableDefinition = { table, spec };
@@ -38,6 +40,17 @@ export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTa
       const { state, rt, checked, firstUse } = prepare(ctx, (rt) => checkGetMany(rt, values));
       if (firstUse !== undefined) await firstUse;
       return (await getManyByIdentity(state, rt, values, checked)) as (Row<T> | null)[];
+    },
+    async getManyBy(ctx, key, values) {
+      const { state, rt, checked, firstUse } = prepare(ctx, (rt) => checkGetManyBy(rt, key, values));
+      if (firstUse !== undefined) await firstUse;
+      return (await getManyByUnique(state, rt, checked, values)) as (Row<T> | null)[];
+    },
+    async listBy(ctx, key, values, options) {
+      const limits = contextState(ctx).core.options;
+      const { state, rt, checked, firstUse } = prepare(ctx, (rt) => checkListBy(rt, key, values, options, limits));
+      if (firstUse !== undefined) await firstUse;
+      return (await listBy(state, rt, checked, values)) as Row<T>[];
     },
     async save(ctx, row: NewRow<T>) {
       const { state, rt, firstUse } = prepare(ctx, (rt) => checkSave(rt, row));

@@ -24,6 +24,7 @@ interface EntryRow {
   kind: string;
   pk: string[] | null;
   origin: string | null;
+  lists: unknown;
 }
 
 /** `tables`: the runtimes of the tables to invalidate (the storage resolves them from its `tables` or the options'). */
@@ -56,13 +57,14 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
         // only, set by the same statement: no round trip of its own). A delete lost in a crash brings its entries back,
         // and invalidating a row twice is harmless. Under load that wait was the drain's longest step, and a wake-up
         // arriving during a drain waits for it: COMMIT p50 6.5 → 2.6 ms, p99 63 → 40 ms (README.md, "Staleness bound").
-        `delete from ${outbox} where id in (
+        // `lists` through to_jsonb: an outbox made before lists has no such column, and answers null for it.
+        `delete from ${outbox} as entry where id in (
           select id from ${outbox} where ${ours(2)} order by id limit $1 for update skip locked)
           and (select set_config('synchronous_commit', 'off', true)) = 'off'
-        returning id::text as id, table_schema, table_name, kind, pk, origin`,
+        returning id::text as id, table_schema, table_name, kind, pk, origin, to_jsonb(entry) -> 'lists' as lists`,
         [batchSize, ...ownTables],
       );
-      const entries: OutboxEntry[] = rows.map((r) => ({ id: r.id, schema: r.table_schema, table: r.table_name, kind: r.kind, pk: r.pk, origin: r.origin }));
+      const entries: OutboxEntry[] = rows.map((r) => ({ id: r.id, schema: r.table_schema, table: r.table_name, kind: r.kind, pk: r.pk, origin: r.origin, lists: listValues(r.lists) }));
       await invalidateEntries(core, byId, entries);
       return rows.length;
     });
@@ -170,4 +172,11 @@ export async function startListener(core: StorageCore, tables: readonly TableRun
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The entry's `lists` (jsonb: parsed by the driver, or its text): a list of texts and nulls, else null. */
+function listValues(value: unknown): (string | null)[] | null {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (!Array.isArray(parsed) || !parsed.every((item): item is string | null => item === null || typeof item === 'string')) return null;
+  return parsed;
 }

@@ -123,7 +123,7 @@ async function readByPointer(
 const HINTS_PER_KEY = 10_000;
 const hintsByKey = new WeakMap<KeyColumns, Map<string, string>>();
 
-function hintsOf(key: KeyColumns): Map<string, string> {
+export function hintsOf(key: KeyColumns): Map<string, string> {
   let hints = hintsByKey.get(key);
   if (hints === undefined) {
     hints = new Map();
@@ -137,14 +137,14 @@ function hintsOf(key: KeyColumns): Map<string, string> {
  * key the parts concatenated behind the lengths of all but the last (the part count is fixed per key, so the lengths
  * say where each part ends). Shorter than the pointer's Redis key, and built without escaping or an array.
  */
-function hintOf(parts: readonly string[]): string {
+export function hintOf(parts: readonly string[]): string {
   if (parts.length === 1) return parts[0] ?? '';
   let lengths = '';
   for (let i = 0; i < parts.length - 1; i++) lengths += `${(parts[i] ?? '').length}:`;
   return lengths + parts.join('');
 }
 
-function remember(hints: Map<string, string>, hint: string, rowKey: string): void {
+export function remember(hints: Map<string, string>, hint: string, rowKey: string): void {
   hints.set(hint, rowKey);
   if (hints.size > HINTS_PER_KEY) {
     const oldest = hints.keys().next();

@@ -6,6 +6,8 @@ import type { ContextState, Effect } from '../storage/context.js';
 import type { RowKeys } from '../table/keys.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
+import { cascadeEdges, readCascade } from './cascades.js';
+import { listEffects } from './list-writes.js';
 import { runTransaction } from './transaction.js';
 import { applyEffects, releaseWriteLeases, takeWriteLeases } from './write-leases.js';
 
@@ -35,9 +37,44 @@ export async function save(state: ContextState, rt: TableRuntime, input: Values)
     if (row === undefined) throw new Error(`hotstorage: table ${rt.info.display}: the upsert returned no row`);
     return { result: row, effects: [{ rt, keys: rt.rowKeys(row), row }], changed: true };
   };
+  // A table with lists: its old list values are read (and locked) in the write's transaction, whose list leases are
+  // taken before the commit.
+  if (rt.info.lists.length > 0) return runWrite(state, rt, undefined, listedSave(state, rt, input, set));
   // Without its identity (a serial left to the database) the row is only known after the insert: a transaction
   // lets the lease be taken after the insert and still before the commit.
   return runWrite(state, rt, rt.hasIdentity(input) ? [rt.rowKeys(input)] : undefined, statement);
+}
+
+/**
+ * The upsert of a table with lists, in the caller's transaction: the existing row is locked and read first, so its old
+ * list values are known (an upsert's RETURNING gives only the new ones); a row inserted meanwhile by another
+ * transaction makes the insert do nothing, and the update path runs again.
+ */
+function listedSave(state: ContextState, rt: TableRuntime, input: Values, set: Record<string, unknown>): Statement<Row> {
+  const identity = rt.info.identity;
+  const outcome = (row: Row | undefined, old: Row | undefined): Outcome<Row> => {
+    if (row === undefined) throw new Error(`hotstorage: table ${rt.info.display}: the write returned no row`);
+    return { result: row, effects: [{ rt, keys: rt.rowKeys(row), row, lists: listEffects(rt, old, row) }], changed: true };
+  };
+  return async (db) => {
+    const query = <T>(run: () => Promise<T>) => state.core.query(run);
+    if (!rt.hasIdentity(input)) {
+      const rows: Row[] = await query(() => db.insert(rt.table).values(input as never).returning());
+      return outcome(rows[0], undefined);
+    }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const found: Row[] = await query(() => db.select().from(rt.table).where(rt.where(identity, input)).for('update').limit(1));
+      const old = found[0];
+      if (old !== undefined) {
+        const rows: Row[] = await query(() => db.update(rt.table).set(set as never).where(rt.where(identity, input)).returning());
+        if (rows[0] !== undefined) return outcome(rows[0], old);
+        continue; // deleted between the two statements
+      }
+      const rows: Row[] = await query(() => db.insert(rt.table).values(input as never).onConflictDoNothing({ target: [...identity.columns] }).returning());
+      if (rows[0] !== undefined) return outcome(rows[0], undefined);
+    }
+    throw new Error(`hotstorage: table ${rt.info.display}: the row kept being inserted and deleted by other transactions during save`);
+  };
 }
 
 export async function update(state: ContextState, rt: TableRuntime, identityValues: Values, patch: Values): Promise<Row | null> {
@@ -48,6 +85,9 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
     return selectByIdentity(state, rt, identityValues);
   }
   const moved = identity.props.some((prop) => prop in changes);
+  // A change of a listed column (or of the identity, which lists hold) changes the members of the old and new lists.
+  const listed = rt.info.lists.some((list) => list.props.some((prop) => prop in changes)) || (moved && rt.info.lists.length > 0);
+  if (listed) return runWrite(state, rt, undefined, listedUpdate(state, rt, identityValues, changes, oldKeys));
   const newKeys = moved ? rt.rowKeys({ ...identityValues, ...changes }) : undefined;
   const leaseKeys = newKeys === undefined || newKeys.row === oldKeys.row ? [oldKeys] : [oldKeys, newKeys];
   return runWrite(state, rt, leaseKeys, async (db) => {
@@ -66,12 +106,47 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
   });
 }
 
+/** An update that changes list members, in the caller's transaction: the row is locked and read first (old values). */
+function listedUpdate(state: ContextState, rt: TableRuntime, identityValues: Values, changes: Values, oldKeys: RowKeys): Statement<Row | null> {
+  const identity = rt.info.identity;
+  return async (db) => {
+    const found: Row[] = await state.core.query(() => db.select().from(rt.table).where(rt.where(identity, identityValues)).for('update').limit(1));
+    const old = found[0];
+    if (old === undefined) return { result: null, effects: [{ rt, keys: oldKeys, row: null }], changed: false };
+    const rows: Row[] = await state.core.query(() => db.update(rt.table).set(changes as never).where(rt.where(identity, identityValues)).returning());
+    const row = rows[0] ?? null;
+    const lists = listEffects(rt, old, row);
+    if (row === null) return { result: null, effects: [{ rt, keys: oldKeys, row: null, lists }], changed: false };
+    const keys = rt.rowKeys(row);
+    const effects: Effect[] = keys.row === oldKeys.row ? [] : [{ rt, keys: oldKeys, row: null }];
+    effects.push({ rt, keys, row, lists });
+    return { result: row, effects, changed: true };
+  };
+}
+
 export async function remove(state: ContextState, rt: TableRuntime, identityValues: Values): Promise<boolean> {
   const keys = rt.rowKeys(identityValues);
-  return runWrite(state, rt, [keys], async (db) => {
+  if (cascadeEdges(state.core, rt).length > 0) return runWrite(state, rt, undefined, cascadingRemove(state, rt, identityValues, keys));
+  // With lists, the deleted row (RETURNING) names the lists it leaves; their leases are taken in its transaction.
+  return runWrite(state, rt, rt.info.lists.length > 0 ? undefined : [keys], async (db) => {
     const rows: Row[] = await state.core.query(() => db.delete(rt.table).where(rt.where(rt.info.identity, identityValues)).returning());
-    return { result: rows.length > 0, effects: [{ rt, keys, row: null }], changed: rows.length > 0 };
+    return { result: rows.length > 0, effects: [{ rt, keys, row: null, lists: listEffects(rt, ...rows) }], changed: rows.length > 0 };
   });
+}
+
+/**
+ * A remove whose foreign keys cascade into cached tables (protocol/cascades.ts), in the caller's transaction: the row is
+ * locked and read, then what the DELETE will cascade into, then the DELETE; children set to null are read again after.
+ */
+function cascadingRemove(state: ContextState, rt: TableRuntime, identityValues: Values, keys: RowKeys): Statement<boolean> {
+  const { core } = state;
+  return async (db) => {
+    const found: Row[] = await core.query(() => db.select().from(rt.table).where(rt.where(rt.info.identity, identityValues)).for('update').limit(1));
+    const cascade = await readCascade(core, db, rt, found);
+    const rows: Row[] = await core.query(() => db.delete(rt.table).where(rt.where(rt.info.identity, identityValues)).returning());
+    const own: Effect = { rt, keys, row: null, lists: listEffects(rt, ...rows), bumps: cascade.bumps };
+    return { result: rows.length > 0, effects: [own, ...cascade.effects, ...(await cascade.afterDelete())], changed: rows.length > 0 };
+  };
 }
 
 async function selectByIdentity(state: ContextState, rt: TableRuntime, values: Values): Promise<Row | null> {

@@ -114,6 +114,37 @@ export const releaseReaderLease: Script<boolean> = {
   parse: (reply) => toNumber(reply) === 1,
 };
 
+/** Per pointer: its tag and its row's value (null when absent). */
+export const readPointers: Script<{ tag: string | null; value: string | null }[]> = {
+  name: 'hotstorageReadPointers',
+  lua: LUA['read-pointers'],
+  numberOfKeys: 0,
+  parse(reply) {
+    if (!Array.isArray(reply)) throw new Error(`hotstorage: unexpected read-pointers reply ${JSON.stringify(reply)}`);
+    const out: { tag: string | null; value: string | null }[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      const tag: unknown = reply[i];
+      const value: unknown = reply[i + 1];
+      out.push({ tag: typeof tag === 'string' ? tag : null, value: typeof value === 'string' ? value : null });
+    }
+    return out;
+  },
+};
+
+export const takeListLease: Script<boolean> = {
+  name: 'hotstorageTakeListLease',
+  lua: LUA['take-list-lease'],
+  numberOfKeys: 2,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
+export const finishListWrite: Script<boolean> = {
+  name: 'hotstorageFinishListWrite',
+  lua: LUA['finish-list-write'],
+  numberOfKeys: 3,
+  parse: (reply) => toNumber(reply) === 1,
+};
+
 export type InvalidateReply = 'invalidated' | 'skipped' | 'pending';
 
 export const invalidateRow: Script<InvalidateReply> = {
@@ -126,7 +157,7 @@ export const invalidateRow: Script<InvalidateReply> = {
   },
 };
 
-export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease, invalidateRow];
+export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease, invalidateRow, readPointers, takeListLease, finishListWrite];
 
 /** What defineCommand attaches, seen through a type: one method per registered script. */
 export type ScriptHost = Record<string, (...args: (string | number)[]) => Promise<unknown>>;

@@ -1,5 +1,6 @@
 // Contexts are the objects accessors receive: the storage itself, or a transaction. What they carry is kept here,
 // out of the public types, so generated code sees only `Context`.
+import type { ListEffect } from '../protocol/list-writes.js';
 import type { RowKeys } from '../table/keys.js';
 import type { TableRuntime } from '../table/table-runtime.js';
 import type { Database, HotStorageContext } from '../types.js';
@@ -10,6 +11,10 @@ export interface Effect {
   readonly rt: TableRuntime;
   readonly keys: RowKeys;
   readonly row: Record<string, unknown> | null;
+  /** The lists whose members the statement may have changed (protocol/list-writes.ts). */
+  readonly lists?: readonly ListEffect[];
+  /** Tables a cascade changed beyond what was read row by row (protocol/cascades.ts): their epochs go up after commit. */
+  readonly bumps?: readonly TableRuntime[];
 }
 
 /** An open hs.transaction, as its accessors see it (protocol/transaction.ts makes it). */

@@ -64,6 +64,11 @@ export class StorageCore {
     for (const definition of definitions) this.runtimeOf(definition);
   }
 
+  /** Every table this storage has built (its `tables`, and others used since), in build order. */
+  built(): TableRuntime[] {
+    return [...this.runtimes.values()];
+  }
+
   /** The runtimes of the tables given as `tables`, in their order. */
   declared(): TableRuntime[] {
     return this.declaredTables.map((definition) => this.runtimeOf(definition));
@@ -110,7 +115,7 @@ export class StorageCore {
     // Under the feed, or not known yet (a table first used without being in `tables`): rows carry the table's epoch,
     // and nothing cached is trusted until the feed is known and, under it, the epoch was read (tableReady).
     const cell = newCell();
-    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(codec, cell) });
+    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(codec, cell), epoch: cell });
     if (status === undefined) this.feeds.set(rt, { status: undefined, epoch: cell, detecting: undefined });
     else this.settled(rt, { status: { ...status, table: rt.info.display }, epoch: cell, detecting: undefined });
     return rt;

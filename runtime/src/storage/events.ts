@@ -20,6 +20,12 @@ const COUNTER: Record<HotStorageEventType, keyof HotStorageStats> = {
   outboxInvalidation: 'outboxInvalidations',
   outboxSkip: 'outboxSkips',
   epochBump: 'epochBumps',
+  listHit: 'listHits',
+  listMiss: 'listMisses',
+  listFill: 'listFills',
+  listFillRefused: 'listFillsRefused',
+  listOversized: 'listsOversized',
+  listInvalidation: 'listInvalidations',
   changeFeedOn: 'tablesWithFeed',
   changeFeedOff: 'tablesWithoutFeed',
 };
@@ -28,7 +34,8 @@ export function emptyStats(): HotStorageStats {
   return {
     hits: 0, misses: 0, fills: 0, fillsRefused: 0, leaseWaits: 0, tombstoneHits: 0, invalidReads: 0, corrupt: 0,
     writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, oversized: 0, redisErrors: 0,
-    outboxInvalidations: 0, outboxSkips: 0, epochBumps: 0, tablesWithFeed: 0, tablesWithoutFeed: 0,
+    outboxInvalidations: 0, outboxSkips: 0, epochBumps: 0, listHits: 0, listMisses: 0, listFills: 0, listFillsRefused: 0,
+    listsOversized: 0, listInvalidations: 0, tablesWithFeed: 0, tablesWithoutFeed: 0,
     redisRoundTrips: 0, dbQueries: 0, repairsPending: 0,
   };
 }

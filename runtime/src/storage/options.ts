@@ -18,6 +18,9 @@ export interface ResolvedOptions {
   readonly repairQueueLimit: number;
   readonly repairIntervalMs: number;
   readonly maxRowBytes: number;
+  readonly maxListLength: number;
+  readonly listLimit: number;
+  readonly maxListLimit: number;
   readonly hooks: ProtocolHooks;
   /** False only under the test seam `unsafeDisableLeaseGuard`. */
   readonly guard: boolean;
@@ -62,6 +65,9 @@ export function resolveOptions(options: HotStorageOptions<Record<string, unknown
     // Short: it bounds how long other processes may serve a row this one committed while it could not reach Redis.
     repairIntervalMs: positive('repairIntervalMs', options.repairIntervalMs, 100),
     maxRowBytes: Math.floor(positive('maxRowBytes', options.maxRowBytes, 1024 * 1024)),
+    maxListLength: Math.floor(positive('maxListLength', options.maxListLength, 1000)),
+    listLimit: Math.floor(positive('listLimit', options.listLimit, 100)),
+    maxListLimit: Math.floor(positive('maxListLimit', options.maxListLimit, 1000)),
     hooks: seams.hooks ?? {},
     guard: seams.unsafeDisableLeaseGuard !== true,
     overrideLease: seams.unsafeSkipLeaseOverride !== true,

@@ -96,6 +96,12 @@ class KeysOfRow implements RowKeys {
   }
 }
 
+/**
+ * Keys of one list (`listBy`): the list key holds its member identities, its lease is the list key + `:lease`. Shaped
+ * as RowKeys so the repair queue and invalidate-row treat a list like a row (delete it, lease overridden first).
+ */
+export type ListKeys = RowKeys;
+
 export interface TableKeyspace {
   /** `<prefix><table>@<tableTag(schema, table, shape)>` */
   readonly base: string;
@@ -104,6 +110,11 @@ export interface TableKeyspace {
   /** `parts` are the identity columns' keyPart texts, in spec order. */
   rowKeys(parts: readonly string[]): RowKeys;
   rowKeysForTag(tag: string): RowKeys;
+  /**
+   * `<base>:list:<columns>:{<parts>}`: under the hash tag of its own values (one slot on a Cluster, whatever table the
+   * values come from). `columns` are SQL column names, `parts` their keyPart texts.
+   */
+  list(columns: readonly string[], parts: readonly string[]): ListKeys;
   /** `columns` are SQL column names, `parts` their keyPart texts. */
   pointer(columns: readonly string[], parts: readonly string[]): string;
 }
@@ -128,6 +139,10 @@ export function tableKeyspace(input: { prefix: string; schema: string; table: st
     rowKeysForTag,
     // One identity column is the common case: no array to build and join on every read.
     rowKeys: (parts) => rowKeysForTag(parts.length === 1 ? escapeKeyPart(parts[0] ?? '') : parts.map(escapeKeyPart).join(',')),
+    list: (columns, parts) => {
+      const tag = parts.map(escapeKeyPart).join(',');
+      return new KeysOfRow(tag, `${base}:list:${columns.map(escapedColumn).join(',')}:{${tag}}`);
+    },
     pointer: (columns, parts) => {
       if (columns.length !== parts.length || columns.length === 0) throw new Error('hotstorage: pointer needs one part per column');
       let key = base;

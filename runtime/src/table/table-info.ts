@@ -22,6 +22,8 @@ export interface TableInfo {
   readonly identity: KeyColumns;
   /** Unique keys other than the identity: each has a pointer. */
   readonly pointerKeys: readonly KeyColumns[];
+  /** The spec's lists (foreign keys and non-unique indexes), in spec order. */
+  readonly lists: readonly KeyColumns[];
 }
 
 export function readTableInfo(table: PgTable, spec: TableSpec): TableInfo {
@@ -70,7 +72,8 @@ export function readTableInfo(table: PgTable, spec: TableSpec): TableInfo {
   const pointerKeys = [...(actual.primaryKey.length > 0 ? [spec.primaryKey] : []), ...spec.uniqueKeys]
     .filter((key, i, all) => setOf(key) !== identitySet && all.findIndex((k) => setOf(k) === setOf(key)) === i)
     .map(keyColumns);
-  return { schema, name: config.name, display, identity, pointerKeys };
+  const lists = (spec.lists ?? []).map(keyColumns);
+  return { schema, name: config.name, display, identity, pointerKeys, lists };
 }
 
 /** The table's primary key and usable unique keys (NOT NULL columns, or NULLS NOT DISTINCT; no partial or expression indexes). */

@@ -1,10 +1,11 @@
 // One table as one storage sees it: its checked keys, its codec and its key space. Built lazily on first use.
 import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import type { EpochView } from '../codecs/epoch-tag.js';
 import type { RowCodec } from '../codecs/row-codec.js';
 import { KeyUsageError } from '../errors.js';
 import type { TableSpec } from '../types.js';
-import { shapeHash, tableKeyspace, type RowKeys, type TableKeyspace } from './keys.js';
+import { shapeHash, tableKeyspace, type ListKeys, type RowKeys, type TableKeyspace } from './keys.js';
 import { readTableInfo, type KeyColumns, type TableInfo } from './table-info.js';
 
 export type Values = Readonly<Record<string, unknown>>;
@@ -20,6 +21,14 @@ export interface TableRuntime {
   readonly info: TableInfo;
   readonly codec: RowCodec;
   readonly keyspace: TableKeyspace;
+  /** The table's epoch under the change feed (lists carry it as rows do); undefined without the feed. */
+  readonly epoch: EpochView | undefined;
+  /** The spec list with exactly these columns (in order, else any order), or a KeyUsageError. */
+  listNamed(columns: readonly string[]): KeyColumns;
+  /** The keys of the list holding rows with these values; undefined when a value is null (no row is listed by null). */
+  listKeys(list: KeyColumns, values: Values): ListKeys | undefined;
+  /** The keys of every list this row is a member of. */
+  listsOf(row: Values): ListKeys[];
   /** The spec key with exactly these columns (any order), or a KeyUsageError. */
   keyNamed(columns: readonly string[]): KeyColumns;
   isIdentity(key: KeyColumns): boolean;
@@ -35,7 +44,7 @@ export interface TableRuntime {
   whereAny(key: KeyColumns, valuesList: readonly Values[]): SQL;
 }
 
-export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; prefix: string; codec: RowCodec }): TableRuntime {
+export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; prefix: string; codec: RowCodec; epoch?: EpochView }): TableRuntime {
   const { table, spec, codec } = input;
   const info = readTableInfo(table, spec);
   const shape = shapeHash({ signature: codec.signature, identity: spec.identity, uniqueKeys: spec.uniqueKeys });
@@ -58,11 +67,33 @@ export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; pref
     return condition;
   };
 
+  const listKeys = (list: KeyColumns, values: Values): ListKeys | undefined => {
+    if (list.props.some((prop) => values[prop] === null || values[prop] === undefined)) return undefined;
+    return keyspace.list(list.sqlNames, keyParts(list, values));
+  };
+
   return {
     table,
     info,
     codec,
     keyspace,
+    epoch: input.epoch,
+    listNamed(columns) {
+      const inOrder = info.lists.find((list) => list.props.length === columns.length && list.props.every((prop, i) => prop === columns[i]));
+      if (inOrder !== undefined) return inOrder;
+      const found = info.lists.find((list) => setOf(list.props) === setOf(columns));
+      if (found === undefined) throw new KeyUsageError(info.display, columns, 'not a list of this table (a foreign key or non-unique index of the generated spec)');
+      return found;
+    },
+    listKeys,
+    listsOf(row) {
+      const found: ListKeys[] = [];
+      for (const list of info.lists) {
+        const keys = listKeys(list, row);
+        if (keys !== undefined) found.push(keys);
+      }
+      return found;
+    },
     keyNamed(columns) {
       // Generated accessors name a key in its spec order: compare in order first, without sorting on every read.
       const inOrder = allKeys.find((key) => key.props.length === columns.length && key.props.every((prop, i) => prop === columns[i]));

@@ -10,5 +10,8 @@ export function ddl(schema: string): string {
     create table ${q}.accounts (id serial primary key, handle text not null unique, note text);
     create table ${q}."member:ships" (org_id text not null, user_id text not null, role text not null, primary key (org_id, user_id));
     create table ${q}."auth.tags" (label text not null unique, weight integer not null);
+    create table ${q}.messages (id integer primary key, chat_id integer not null, author_id integer, body text not null);
+    create index messages_chat on ${q}.messages (chat_id);
+    create index messages_author on ${q}.messages (author_id);
   `;
 }

@@ -2,7 +2,7 @@
 // output, checked for drift by test/runtime/generated.test.ts). They live in schema public as far as Drizzle knows:
 // each suite creates them in a Postgres schema of its own and points its connections' search_path at it, so the
 // SQL Drizzle emits (unqualified names) lands in the suite's schema.
-import { integer, pgTable, primaryKey, serial, text, unique } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, serial, text, unique } from 'drizzle-orm/pg-core';
 
 export const users = pgTable(
   'users',
@@ -40,3 +40,15 @@ export const tags = pgTable('auth.tags', {
   label: text('label').notNull().unique(),
   weight: integer('weight').notNull(),
 });
+
+// Lists: messages by chat (an index over a NOT NULL column) and by author (nullable: no list for null).
+export const messages = pgTable(
+  'messages',
+  {
+    id: integer('id').primaryKey(),
+    chatId: integer('chat_id').notNull(),
+    authorId: integer('author_id'),
+    body: text('body').notNull(),
+  },
+  (t) => [index('messages_chat').on(t.chatId), index('messages_author').on(t.authorId)],
+);

@@ -1,0 +1,82 @@
+// What a list key holds: the member identities of one list, in identity order, tagged with the table's epoch like a
+// row (codecs/epoch-tag.ts), so a bump (TRUNCATE, a bulk statement) makes every list filled before it unusable.
+// `~e<n>~L` + JSON: one identity value per member for a one-column identity, an array of them for a composite one,
+// each through its column's codec (so bigint, Date, uuid... round-trip exactly).
+import { splitEpoch } from '../codecs/epoch-tag.js';
+import type { RowKeys } from '../table/keys.js';
+import type { TableRuntime, Values } from '../table/table-runtime.js';
+
+const MARK = 'L';
+
+export function encodeList(rt: TableRuntime, members: readonly Values[]): string {
+  const { props } = rt.info.identity;
+  const codecs = props.map((prop) => rt.codec.codecFor(prop));
+  const single = codecs.length === 1 ? codecs[0] : undefined;
+  const body = members.map((row) =>
+    single !== undefined ? single.toJson(row[single.key]) : codecs.map((codec) => codec.toJson(row[codec.key])),
+  );
+  const epoch = rt.epoch?.current ?? 0;
+  const text = `${MARK}${JSON.stringify(body)}`;
+  return epoch === 0 ? text : `~e${epoch}~${text}`;
+}
+
+/** A decoded list with its members' row keys, as the hit path wants it. */
+export interface DecodedList {
+  readonly members: readonly Values[];
+  readonly keys: readonly RowKeys[];
+}
+
+const MEMO_PER_TABLE = 10_000;
+const memos = new WeakMap<TableRuntime, Map<string, { text: string; list: DecodedList }>>();
+
+/**
+ * decodeList, remembered per list key while its value stays the same text: a hit then costs no JSON parse and no key
+ * building (the epoch is still checked each time). Bounded per table, oldest out.
+ */
+export function decodeListCached(rt: TableRuntime, listKey: string, text: string): DecodedList | undefined {
+  let memo = memos.get(rt);
+  if (memo === undefined) {
+    memo = new Map();
+    memos.set(rt, memo);
+  }
+  const known = memo.get(listKey);
+  if (known !== undefined && known.text === text) return currentEpoch(rt, text) ? known.list : undefined;
+  const members = decodeList(rt, text);
+  if (members === undefined) return undefined;
+  const list = { members, keys: members.map((member) => rt.rowKeys(member)) };
+  memo.delete(listKey);
+  memo.set(listKey, { text, list });
+  if (memo.size > MEMO_PER_TABLE) {
+    const oldest = memo.keys().next();
+    if (oldest.done !== true) memo.delete(oldest.value);
+  }
+  return list;
+}
+
+function currentEpoch(rt: TableRuntime, text: string): boolean {
+  if (rt.epoch === undefined) return true;
+  if (!rt.epoch.ready) return false;
+  const { epoch } = splitEpoch(text);
+  return epoch !== undefined && epoch >= rt.epoch.current;
+}
+
+/** The member identities; undefined for a value of an older epoch, before the epoch is known, or not a list. */
+export function decodeList(rt: TableRuntime, text: string): Values[] | undefined {
+  if (!currentEpoch(rt, text)) return undefined;
+  const { body } = splitEpoch(text);
+  if (!body.startsWith(MARK)) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body.slice(MARK.length));
+    if (!Array.isArray(parsed)) return undefined;
+    const { props } = rt.info.identity;
+    const codecs = props.map((prop) => rt.codec.codecFor(prop));
+    const single = codecs.length === 1 ? codecs[0] : undefined;
+    return parsed.map((member: unknown): Values => {
+      if (single !== undefined) return { [single.key]: single.fromJson(member) };
+      if (!Array.isArray(member) || member.length !== codecs.length) throw new Error('not a member');
+      return Object.fromEntries(codecs.map((codec, i) => [codec.key, codec.fromJson(member[i])]));
+    });
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,171 @@
+// listBy<Columns>: the rows of one list (a foreign key or non-unique index value), in identity order, a page at a time.
+// Hit: GET of the list key (its member identities), then the page's rows by identity (one MGET; misses through the
+// batched miss path of read-many.ts). Miss: the list's lease (read-row.lua on the list key), one Postgres read of the
+// whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row, so a writer that overrode
+// the lease before its commit (list-writes.ts) refuses the fill of a read that may predate it. A list of more than
+// `maxListLength` members is never cached, nor truncated: each read of it goes to Postgres and is counted.
+import { and, asc, gt, sql, type SQL } from 'drizzle-orm';
+import { isReaderLease } from '../redis/lease-values.js';
+import { isWrongType } from '../redis/redis-io.js';
+import { failLease, fillRow, readRow, releaseReaderLease, type ReadRowReply } from '../redis/scripts.js';
+import type { ContextState } from '../storage/context.js';
+import type { StorageCore } from '../storage/core.js';
+import type { ListKeys } from '../table/keys.js';
+import type { KeyColumns } from '../table/table-info.js';
+import type { TableRuntime, Values } from '../table/table-runtime.js';
+import type { Database } from '../types.js';
+import { decodeListCached, encodeList, type DecodedList } from './list-value.js';
+import { getManyByIdentity } from './read-many.js';
+
+type Row = Record<string, unknown>;
+
+/** A checked list read (accessors/arguments.ts): the list, its keys, and the page asked for. */
+export interface ListRead {
+  readonly list: KeyColumns;
+  readonly keys: ListKeys;
+  readonly parts: readonly string[];
+  readonly limit: number;
+  /** The identity after which the page starts, and its row tag. */
+  readonly after: { readonly values: Values; readonly tag: string } | undefined;
+}
+
+export async function listBy(state: ContextState, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
+  const { core, tx } = state;
+  if (tx !== undefined) {
+    tx.assertOpen();
+    return selectPage(core, tx.db, rt, read, values);
+  }
+  const { keys } = read;
+  if (core.repairs.has(keys.row)) return fromPostgres(core, rt, read, values);
+  let first: string | null;
+  try {
+    first = await core.io.value(keys.row);
+  } catch (error) {
+    if (!isWrongType(error)) {
+      core.redisError(error, rt.info.display, keys.row);
+      return fromPostgres(core, rt, read, values);
+    }
+    first = '~hotstorage:not-a-string';
+  }
+  const members = first === null ? undefined : decodeListCached(rt, keys.row, first);
+  if (members !== undefined) return serveMembers(state, rt, read, values, members);
+  return readThroughLease(state, rt, read, values, first ?? '');
+}
+
+/** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */
+async function serveMembers(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, list: DecodedList): Promise<Row[]> {
+  const { core } = state;
+  const { members, keys } = list;
+  let start = 0;
+  if (read.after !== undefined) {
+    const tag = read.after.tag;
+    const at = keys.findIndex((member) => member.tag === tag);
+    // An `after` that is not a member (removed since): its place in identity order is Postgres's to say.
+    if (at < 0) return fromPostgres(core, rt, read, values);
+    start = at + 1;
+  }
+  core.emit('listHit', rt.info.display, read.keys.row);
+  const page = members.slice(start, start + read.limit);
+  if (page.length === 0) return [];
+  const rows = await getManyByIdentity(state, rt, page, keys.slice(start, start + read.limit));
+  // A row deleted or moved by a commit whose list invalidation has not landed yet is not a member any more.
+  return rows.filter((row): row is Row => row !== null && rt.carries(row, read.list, read.parts));
+}
+
+async function readThroughLease(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, corruptValue: string): Promise<Row[]> {
+  const { core } = state;
+  const table = rt.info.display;
+  const { keys } = read;
+  let corrupt = corruptValue;
+  const token = core.token('reader');
+  for (let attempt = 0; ; attempt++) {
+    let reply: ReadRowReply;
+    try {
+      reply = await core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
+    } catch (error) {
+      core.redisError(error, table, keys.row);
+      return fromPostgres(core, rt, read, values);
+    }
+    if (reply.kind === 'row') {
+      const members = decodeListCached(rt, keys.row, reply.value);
+      if (members !== undefined) return serveMembers(state, rt, read, values, members);
+      // Of an older epoch, corrupt or foreign: the next read-row deletes exactly this value and leases the list.
+      if (corrupt === reply.value) return fromPostgres(core, rt, read, values);
+      corrupt = reply.value;
+      continue;
+    }
+    if (reply.kind === 'lease') return fillFromDb(core, rt, read, values, token);
+    core.emit('leaseWait', table, keys.row);
+    if (!isReaderLease(reply.lease) || attempt + 1 >= core.options.leaseWaitTries) return fromPostgres(core, rt, read, values);
+    await core.options.wait(attempt + 1);
+  }
+}
+
+async function fillFromDb(core: StorageCore, rt: TableRuntime, read: ListRead, values: Values, token: string): Promise<Row[]> {
+  const table = rt.info.display;
+  const { keys } = read;
+  const max = core.options.maxListLength;
+  core.emit('listMiss', table, keys.row);
+  let rows: Row[];
+  try {
+    await core.options.hooks.afterLease?.({ table, key: keys.row });
+    rows = await core.query(() => listQuery(core.db, rt, read, values, undefined).limit(max + 1));
+  } catch (error) {
+    await core.io.run(failLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
+    throw error;
+  }
+  if (rows.length > max) {
+    core.emit('listOversized', table, keys.row);
+    await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
+    // Never truncated: what was read stops at maxListLength + 1, so the page itself is read.
+    return read.after === undefined && read.limit <= max ? rows.slice(0, read.limit) : selectPage(core, core.db, rt, read, values);
+  }
+  await core.options.hooks.afterDbRead?.({ table, key: keys.row, row: null });
+  await fillList(core, rt, keys, token, rows);
+  if (read.after === undefined) return rows.slice(0, read.limit);
+  const tag = read.after.tag;
+  const at = rows.findIndex((row) => rt.rowKeys(row).tag === tag);
+  return at < 0 ? selectPage(core, core.db, rt, read, values) : rows.slice(at + 1, at + 1 + read.limit);
+}
+
+async function fillList(core: StorageCore, rt: TableRuntime, keys: ListKeys, token: string, rows: readonly Row[]): Promise<void> {
+  const table = rt.info.display;
+  try {
+    if (!core.options.guard) {
+      // Test-only switch: make the lease ours and clear the list, so the script's checks always pass.
+      await core.io.commands([['SET', keys.lease, token, 'PX', core.options.leaseTtlMs], ['DEL', keys.row]]);
+    }
+    const filled = await core.io.run(fillRow, { keys: [keys.row, keys.lease], argv: [token, encodeList(rt, rows), core.options.rowTtlMs, keys.tag] });
+    core.emit(filled ? 'listFill' : 'listFillRefused', table, keys.row);
+  } catch (error) {
+    core.redisError(error, table, keys.row);
+  }
+}
+
+/** A page read from Postgres without touching the cache (a list too long to cache, Redis failing, a lease not ours). */
+async function fromPostgres(core: StorageCore, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
+  core.emit('listMiss', rt.info.display, read.keys.row);
+  return selectPage(core, core.db, rt, read, values);
+}
+
+function selectPage(core: StorageCore, db: Database, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
+  return core.query(() => listQuery(db, rt, read, values, read.after?.values).limit(read.limit));
+}
+
+/** `select * where <list columns> = values [and identity > after] order by identity`. */
+function listQuery(db: Database, rt: TableRuntime, read: ListRead, values: Values, after: Values | undefined) {
+  const identity = rt.info.identity;
+  const conditions: SQL[] = [rt.where(read.list, values)];
+  if (after !== undefined) conditions.push(afterCondition(identity, after));
+  const where = conditions.length === 1 ? conditions[0] : and(...conditions);
+  return db.select().from(rt.table).where(where).orderBy(...identity.columns.map((column) => asc(column)));
+}
+
+/** Keyset paging in identity order: `id > after`, or `(a, b) > (x, y)` for a composite identity. */
+function afterCondition(identity: KeyColumns, after: Values): SQL {
+  const [only] = identity.columns;
+  if (identity.columns.length === 1 && only !== undefined) return gt(only, after[identity.props[0] ?? '']);
+  const left = sql.join(identity.columns.map((column) => sql`${column}`), sql`, `);
+  const right = sql.join(identity.columns.map((column, i) => sql`${sql.param(after[identity.props[i] ?? ''], column)}`), sql`, `);
+  return sql`(${left}) > (${right})`;
+}

@@ -1,0 +1,209 @@
+// Lists (listBy<Columns>) and getManyBy<Unique>: reads in identity order and pages, one round trip for a full
+// getManyBy hit, lists too long to cache read from Postgres each time, hotstorage writes that change members (insert,
+// move, delete, in and out of transactions) invalidating the old and the new list, and the race the list lease
+// closes: a reader that read Postgres before a writer's commit never leaves its list cached (shown failing with the
+// override switched off). test/runtime/lists.test.ts runs it on one Redis, test/cluster/accessors.test.ts on a cluster.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { timed } from '../helpers/timeout.js';
+import { openHarness, SHARED_REDIS, type Harness, type TargetSource } from './harness.js';
+import { messages, users } from './hot/index.js';
+
+const test = suite('lists');
+let source: TargetSource = async () => SHARED_REDIS;
+let h: Harness;
+let nextChat = 1;
+
+export function listsSuite(target: TargetSource) {
+  source = target;
+  return test;
+}
+
+test.before(async () => {
+  h = await openHarness('lists', await source());
+});
+test.after(async () => {
+  await h.close();
+});
+
+const message = (id: number, chatId: number, body = `m${id}`, authorId: number | null = null) => ({ id, chatId, authorId, body });
+const ids = (rows: readonly { id: number }[]) => rows.map((row) => row.id);
+
+/** Fresh chat ids, and message ids that do not collide across tests. */
+function chat(): { chatId: number; id: (n: number) => number } {
+  const chatId = nextChat++;
+  return { chatId, id: (n) => chatId * 1000 + n };
+}
+
+async function listKeyOf(chatId: number): Promise<string[]> {
+  return h.keys(`${h.prefix}messages@*:list:chat_id:{${chatId}}`);
+}
+
+test(
+  'a list is read in identity order, paged by limit and after, then served from Redis with no SQL',
+  timed(20_000, async () => {
+    const s = await h.storage();
+    try {
+      const { chatId, id } = chat();
+      for (const n of [3, 1, 2, 5, 4]) await messages.save(s.hs, message(id(n), chatId));
+      await messages.save(s.hs, message(id(9), chatId + 1000));
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [1, 2, 3, 4, 5].map(id));
+      assert.equal((await listKeyOf(chatId)).length, 1, 'the list is cached under its own key');
+      const before = s.queries.length;
+      const stats = s.hs.stats();
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { limit: 2 })), [1, 2].map(id));
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { limit: 2, after: id(2) })), [3, 4].map(id));
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { after: id(4) })), [id(5)]);
+      assert.equal(await messages.listByChatId(s.hs, chatId + 5000), [], 'an empty list');
+      assert.is(s.queries.length - before, 1, 'only the empty list read Postgres');
+      assert.is(s.hs.stats().listHits - stats.listHits, 3);
+    } finally {
+      await s.close();
+    }
+  }),
+);
+
+test(
+  'getManyBy<Unique> answers in input order with null where absent, in one round trip when all hit',
+  timed(20_000, async () => {
+    const s = await h.storage();
+    try {
+      const base = 900_000;
+      for (const n of [1, 2, 3]) await users.save(s.hs, { id: base + n, email: `many${n}@example.com`, tenantId: 7, slug: `many${n}`, name: `n${n}`, version: 0 });
+      const emails = ['many3@example.com', 'nobody@example.com', 'many1@example.com'];
+      const first = await users.getManyByEmail(s.hs, emails);
+      assert.equal(first.map((row) => row?.id ?? null), [base + 3, null, base + 1]);
+      const all = ['many1@example.com', 'many2@example.com', 'many3@example.com'];
+      const queries = s.queries.length;
+      await users.getManyByEmail(s.hs, all); // two round trips: the rows hinted by the first call, the pointer of many2
+      const trips = s.hs.stats().redisRoundTrips;
+      const hit = await users.getManyByEmail(s.hs, all);
+      assert.equal(hit.map((row) => row?.id ?? null), [base + 1, base + 2, base + 3]);
+      // One Redis: one MGET of the rows the pointers named last. A Cluster: each value's own lookup, sent together.
+      if (h.target.kind === 'single') assert.is(s.hs.stats().redisRoundTrips - trips, 1, 'one round trip');
+      assert.is(s.queries.length - queries, 0, `no SQL: ${s.queries.slice(queries).join(' / ')}`);
+      const fresh = await h.storage();
+      const trips2 = fresh.hs.stats().redisRoundTrips;
+      assert.equal((await users.getManyByEmail(fresh.hs, all)).map((row) => row?.id ?? null), [base + 1, base + 2, base + 3]);
+      if (h.target.kind === 'single') assert.is(fresh.hs.stats().redisRoundTrips - trips2, 1, 'one round trip in a fresh process (read-pointers)');
+      await fresh.close();
+      await users.update(s.hs, base + 2, { email: 'moved@example.com' });
+      assert.equal((await users.getManyByEmail(s.hs, all)).map((row) => row?.id ?? null), [base + 1, null, base + 3], 'a hint to a row that moved is re-checked');
+      const composite = await users.getManyByTenantIdAndSlug(s.hs, [{ tenantId: 7, slug: 'many2' }, { tenantId: 8, slug: 'many2' }]);
+      assert.equal(composite.map((row) => row?.id ?? null), [base + 2, null]);
+    } finally {
+      await s.close();
+    }
+  }),
+);
+
+test(
+  'hotstorage writes keep lists true: insert, move between parents (both lists), delete, and a transaction',
+  timed(20_000, async () => {
+    const s = await h.storage();
+    try {
+      const { chatId, id } = chat();
+      const other = chat().chatId;
+      await messages.save(s.hs, message(id(1), chatId));
+      await messages.save(s.hs, message(id(2), chatId));
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(1), id(2)]);
+      assert.equal(ids(await messages.listByChatId(s.hs, other)), []);
+      await messages.save(s.hs, message(id(3), chatId));
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(1), id(2), id(3)], 'insert');
+      await messages.update(s.hs, id(2), { chatId: other });
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(1), id(3)], 'moved out of the old list');
+      assert.equal(ids(await messages.listByChatId(s.hs, other)), [id(2)], 'and into the new one');
+      await messages.save(s.hs, message(id(3), other, 'moved by save'));
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(1)], 'save that moves a row');
+      assert.equal(ids(await messages.listByChatId(s.hs, other)), [id(2), id(3)]);
+      await messages.remove(s.hs, id(2));
+      assert.equal(ids(await messages.listByChatId(s.hs, other)), [id(3)], 'delete');
+      await s.hs.transaction(async (tx) => {
+        await messages.save(tx, message(id(4), chatId));
+        await messages.update(tx, id(3), { chatId });
+      });
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(1), id(3), id(4)], 'a transaction');
+      assert.equal(ids(await messages.listByChatId(s.hs, other)), []);
+      await s.hs.transaction(async (tx) => {
+        await messages.remove(tx, id(1));
+        throw new Error('rolled back');
+      }).catch(() => undefined);
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(1), id(3), id(4)], 'a rollback changes nothing');
+      await messages.update(s.hs, id(4), { body: 'not a listed column' });
+      assert.equal((await messages.listByChatId(s.hs, chatId)).map((m) => m.body), ['m' + id(1), 'moved by save', 'not a listed column']);
+      await messages.update(s.hs, id(4), { authorId: 42 });
+      assert.equal(ids(await messages.listByAuthorId(s.hs, 42)), [id(4)], 'a nullable listed column');
+    } finally {
+      await s.close();
+    }
+  }),
+);
+
+test(
+  'a list longer than maxListLength is served from Postgres each time, whole, never cached, and counted',
+  timed(20_000, async () => {
+    const s = await h.storage({ maxListLength: 3 });
+    try {
+      const { chatId, id } = chat();
+      for (const n of [1, 2, 3, 4, 5]) await messages.save(s.hs, message(id(n), chatId));
+      for (let i = 0; i < 2; i++) assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [1, 2, 3, 4, 5].map(id));
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { after: id(3) })), [id(4), id(5)]);
+      assert.equal(await listKeyOf(chatId), [], 'not cached');
+      assert.is(s.hs.stats().listsOversized, 3);
+    } finally {
+      await s.close();
+    }
+  }),
+);
+
+/**
+ * A reader misses the list, takes its lease and reads Postgres; before it fills, another storage commits a write that
+ * changes the list's members. Whatever the reader then does, the list read afterwards must hold the write.
+ */
+async function readerBeforeWrite(write: 'insert' | 'move' | 'delete', override: boolean): Promise<number[]> {
+  const { chatId, id } = chat();
+  const other = chat().chatId;
+  let raced = false;
+  const writer = await h.storage({ unsafeSkipLeaseOverride: !override });
+  const reader = await h.storage({
+    hooks: {
+      async afterDbRead({ key }) {
+        if (raced || !key.includes(':list:chat_id:')) return;
+        raced = true;
+        if (write === 'insert') await messages.save(writer.hs, message(id(3), chatId));
+        if (write === 'move') await messages.update(writer.hs, id(1), { chatId: other });
+        if (write === 'delete') await messages.remove(writer.hs, id(2));
+      },
+    },
+  });
+  try {
+    await messages.save(writer.hs, message(id(1), chatId));
+    await messages.save(writer.hs, message(id(2), chatId));
+    const stale = await messages.listByChatId(reader.hs, chatId);
+    assert.ok(raced, 'the write ran between the read and the fill');
+    assert.is(stale.length, 2, 'the racing reader answers what it read');
+    return ids(await messages.listByChatId(reader.hs, chatId)).map((n) => n - chatId * 1000);
+  } finally {
+    await reader.close();
+    await writer.close();
+  }
+}
+
+const afterWrite = { insert: [1, 2, 3], move: [2], delete: [1] } as const;
+
+for (const write of ['insert', 'move', 'delete'] as const) {
+  test(
+    `a list read before a concurrent ${write} committed is never left cached (the writer overrides its lease)`,
+    timed(20_000, async () => {
+      assert.equal(await readerBeforeWrite(write, true), [...afterWrite[write]]);
+    }),
+  );
+}
+
+test(
+  'without the lease override the same race leaves the stale list cached (the test detects what the guard prevents)',
+  timed(20_000, async () => {
+    assert.equal(await readerBeforeWrite('insert', false), [1, 2]);
+  }),
+);
+

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeProject, removeProject, runCli, snapshotFolder } from '../helpers/project.js';
 import { timed } from '../helpers/timeout.js';
+import { MODEL_VERSION } from '../../generator/model.js';
 
 const SCHEMA = `import { pgTable, serial, text, unique } from 'drizzle-orm/pg-core';
 
@@ -174,7 +175,7 @@ test(
     const json = await runCli(dir, ['inspect', '--json', '--schema', 'db/schema.ts']);
     assert.is(json.code, 2, json.stderr);
     const printed = JSON.parse(json.stdout) as { version: number; tables: { exportName: string }[]; unread: unknown[]; diagnostics: { severity: string; file: string; line: number; code: string }[] };
-    assert.is(printed.version, 1);
+    assert.is(printed.version, MODEL_VERSION);
     assert.equal(printed.tables.map((t) => t.exportName), ['notes', 'users']);
     assert.equal(printed.unread, [{ file: 'db/schema.ts', exportName: 'acmeMembers' }, { file: 'db/schema.ts', exportName: 'coupons' }]);
     assert.equal(printed.diagnostics.map((d) => [d.severity, d.file, d.line, d.code]), [

@@ -1,13 +1,8 @@
 // `hotstorage purge`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { type Io, type SelectionArgs, selection } from '../../cli/common.js';
-import { type Choose, runReported } from '../commands.js';
-
-export interface PurgeArgs extends SelectionArgs {
-  tables: string[];
-  'all-shapes': boolean;
-  json: boolean;
-}
+import { type Io, selection } from '../../cli/common.js';
+import { type Choose, runReported } from '../reported.js';
+import type { PurgeArgs } from './run.js';
 
 export function purgeCommand(io: Io, choose: Choose): CommandModule<object, PurgeArgs> {
   return {

@@ -1,14 +1,8 @@
 // `hotstorage stats`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { EXIT_ERROR, type Io, positiveNumber, type SelectionArgs, selection } from '../../cli/common.js';
-import { type Choose, runReported } from '../commands.js';
-
-export interface StatsArgs extends SelectionArgs {
-  tables: string[];
-  json: boolean;
-  watch: boolean;
-  interval: number;
-}
+import { EXIT_ERROR, type Io, positiveNumber, selection } from '../../cli/common.js';
+import { type Choose, runReported } from '../reported.js';
+import type { StatsArgs } from './run.js';
 
 export function statsCommand(io: Io, choose: Choose): CommandModule<object, StatsArgs> {
   return {

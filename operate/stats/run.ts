@@ -1,13 +1,20 @@
 // `hotstorage stats`: per selected table, the counters every application process flushed to Redis and the table's
 // footprint there; once (a table, or --json), or redrawn in place by --watch until Ctrl-C.
-import { EXIT_OK, type Io } from '../../cli/common.js';
+import { EXIT_OK, type Io, type SelectionArgs } from '../../cli/common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
 import { explainingFailures } from '../failure.js';
-import type { StatsArgs } from './command.js';
 import { readAll } from './figures.js';
 import { figuresJson, renderFigures } from './report.js';
 import { watchFigures } from './watch.js';
+
+/** The flags of `hotstorage stats` (declared in command.ts). */
+export interface StatsArgs extends SelectionArgs {
+  tables: string[];
+  json: boolean;
+  watch: boolean;
+  interval: number;
+}
 
 export async function runStats(io: Io, args: StatsArgs): Promise<number> {
   // The command's own storage counts nothing worth adding to the application's figures.

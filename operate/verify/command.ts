@@ -1,15 +1,8 @@
 // `hotstorage verify`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { type Io, positiveNumber, type SelectionArgs, selection } from '../../cli/common.js';
-import { type Choose, runReported } from '../commands.js';
-
-export interface VerifyArgs extends SelectionArgs {
-  tables: string[];
-  sample?: number | undefined;
-  all?: boolean | undefined;
-  repair: boolean;
-  json: boolean;
-}
+import { type Io, positiveNumber, selection } from '../../cli/common.js';
+import { type Choose, runReported } from '../reported.js';
+import type { VerifyArgs } from './run.js';
 
 export function verifyCommand(io: Io, choose: Choose): CommandModule<object, VerifyArgs> {
   return {

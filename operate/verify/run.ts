@@ -1,14 +1,22 @@
 // `hotstorage verify`: per selected table, cached rows and pointers against Postgres (check.ts), optionally repaired
 // (repair.ts); exit 1 when a row diverged, 0 when clean (orphaned pointers are reported, not a divergence: see
 // report.ts), 2 on error.
-import { EXIT_DRIFT, EXIT_OK, type Io } from '../../cli/common.js';
+import { EXIT_DRIFT, EXIT_OK, type Io, type SelectionArgs } from '../../cli/common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
 import { checkTable, scanTables } from './check.js';
 import { explainingFailures } from '../failure.js';
-import type { VerifyArgs } from './command.js';
 import { repairTable } from './repair.js';
 import { divergence, renderReport, reportJson, type TableResult } from './report.js';
+
+/** The flags of `hotstorage verify` (declared in command.ts). */
+export interface VerifyArgs extends SelectionArgs {
+  tables: string[];
+  sample?: number | undefined;
+  all?: boolean | undefined;
+  repair: boolean;
+  json: boolean;
+}
 
 export const DEFAULT_SAMPLE = 1000;
 

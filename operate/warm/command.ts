@@ -1,16 +1,8 @@
 // `hotstorage warm`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { type Io, positiveNumber, type SelectionArgs, selection } from '../../cli/common.js';
-import { type Choose, runReported } from '../commands.js';
-
-export interface WarmArgs extends SelectionArgs {
-  tables: string[];
-  rate?: number | undefined;
-  batch: number;
-  resume: boolean;
-  lists: boolean;
-  json: boolean;
-}
+import { type Io, positiveNumber, selection } from '../../cli/common.js';
+import { type Choose, runReported } from '../reported.js';
+import type { WarmArgs } from './run.js';
 
 export function warmCommand(io: Io, choose: Choose): CommandModule<object, WarmArgs> {
   return {

@@ -1,11 +1,10 @@
 // `hotstorage warm`: each selected table in turn, keyset batches filled through the miss protocol (engine.ts),
 // progress on stderr, the summary on stdout. Ctrl-C stops after the current batch with its checkpoint saved.
-import { EXIT_ERROR, EXIT_OK, type Io } from '../../cli/common.js';
+import { EXIT_ERROR, EXIT_OK, type Io, type SelectionArgs } from '../../cli/common.js';
 import { RedisUnavailableError, connectionErrorCode, contextState } from '@hotstorage/runtime/internal';
 import { describePostgres, describeRedis } from '../services.js';
 import { type Operation, openOperation } from '../operation.js';
 import { colorsFor, isTerminal } from '../terminal.js';
-import type { WarmArgs } from './command.js';
 import { type TableWarmResult, warmTable } from './engine.js';
 import { estimateRows } from './estimate.js';
 import { type MemoryReport, startMemoryProbe } from './memory-probe.js';
@@ -15,6 +14,16 @@ import { renderSummary, summarize, summaryJson, type TableSummary } from './summ
 import { WarmTally } from './tally.js';
 import { postgresAnswer } from '../connect-failure.js';
 import { warmLists } from './lists.js';
+
+/** The flags of `hotstorage warm` (declared in command.ts). */
+export interface WarmArgs extends SelectionArgs {
+  tables: string[];
+  rate?: number | undefined;
+  batch: number;
+  resume: boolean;
+  lists: boolean;
+  json: boolean;
+}
 
 export async function runWarm(io: Io, args: WarmArgs): Promise<number> {
   const env = io.env ?? process.env;

@@ -11,7 +11,7 @@ import { damageUsers, fillCache, usersRuntime } from './verify-corruption.js';
 import { openOperateWorld, type AppStorage, type OperateWorld } from './world.js';
 
 interface Report {
-  tables: { schema: string; name: string; checked: number; equal: number; stale: number; orphanedPointers: number; missingIndex: number; repaired?: { rowsInvalidated: number; pointersDeleted: number } }[];
+  tables: { schema: string; name: string; checked: number; equal: number; stale: number; orphanedPointers: number; missingIndex: number; repaired?: { rowsInvalidated: number; pointersDeleted: number; listsInvalidated: number } }[];
 }
 
 let world: OperateWorld;
@@ -135,7 +135,7 @@ test('orphaned pointers a writer leaves in normal operation are reported, not a 
   assert.match(text.stdout, /agree with Postgres\. 1 orphaned pointer \(a hint every lookup re-checks, not a divergence\): --repair deletes them\.\n$/);
   const repaired = await verify(['users', '--all', '--repair']);
   assert.is(repaired.code, 0);
-  assert.equal(tableNamed(repaired.report, 'users').repaired, { rowsInvalidated: 0, pointersDeleted: 1 });
+  assert.equal(tableNamed(repaired.report, 'users').repaired, { rowsInvalidated: 0, pointersDeleted: 1, listsInvalidated: 0 });
   assert.is(await app.redis.get(left), null);
   assert.is(tableNamed((await verify(['users', '--all'])).report, 'users').orphanedPointers, 0);
   await world.hot.users.update(app.hs, { id }, { email: `u${id}@example.com` });

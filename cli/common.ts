@@ -1,5 +1,5 @@
 // What every command of the CLI shares: exit codes, the output seam, the schema-selection flags and diagnostics
-// printing. cli/main.ts (generate, inspect, triggers) and operate/ (warm, verify, stats, purge) both use it.
+// printing. cli/main.ts (generate, inspect, triggers) and operate/ (warm, verify, stats, purge) below it both use it.
 import { relative, resolve, sep } from 'node:path';
 import type { Argv } from 'yargs';
 import type { ConfigFlags, ExtractMode } from '../generator/config.js';

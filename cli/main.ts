@@ -4,7 +4,7 @@
 import { relative, resolve } from 'node:path';
 import pc from 'picocolors';
 import yargs from 'yargs';
-import { registerOperatingCommands } from '../operate/commands.js';
+import { registerOperatingCommands } from './operate/commands.js';
 import {
   EXIT_DRIFT,
   EXIT_ERROR,
@@ -200,8 +200,8 @@ async function runTriggers(io: Io, args: TriggersArgs): Promise<number> {
   const options = { ...(bulkLimit === undefined ? {} : { bulkLimit }), ...(outboxSchema === undefined ? {} : { outboxSchema }) };
   if (args.check) {
     const live = await import('../generator/triggers-live.js');
-    const { DATABASE_SETTINGS, describePostgres, MissingDatabaseError, resolveDatabase, SettingError } = await import('../operate/services.js');
-    const { postgresConnectFailure } = await import('../operate/connect-failure.js');
+    const { DATABASE_SETTINGS, describePostgres, MissingDatabaseError, resolveDatabase, SettingError } = await import('./operate/services.js');
+    const { postgresConnectFailure } = await import('./operate/connect-failure.js');
     let database;
     try {
       // --database-url over DATABASE_URL over the config's databaseUrl (or drizzle-kit's dbCredentials).

@@ -3,7 +3,7 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { globEscape, scanKeys } from '../../operate/scan.js';
+import { globEscape, scanKeys } from '../../cli/operate/scan.js';
 import { type HotStorage } from '@hotstorage/runtime';
 import { createHotStorage, type TestStorageOptions } from '@hotstorage/runtime/testing';
 

@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
-import { COMMAND_TIMEOUT_MS, openRedis, resolveTargets, SettingError } from '../../operate/services.js';
+import { COMMAND_TIMEOUT_MS, openRedis, resolveTargets, SettingError } from '../../cli/operate/services.js';
 import { startRedisServer } from '../helpers/redis-server.js';
-import { selectTables, TableSelectionError } from '../../operate/tables.js';
+import { selectTables, TableSelectionError } from '../../cli/operate/tables.js';
 import type { Table } from '../../generator/model.js';
 import { timed } from '../helpers/timeout.js';
 import { openOperateWorld, type OperateWorld } from './world.js';

@@ -3,8 +3,8 @@
 // a cache kept busy by a live application, correct all along, is reported clean.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkTable } from '../../operate/verify/check.js';
-import { repairTable } from '../../operate/verify/repair.js';
+import { checkTable } from '../../cli/operate/verify/check.js';
+import { repairTable } from '../../cli/operate/verify/repair.js';
 import { contextState } from '../../runtime/src/storage/context.js';
 import { timed } from '../helpers/timeout.js';
 import { damageUsers, fillCache, usersRuntime } from './verify-corruption.js';

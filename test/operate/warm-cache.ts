@@ -7,7 +7,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Cluster, Redis } from 'ioredis';
 import type { Io } from '../../cli/common.js';
-import { type Operation, type OpenOptions, openOperation } from '../../operate/operation.js';
+import { type Operation, type OpenOptions, openOperation } from '../../cli/operate/operation.js';
 import { contextState } from '../../runtime/src/storage/context.js';
 import type { TableSpec } from '@hotstorage/runtime';
 import type { TableRuntime } from '../../runtime/src/table/table-runtime.js';

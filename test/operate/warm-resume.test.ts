@@ -2,7 +2,7 @@
 // command to continue; `warm --resume` then reads only the rest of the table.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkpointKey, decodeCheckpoint } from '../../operate/warm/checkpoint.js';
+import { checkpointKey, decodeCheckpoint } from '../../cli/operate/warm/checkpoint.js';
 import { timed } from '../helpers/timeout.js';
 import { compareCache, runtimeOf, SPECS, warmWhileRunning } from './warm-cache.js';
 import { type AppStorage, openOperateWorld, type OperateWorld } from './world.js';

@@ -200,7 +200,7 @@ test('the tarballs hold what ships and nothing else', timed(60_000, async () => 
   const cli = await listing([]);
   const runtime = await listing(['-w', '@hotstorage/runtime']);
   for (const [name, files, allowed] of [
-    ['hotstorage', cli, /^(package\.json|README\.md|LICENSE|bin\/hotstorage\.js|dist\/(cli|generator|templates|operate)\/.+\.(js|d\.ts|js\.map))$/],
+    ['hotstorage', cli, /^(package\.json|README\.md|LICENSE|bin\/hotstorage\.js|dist\/(cli|generator|templates)\/.+\.(js|d\.ts|js\.map))$/],
     ['@hotstorage/runtime', runtime, /^(package\.json|README\.md|LICENSE|dist\/(esm|cjs)\/.+\.(js|d\.ts|js\.map)|dist\/cjs\/package\.json)$/],
   ] as const) {
     const stray = files.filter((f) => !allowed.test(f));

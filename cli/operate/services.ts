@@ -2,7 +2,7 @@
 // reads it), then the config file, then the local defaults. Opening the clients is the only I/O here.
 import { Cluster, Redis } from 'ioredis';
 import postgres from 'postgres';
-import type { ServiceSettings } from '../generator/config.js';
+import type { ServiceSettings } from '../../generator/config.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /**

@@ -4,8 +4,8 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Cluster, Redis } from 'ioredis';
 import type postgres from 'postgres';
-import { errorCount, flagsOf, type Io, printDiagnostics, type SelectionArgs } from '../cli/common.js';
-import { buildModel } from '../generator/generate.js';
+import { errorCount, flagsOf, type Io, printDiagnostics, type SelectionArgs } from '../common.js';
+import { buildModel } from '../../generator/generate.js';
 import { FeedMismatchError, type HotStorage, type HotStorageOptions, ServiceUnavailableError, SpecMismatchError, createHotStorage } from '@hotstorage/runtime';
 import { type StorageCore, type TableRuntime, contextState } from '@hotstorage/runtime/internal';
 import {

@@ -1,7 +1,7 @@
 // The operating commands (warm, verify, stats, purge) as yargs command modules. Each lives in its own folder:
 // command.ts declares its flags and loads run.ts only when chosen, so `--help` stays fast.
 import type { Argv } from 'yargs';
-import type { Io } from '../cli/common.js';
+import type { Io } from '../common.js';
 import { purgeCommand } from './purge/command.js';
 import { statsCommand } from './stats/command.js';
 import { verifyCommand } from './verify/command.js';

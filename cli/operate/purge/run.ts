@@ -6,7 +6,7 @@
 // prefix, so no other prefix or app is touched. The `@` tag hashes schema, table and shape together, so older shapes
 // of a same-named table in another schema cannot be told apart from ours (dead keys either way: no deploy reads
 // them); `--all-shapes` keeps the current shape of every such table of the app.
-import { EXIT_OK, type Io, type SelectionArgs } from '../../cli/common.js';
+import { EXIT_OK, type Io, type SelectionArgs } from '../../common.js';
 import { type TableRuntime } from '@hotstorage/runtime/internal';
 import { openOperation } from '../operation.js';
 import { globEscape, scanKeys, type RedisClient } from '../scan.js';

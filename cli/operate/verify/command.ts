@@ -1,6 +1,6 @@
 // `hotstorage verify`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { type Io, positiveNumber, selection } from '../../cli/common.js';
+import { type Io, positiveNumber, selection } from '../../common.js';
 import { type Choose, runReported } from '../reported.js';
 import type { VerifyArgs } from './run.js';
 

@@ -3,7 +3,7 @@
 import { RedisUnavailableError, connectionErrorCode } from '@hotstorage/runtime/internal';
 import { type Operation, ReportedError } from './operation.js';
 import { describePostgres, describeRedis } from './services.js';
-import type { Io } from '../cli/common.js';
+import type { Io } from '../common.js';
 
 /** Runs `work`; a Redis or Postgres failure is printed as one sentence and rethrown as ReportedError (exit 2). */
 export async function explainingFailures<T>(io: Io, op: Operation, doing: string, work: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 // `hotstorage warm`: each selected table in turn, keyset batches filled through the miss protocol (engine.ts),
 // progress on stderr, the summary on stdout. Ctrl-C stops after the current batch with its checkpoint saved.
-import { EXIT_ERROR, EXIT_OK, type Io, type SelectionArgs } from '../../cli/common.js';
+import { EXIT_ERROR, EXIT_OK, type Io, type SelectionArgs } from '../../common.js';
 import { RedisUnavailableError, connectionErrorCode, contextState } from '@hotstorage/runtime/internal';
 import { describePostgres, describeRedis } from '../services.js';
 import { type Operation, openOperation } from '../operation.js';

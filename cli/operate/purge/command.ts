@@ -1,6 +1,6 @@
 // `hotstorage purge`: flags and help; the work is in run.ts, loaded only when chosen.
 import type { CommandModule } from 'yargs';
-import { type Io, selection } from '../../cli/common.js';
+import { type Io, selection } from '../../common.js';
 import { type Choose, runReported } from '../reported.js';
 import type { PurgeArgs } from './run.js';
 

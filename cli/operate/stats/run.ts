@@ -1,6 +1,6 @@
 // `hotstorage stats`: per selected table, the counters every application process flushed to Redis and the table's
 // footprint there; once (a table, or --json), or redrawn in place by --watch until Ctrl-C.
-import { EXIT_OK, type Io, type SelectionArgs } from '../../cli/common.js';
+import { EXIT_OK, type Io, type SelectionArgs } from '../../common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
 import { explainingFailures } from '../failure.js';

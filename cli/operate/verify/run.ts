@@ -1,7 +1,7 @@
 // `hotstorage verify`: per selected table, cached rows and pointers against Postgres (check.ts), optionally repaired
 // (repair.ts); exit 1 when a row diverged, 0 when clean (orphaned pointers are reported, not a divergence: see
 // report.ts), 2 on error.
-import { EXIT_DRIFT, EXIT_OK, type Io, type SelectionArgs } from '../../cli/common.js';
+import { EXIT_DRIFT, EXIT_OK, type Io, type SelectionArgs } from '../../common.js';
 import { openOperation } from '../operation.js';
 import { colorsFor } from '../terminal.js';
 import { checkTable, scanTables } from './check.js';

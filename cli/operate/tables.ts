@@ -3,9 +3,9 @@
 // its export name or its SQL name (`schema.name` where two schemas share a name).
 import { resolve } from 'node:path';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { createModuleImporter, findTsconfig } from '../generator/load/import-module.js';
-import { MODEL_VERSION, type Table } from '../generator/model.js';
-import { cachedTables } from '../generator/triggers.js';
+import { createModuleImporter, findTsconfig } from '../../generator/load/import-module.js';
+import { MODEL_VERSION, type Table } from '../../generator/model.js';
+import { cachedTables } from '../../generator/triggers.js';
 import { type TableSpec } from '@hotstorage/runtime';
 
 export interface LoadedTable {

@@ -1,5 +1,5 @@
 // Removes keys found by SCAN, one batch at a time, without blocking Redis: UNLINK frees values in the background.
-// On a single Redis one UNLINK per batch. On a Cluster a batch comes from one master (operate/scan.ts), so its keys
+// On a single Redis one UNLINK per batch. On a Cluster a batch comes from one master (../scan.ts), so its keys
 // live on that node: one pipeline of single-key UNLINKs to it (a multi-key UNLINK would need one slot); should a slot
 // move while we run, the keys are sent one by one and the cluster client routes each.
 import type { Cluster, Redis } from 'ioredis';

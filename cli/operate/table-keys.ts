@@ -1,7 +1,7 @@
 // Which of the keys under a table's key space are its rows and which its unique pointers, decided from the runtime's
 // own key builders (rt.keyspace), so a change of layout there changes this too. Leases, writer sets and other per-row
 // keys share the row prefix; pointer leases share a pointer's start: both are told apart exactly, never by a guess.
-import { escapeRegExp } from '../generator/regexp.js';
+import { escapeRegExp } from '../../generator/regexp.js';
 import { type TableRuntime, type Values, fromPkText, unescapeKeyPart } from '@hotstorage/runtime/internal';
 
 /** An escaped key part: raw `A-Z a-z 0-9 _ -` and `%XX` / `%uXXXX` / `%_` escapes (runtime/keys.ts escapeKeyPart). */

@@ -1,7 +1,7 @@
 // `stats --watch`: reads the figures every interval and redraws them in place (log-update) with rates since the
 // previous refresh, until Ctrl-C. Not on a terminal, each refresh is printed after the last, with no cursor codes.
 import { createLogUpdate } from 'log-update';
-import type { Io } from '../../cli/common.js';
+import type { Io } from '../../common.js';
 import { type Colors, isTerminal } from '../terminal.js';
 import type { TableFigures } from './figures.js';
 import { type Previous, renderFigures } from './report.js';

@@ -5,6 +5,7 @@ import { definitionOf } from './accessors/define-table.js';
 import { FeedMismatchError, OptionError, RedisUnavailableError, ServiceUnavailableError } from './errors.js';
 import { startListener } from './feed/listener.js';
 import { flushRepairs, stopRepairs } from './protocol/repairs.js';
+import { startNear } from './near/start.js';
 import { runTransaction } from './protocol/transaction.js';
 import { RedisIo, redisAddress } from './redis/redis-io.js';
 import { bindContext, type ContextState } from './storage/context.js';
@@ -33,6 +34,10 @@ export async function openStorage(input: HotStorageOptions<Record<string, unknow
   if (!redis.isCluster && (redis as Redis).options.keyPrefix) {
     throw new OptionError('redis', 'the client has a `keyPrefix`, which scripts cannot see; remove it and pass it as hotstorage\'s `prefix` option');
   }
+  if (redis.isCluster && options.nearCache !== undefined) {
+    // Why: tracking is per node connection, and a key's node changes with resharding and failover; see runtime/README.md.
+    throw new OptionError('nearCache', 'the near-cache is not available on a Redis Cluster (its invalidations would need tracking on every node, re-armed soundly on every change of topology); remove `nearCache` or use a single Redis');
+  }
   if (input.autoPipelining !== false) redis.options.enableAutoPipelining = true;
   const address = redisAddress(redis);
   const postgresAddress = postgresAddressOf(db);
@@ -46,6 +51,9 @@ export async function openStorage(input: HotStorageOptions<Record<string, unknow
   await checkServices(core, declared, address, postgresAddress);
   // The tables' specs are checked against the live tables now, not at a request.
   core.declare(declared);
+  if (options.nearCache !== undefined) {
+    core.near = await startNear(core, redis as Redis, options.nearCache, Math.max(core.options.commandTimeoutMs, STARTUP_CONNECT_MS));
+  }
 
   const storage: HotStorage = {
     kind: 'storage',
@@ -61,6 +69,7 @@ export async function openStorage(input: HotStorageOptions<Record<string, unknow
       return startListener(core, tables, listenOptions);
     },
     close: () => {
+      core.near?.tracking.close();
       core.epochs.stop();
       stopRepairs(core, true);
       return core.closeStats();

@@ -14,6 +14,7 @@ export type {
   HotTables,
   ListenClient,
   ListOptions,
+  NearCacheOptions,
   Listener,
   ListenOptions,
   NewRow,

@@ -5,12 +5,12 @@ import { openStorage } from './create-storage.js';
 import type { TestSeams } from './storage/seams.js';
 import type { HotStorage, HotStorageOptions } from './types.js';
 
-export type { ProtocolHooks, TestSeams } from './storage/seams.js';
+export type { NearSeams, ProtocolHooks, TestSeams } from './storage/seams.js';
 
 /** createHotStorage, also taking the test seams (`hooks`, `rowCodecFor`, `unsafeDisableLeaseGuard`, `unsafeSkipLeaseOverride`). */
 export function createHotStorage<TSchema extends Record<string, unknown>>(input: HotStorageOptions<TSchema> & TestSeams): Promise<HotStorage> {
-  const { hooks, rowCodecFor, unsafeDisableLeaseGuard, unsafeSkipLeaseOverride, ...options } = input;
-  const seams: TestSeams = { ...(hooks && { hooks }), ...(rowCodecFor && { rowCodecFor }), ...(unsafeDisableLeaseGuard && { unsafeDisableLeaseGuard }), ...(unsafeSkipLeaseOverride && { unsafeSkipLeaseOverride }) };
+  const { hooks, rowCodecFor, unsafeDisableLeaseGuard, unsafeSkipLeaseOverride, unsafeNear, ...options } = input;
+  const seams: TestSeams = { ...(hooks && { hooks }), ...(rowCodecFor && { rowCodecFor }), ...(unsafeDisableLeaseGuard && { unsafeDisableLeaseGuard }), ...(unsafeSkipLeaseOverride && { unsafeSkipLeaseOverride }), ...(unsafeNear && { unsafeNear }) };
   return openStorage(options as unknown as HotStorageOptions<Record<string, unknown>>, seams);
 }
 

@@ -181,8 +181,32 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
    * read by `hotstorage stats`), in the background (default 5000 ms; 0 turns it off).
    */
   statsFlushMs?: number;
+  /**
+   * Keep hot rows decoded in this process too (off by default), coherent through Redis's client-side caching: see
+   * NearCacheOptions and the runtime README, "Near-cache". Not on a Redis Cluster.
+   */
+  nearCache?: NearCacheOptions;
   /** Receives every event counted in stats(). */
   onEvent?: (event: HotStorageEvent) => void;
+}
+
+/**
+ * The in-process near-cache: rows read by identity (and by a unique key, through this process's pointer hints) are
+ * served from memory once read, and dropped when Redis says their key changed (`CLIENT TRACKING` on a connection of
+ * hotstorage's own). A write of this process drops its rows before it returns.
+ */
+export interface NearCacheOptions {
+  /** Rows (and cached absences) kept, at most; beyond it the least recently used go (counted as `nearEvictions`). */
+  maxRows: number;
+  /** The backstop: a row is not served longer than this after it was read from Redis (default 60000 ms; null: none). */
+  ttlMs?: number | null;
+  /** The tables that use it, by name (`users` or `public.users`); default: every table. */
+  tables?: readonly string[];
+  /**
+   * How often this process checks that invalidations still reach it (a key it writes must be invalidated back to it
+   * within this time), default 1000 ms: a silent loss of tracking empties the near-cache within twice this.
+   */
+  heartbeatMs?: number;
 }
 
 /**
@@ -279,6 +303,11 @@ export type HotStorageEventType =
   | 'listFillRefused' // a list fill lost its lease or found a newer value: nothing written
   | 'listOversized' // a list over `maxListLength` was read from Postgres and not cached
   | 'listInvalidation' // a list was deleted because a write could change its members
+  | 'nearHit' // a row (or a cached absence) served from this process's memory (option `nearCache`)
+  | 'nearMiss' // a read of a table in the near-cache not served from memory: it went to Redis
+  | 'nearInvalidation' // Redis said a row key held in memory changed: the local copy was dropped
+  | 'nearEviction' // the near-cache was full (`nearCache.maxRows`): a row was dropped
+  | 'nearFlush' // the near-cache was emptied whole (tracking lost or reset, FLUSHALL/FLUSHDB, a gap in invalidations)
   | 'changeFeedOn' // a table was found under the change feed (startup, or its first use): see hs.changeFeed()
   | 'changeFeedOff'; // a table was found without the change feed
 
@@ -316,6 +345,12 @@ export interface HotStorageStats {
   listFillsRefused: number;
   listsOversized: number;
   listInvalidations: number;
+  /** The near-cache (option `nearCache`): see HotStorageEventType. */
+  nearHits: number;
+  nearMisses: number;
+  nearInvalidations: number;
+  nearEvictions: number;
+  nearFlushes: number;
   /** Tables found under the change feed, and without it (hs.changeFeed() lists them). */
   tablesWithFeed: number;
   tablesWithoutFeed: number;

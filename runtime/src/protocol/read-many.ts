@@ -6,6 +6,7 @@ import { cachedValue, CORRUPT, fill, TO_POSTGRES } from './fill.js';
 import type { RowKeys } from '../table/keys.js';
 import { failLease, readRow, type ReadRowReply } from '../redis/scripts.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
+import { nearLookup, nearValues } from '../near/near-reads.js';
 
 type Row = Record<string, unknown>;
 
@@ -36,7 +37,9 @@ export async function getManyByIdentity(state: ContextState, rt: TableRuntime, v
   const all = [...slots.values()];
   const token = core.token('reader');
   if (tx === undefined && all.length > 0) {
-    const cached = core.repairs.size === 0 ? all : all.filter((slot) => !core.repairs.has(slot.keys.row));
+    const trusted = core.repairs.size === 0 ? all : all.filter((slot) => !core.repairs.has(slot.keys.row));
+    // The near-cache serves what it holds; the MGET below reads the rest on its tracking connection (near/).
+    const cached = core.near === undefined ? trusted : trusted.filter((slot) => (slot.row = nearLookup(core, rt, slot.keys.row)) === undefined);
     // Hits first with one MGET; the read-row script (lease on a miss) runs only for the rows it did not serve.
     const first = await readPlain(core, rt, cached);
     // A corrupt value gets one more read-row that deletes exactly it and leases the row, so the fill repairs it.
@@ -71,7 +74,7 @@ async function readPlain(core: StorageCore, rt: TableRuntime, slots: readonly Sl
   if (slots.length === 0) return { unresolved: [], corrupt };
   let values: (string | null)[];
   try {
-    values = await core.io.values(slots.map((slot) => slot.keys.row));
+    values = await nearValues(core, rt, slots.map((slot) => slot.keys.row));
   } catch (error) {
     core.redisError(error, table);
     return { unresolved: [], corrupt };

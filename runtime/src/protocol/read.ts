@@ -10,6 +10,7 @@ import type { RowKeys } from '../table/keys.js';
 import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
 import { cachedValue, CORRUPT, fill, readWithoutFill, selectOne, TO_POSTGRES } from './fill.js';
 import { getByUnique } from './read-unique.js';
+import { nearLookup, nearValue } from '../near/near-reads.js';
 
 type Row = Record<string, unknown>;
 
@@ -29,10 +30,13 @@ export function getBy(state: ContextState, rt: TableRuntime, { key, parts }: Che
 function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values): Promise<Row | null> {
   // A row whose post-commit update failed is not trusted until it is invalidated.
   if (core.repairs.has(keys.row)) return readWithoutFill(core, rt, rt.info.identity, values);
+  // The near-cache (option `nearCache`): the row held in this process's memory, kept coherent by Redis's tracking.
+  const near = core.near === undefined ? undefined : nearLookup(core, rt, keys.row);
+  if (near !== undefined) return Promise.resolve(near);
   // Hit path: a plain GET of the row, as a hand-written cache sends. Every value the read-row script could return is
   // handled here as the loop below handles it; only a missing key (or one holding another type: GET fails with
   // WRONGTYPE) goes on to the script, which takes the lease. A hit costs no script, a miss one round trip more.
-  return core.io.value(keys.row).then(
+  return (core.near === undefined ? core.io.value(keys.row) : nearValue(core, rt, keys.row)).then(
     (first) => servePlain(core, rt, keys, values, first),
     (error: unknown) => {
       if (isWrongType(error)) return servePlain(core, rt, keys, values, null);

@@ -49,8 +49,19 @@ export async function releaseWriteLeases(core: StorageCore, keys: readonly RowKe
   }
 }
 
-/** After the commit: one apply-write script per row, all in one round trip. */
+/**
+ * After the commit: one apply-write script per row, all in one round trip. Then the near-cache (near/) drops its copies
+ * of those rows, before the write returns (read-your-writes in this process; other processes hear it from Redis).
+ */
 export async function applyEffects(core: StorageCore, all: readonly Effect[], token: string, leased: ConfirmedLeases): Promise<void> {
+  try {
+    await applyToRedis(core, all, token, leased);
+  } finally {
+    core.near?.cache.dropWritten(all.map((effect) => effect.keys.row));
+  }
+}
+
+async function applyToRedis(core: StorageCore, all: readonly Effect[], token: string, leased: ConfirmedLeases): Promise<void> {
   // A row whose lease Redis did not confirm before the commit (down, slow, paused) is never written: the lease may still
   // be taken late, after this commit and after a newer writer's update, and make this older row look current. It is
   // invalidated through the repair queue instead (now, if Redis answers).

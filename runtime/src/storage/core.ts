@@ -16,6 +16,7 @@ import { RedisIo } from '../redis/redis-io.js';
 import { RepairQueue } from './repair-queue.js';
 import { SharedStats, statsKey } from './shared-stats.js';
 import type { StandbyConnection } from './standby-connection.js';
+import type { Near } from '../near/near-reads.js';
 import { buildTableRuntime, type TableRuntime } from '../table/table-runtime.js';
 
 /** A table as defineTable received it: the user's Drizzle table and the generated spec. */
@@ -35,6 +36,8 @@ export class StorageCore {
   /** Writers' and repairs' own connection while the application's client is not connected (protocol/repairs.ts opens it). */
   standby: StandbyConnection | undefined;
   readonly epochs: Epochs;
+  /** The in-process near-cache (option `nearCache`, near/); undefined when off. */
+  near: Near | undefined;
   /** Each built table's change feed (storage/feed-detection.ts): see storage/epochs.ts, feed/. */
   private readonly feeds = new WeakMap<TableRuntime, TableFeed>();
   /** Feeds detected before their tables were built (createHotStorage's `tables`, the operating commands' tables). */

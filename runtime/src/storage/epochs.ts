@@ -23,6 +23,8 @@ export function newCell(): EpochCell {
 export class Epochs {
   private readonly cells: EpochCell[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Told of every epoch that went up (the near-cache drops that table's rows: near/start.ts). */
+  onRaise: ((key: string) => void) | undefined;
 
   constructor(
     private readonly io: RedisIo,
@@ -77,7 +79,9 @@ export class Epochs {
 
   private set(cell: EpochCell, value: unknown): void {
     const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : 0;
-    if (Number.isSafeInteger(n) && n > cell.current) cell.current = n;
+    if (!Number.isSafeInteger(n) || n <= cell.current) return;
+    cell.current = n;
+    this.onRaise?.(cell.key);
   }
 
   private arm(): void {

@@ -5,6 +5,7 @@ import { OptionError } from '../errors.js';
 import { checkPrefix } from '../table/keys.js';
 import type { HotStorageOptions } from '../types.js';
 import type { ProtocolHooks, TestSeams } from './seams.js';
+import { resolveNearOptions, type ResolvedNearOptions } from '../near/near-options.js';
 
 export interface ResolvedOptions {
   readonly prefix: string;
@@ -34,6 +35,8 @@ export interface ResolvedOptions {
   readonly epochRefreshMs: number;
   /** 0: off. */
   readonly statsFlushMs: number;
+  /** undefined: no near-cache (near/). */
+  readonly nearCache: ResolvedNearOptions | undefined;
 }
 
 function positive(option: string, value: number | undefined, fallback: number): number {
@@ -77,5 +80,6 @@ export function resolveOptions(options: HotStorageOptions<Record<string, unknown
     appliedTtlMs: Math.round(positive('appliedTtlMs', options.appliedTtlMs, 60_000)),
     epochRefreshMs: positive('epochRefreshMs', options.epochRefreshMs, 1000),
     statsFlushMs: options.statsFlushMs === 0 ? 0 : positive('statsFlushMs', options.statsFlushMs, 5000),
+    nearCache: resolveNearOptions(options.nearCache, seams.unsafeNear),
   };
 }

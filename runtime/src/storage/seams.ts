@@ -18,6 +18,18 @@ export interface ProtocolHooks {
   afterCommit?(step: { keys: readonly string[] }): Promise<void> | void;
   /** The cache update after a commit is done (or failed and was queued for repair). */
   afterApply?(step: { keys: readonly string[] }): Promise<void> | void;
+  /** A GET on the near-cache's tracking connection has answered; its value is about to be kept in memory (or refused). */
+  beforeNearStore?(step: { table: string; key: string }): Promise<void> | void;
+}
+
+/** Switches that turn one near-cache guard off (near/near-cache.ts), to prove that its test fails without it. */
+export interface NearSeams {
+  /** Store a GET's reply even when its key was invalidated while it was in flight. */
+  readonly unsafeIgnoreRace?: boolean;
+  /** Keep the rows when tracking is lost or Redis says everything changed. */
+  readonly unsafeKeepOnLoss?: boolean;
+  /** Keep the local copy of a row this process wrote. */
+  readonly unsafeKeepOnWrite?: boolean;
 }
 
 export interface TestSeams {
@@ -29,4 +41,6 @@ export interface TestSeams {
   readonly unsafeDisableLeaseGuard?: boolean;
   /** The listener's invalidation skips the lease override: proves the override matters. */
   readonly unsafeSkipLeaseOverride?: boolean;
+  /** Near-cache guards switched off. */
+  readonly unsafeNear?: NearSeams;
 }

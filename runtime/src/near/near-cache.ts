@@ -1,0 +1,171 @@
+// The near-cache's state: decoded rows (and cached absences) of this process, by row key, bounded, and the reads in
+// flight whose replies may be stored. Only a value read by a GET on the tracking connection (near/tracking.ts) is ever
+// stored: that GET is what makes Redis promise to tell us when the key changes. A row a write or a fill put in Redis is
+// never stored from our side: the write's own invalidation made Redis forget the key, so nothing would tell us of the
+// next change.
+//
+// The race closed here: a GET sent before a change and answered after the change's invalidation arrived (the reply and
+// the invalidation come on two connections, in either order) must not be stored. Each read takes a ticket before its
+// GET is sent; an invalidation (or a local write's drop) of a key with reads in flight spoils them, and a flush (the
+// tracking lost, FLUSHALL, a gap in the stream) spoils every ticket taken before it.
+import { INVALID, OVERSIZED } from '../codecs/markers.js';
+import type { StorageCore } from '../storage/core.js';
+import type { TableRuntime } from '../table/table-runtime.js';
+import { Lru } from './lru.js';
+import type { ResolvedNearOptions } from './near-options.js';
+
+type Row = Record<string, unknown>;
+
+interface Entry {
+  /** The decoded row, frozen (served to every caller: see runtime/README.md, "Near-cache"); null: a cached absence. */
+  readonly row: Row | null;
+  readonly rt: TableRuntime;
+  /** Date.now() after which the entry is not served (option `ttlMs`). */
+  readonly expiresAt: number;
+}
+
+/** The reads of one key in flight. */
+interface Pending {
+  readers: number;
+  /** An invalidation or a local write of the key arrived while they were in flight: none of them may store. */
+  spoiled: boolean;
+}
+
+export interface Ticket {
+  readonly key: string;
+  readonly pending: Pending;
+  /** The flush count when the read began: a flush since then forbids the store. */
+  readonly flushes: number;
+}
+
+export type FlushReason = 'connection' | 'flushall' | 'heartbeat' | 'close';
+
+export class NearCache {
+  private readonly rows: Lru<Entry>;
+  private readonly pending = new Map<string, Pending>();
+  private readonly served = new Map<TableRuntime, boolean>();
+  private flushes = 0;
+  /** True while tracking is on and its invalidations are being received; else the near-cache is empty and bypassed. */
+  private ready = false;
+
+  constructor(
+    private readonly core: StorageCore,
+    readonly options: ResolvedNearOptions,
+  ) {
+    this.rows = new Lru<Entry>(options.maxRows, (key, entry) => core.emit('nearEviction', entry.rt.info.display, key));
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Does this table use the near-cache (option `tables`), and is tracking on? */
+  serves(rt: TableRuntime): boolean {
+    if (!this.ready) return false;
+    let on = this.served.get(rt);
+    if (on === undefined) {
+      const tables = this.options.tables;
+      on = tables === undefined || tables.has(rt.info.display) || tables.has(rt.info.name);
+      this.served.set(rt, on);
+    }
+    return on;
+  }
+
+  /** The local row (null: a cached absence), counted as a near hit; undefined when not held (a near miss) or not served. */
+  lookup(rt: TableRuntime, key: string): Row | null | undefined {
+    if (!this.serves(rt)) return undefined;
+    const entry = this.rows.get(key);
+    if (entry !== undefined && (this.options.ttlMs === undefined || Date.now() < entry.expiresAt)) {
+      this.core.emit('nearHit', rt.info.display, key);
+      return entry.row;
+    }
+    if (entry !== undefined) this.rows.delete(key); // past `ttlMs`: the backstop
+    this.core.emit('nearMiss', rt.info.display, key);
+    return undefined;
+  }
+
+  /** Before a GET on the tracking connection is sent. Every ticket is settled exactly once (`settle`). */
+  begin(key: string): Ticket {
+    let pending = this.pending.get(key);
+    if (pending === undefined) {
+      pending = { readers: 0, spoiled: false };
+      this.pending.set(key, pending);
+    }
+    pending.readers += 1;
+    return { key, pending, flushes: this.flushes };
+  }
+
+  /**
+   * The GET answered `value` (or failed: undefined): stores what it decodes to unless an invalidation, a local write
+   * or a flush came while it was in flight; ends the ticket either way.
+   */
+  settle(ticket: Ticket, rt: TableRuntime, value: string | null | undefined): void {
+    const { pending } = ticket;
+    pending.readers -= 1;
+    if (pending.readers === 0 && this.pending.get(ticket.key) === pending) this.pending.delete(ticket.key);
+    if (value === null || value === undefined || !this.ready || ticket.flushes !== this.flushes) return;
+    if (pending.spoiled && !this.options.unsafeIgnoreRace) return;
+    const row = decodeStored(rt, value);
+    if (row === undefined) return;
+    this.rows.set(ticket.key, { row: row === null ? null : Object.freeze(row), rt, expiresAt: this.options.ttlMs === undefined ? 0 : Date.now() + this.options.ttlMs });
+  }
+
+  /** Keys Redis says changed (an invalidation message): drop them, spoil their reads in flight. */
+  invalidate(keys: readonly string[]): void {
+    for (const key of keys) {
+      const pending = this.pending.get(key);
+      if (pending !== undefined) pending.spoiled = true;
+      const entry = this.rows.delete(key);
+      if (entry !== undefined) this.core.emit('nearInvalidation', entry.rt.info.display, key);
+    }
+  }
+
+  /**
+   * A write of this process returned from Redis (read-your-writes): its rows are dropped before the write returns, and
+   * reads of them in flight (which may answer the old row) may not store. Not updated with the written row: the write
+   * made Redis forget the key, so the next change would not be told to us.
+   */
+  dropWritten(keys: readonly string[]): void {
+    if (this.options.unsafeKeepOnWrite) return;
+    for (const key of keys) {
+      const pending = this.pending.get(key);
+      if (pending !== undefined) pending.spoiled = true;
+      this.rows.delete(key);
+    }
+  }
+
+  /** A table's epoch went up (storage/epochs.ts): its rows are of an older epoch now. */
+  dropEpoch(epochKey: string): void {
+    for (const [key, entry] of [...this.rows.entries()]) {
+      if (`${entry.rt.keyspace.base}:epoch` === epochKey) this.rows.delete(key);
+    }
+  }
+
+  /** Tracking is on and invalidations flow: reads may store from now on. */
+  open(): void {
+    this.ready = true;
+  }
+
+  /**
+   * Empties the near-cache at once and forbids every read in flight to store. `stop`: tracking is lost (a connection
+   * down, a gap): bypassed until `open` again. Kept on by FLUSHALL/FLUSHDB (tracking stays on; everything changed).
+   */
+  flush(reason: FlushReason, stop: boolean): void {
+    if (this.options.unsafeKeepOnLoss && reason !== 'close') return;
+    this.flushes += 1;
+    if (stop) this.ready = false;
+    this.rows.clear();
+    this.core.emit('nearFlush', undefined, reason);
+  }
+}
+
+/** A stored value as the near-cache keeps it: the row, null for a cached absence, undefined for what it does not keep. */
+function decodeStored(rt: TableRuntime, value: string): Row | null | undefined {
+  if (value === INVALID || value === OVERSIZED) return undefined; // read from Postgres each time, never kept
+  if (rt.codec.isAbsent(value)) return null;
+  return rt.codec.decode(value);
+}

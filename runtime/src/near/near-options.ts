@@ -1,0 +1,46 @@
+// The option `nearCache` (types.ts declares it): its checks and defaults.
+import { OptionError } from '../errors.js';
+import type { NearCacheOptions } from '../types.js';
+import type { NearSeams } from '../storage/seams.js';
+
+export interface ResolvedNearOptions {
+  readonly maxRows: number;
+  /** undefined: no backstop (only invalidations drop rows). */
+  readonly ttlMs: number | undefined;
+  /** Table names (`schema.table` or `table`) that use it; undefined: every table. */
+  readonly tables: ReadonlySet<string> | undefined;
+  readonly heartbeatMs: number;
+  /** Test seams (storage/seams.ts): each switches one guard off, to prove its test can fail. */
+  readonly unsafeIgnoreRace: boolean;
+  readonly unsafeKeepOnLoss: boolean;
+  readonly unsafeKeepOnWrite: boolean;
+}
+
+const DEFAULT_TTL_MS = 60_000;
+const DEFAULT_HEARTBEAT_MS = 1000;
+
+export function resolveNearOptions(input: NearCacheOptions | undefined, seams: NearSeams = {}): ResolvedNearOptions | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input !== 'object' || input === null) throw new OptionError('nearCache', 'expected an object such as `{ maxRows: 10000 }`');
+  const { maxRows, ttlMs, tables, heartbeatMs } = input;
+  if (typeof maxRows !== 'number' || !Number.isSafeInteger(maxRows) || maxRows <= 0) {
+    throw new OptionError('nearCache.maxRows', `expected a positive integer (rows kept in this process), got ${String(maxRows)}`);
+  }
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new OptionError(`nearCache.${name}`, `expected a positive number of milliseconds, got ${String(value)}`);
+    return value;
+  };
+  if (tables !== undefined && (!Array.isArray(tables) || tables.some((t) => typeof t !== 'string' || t === ''))) {
+    throw new OptionError('nearCache.tables', 'expected a list of table names (`users` or `public.users`)');
+  }
+  return {
+    maxRows,
+    ttlMs: ttlMs === null ? undefined : positive('ttlMs', ttlMs, DEFAULT_TTL_MS),
+    tables: tables === undefined ? undefined : new Set(tables),
+    heartbeatMs: positive('heartbeatMs', heartbeatMs, DEFAULT_HEARTBEAT_MS),
+    unsafeIgnoreRace: seams.unsafeIgnoreRace === true,
+    unsafeKeepOnLoss: seams.unsafeKeepOnLoss === true,
+    unsafeKeepOnWrite: seams.unsafeKeepOnWrite === true,
+  };
+}

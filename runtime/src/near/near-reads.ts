@@ -1,0 +1,67 @@
+// How the read paths (protocol/read.ts, read-unique.ts, read-many.ts) use the near-cache: a local lookup first, and
+// the GETs of a table in the near-cache sent on the tracking connection with a ticket taken before each (so that an
+// invalidation arriving while the reply is on its way forbids keeping it). Each returns what the plain GET or MGET
+// would, so the read paths go on exactly as without the near-cache.
+import type { RedisIo } from '../redis/redis-io.js';
+import type { StorageCore } from '../storage/core.js';
+import type { TableRuntime } from '../table/table-runtime.js';
+import type { NearCache, Ticket } from './near-cache.js';
+import type { NearTracking } from './tracking.js';
+
+type Row = Record<string, unknown>;
+
+/** A storage's near-cache: its rows, its connections, and the reader's bounded I/O. */
+export interface Near {
+  readonly cache: NearCache;
+  readonly tracking: NearTracking;
+  readonly io: RedisIo;
+}
+
+/** The row held in memory (null: a cached absence); undefined when not held or the table does not use the near-cache. */
+export function nearLookup(core: StorageCore, rt: TableRuntime, key: string): Row | null | undefined {
+  return core.near?.cache.lookup(rt, key);
+}
+
+/** GET of a row key: on the tracking connection (and kept in memory) when the table uses the near-cache, else as before. */
+export function nearValue(core: StorageCore, rt: TableRuntime, key: string): Promise<string | null> {
+  const near = core.near;
+  if (near === undefined || !near.cache.serves(rt)) return core.io.value(key);
+  const ticket = near.cache.begin(key);
+  return near.io.value(key).then(
+    (value) => settle(core, near, rt, ticket, value),
+    (error: unknown) => {
+      near.cache.settle(ticket, rt, undefined);
+      throw error; // as the plain GET's (its callers take WRONGTYPE as nil)
+    },
+  );
+}
+
+/** MGET of row keys, as nearValue. */
+export async function nearValues(core: StorageCore, rt: TableRuntime, keys: readonly string[]): Promise<(string | null)[]> {
+  const near = core.near;
+  if (near === undefined || !near.cache.serves(rt)) return core.io.values(keys);
+  const tickets = keys.map((key) => near.cache.begin(key));
+  let values: (string | null)[];
+  try {
+    values = await near.io.values(keys);
+  } catch (error) {
+    for (const ticket of tickets) near.cache.settle(ticket, rt, undefined);
+    throw error;
+  }
+  const hook = core.options.hooks.beforeNearStore;
+  if (hook !== undefined) for (const key of keys) await hook({ table: rt.info.display, key });
+  tickets.forEach((ticket, i) => near.cache.settle(ticket, rt, values[i] ?? null));
+  return values;
+}
+
+function settle(core: StorageCore, near: Near, rt: TableRuntime, ticket: Ticket, value: string | null): string | null | Promise<string | null> {
+  const hook = core.options.hooks.beforeNearStore;
+  if (hook === undefined) {
+    near.cache.settle(ticket, rt, value);
+    return value;
+  }
+  return Promise.resolve(hook({ table: rt.info.display, key: ticket.key })).then(() => {
+    near.cache.settle(ticket, rt, value);
+    return value;
+  });
+}

@@ -36,7 +36,9 @@ export class Lru<V> {
   set(key: string, value: V): void {
     const slot = this.map.get(key);
     if (slot !== undefined) this.map.delete(key);
-    this.map.set(key, { value, used: false });
+    // New entries start used: the hand, which walks up to them, passes over them once (else the entry just added,
+    // the youngest, could be the first one found unused).
+    this.map.set(key, { value, used: true });
     while (this.map.size > this.max) this.evictOne();
   }
 

@@ -114,13 +114,14 @@ export class NearCache {
     this.rows.set(ticket.key, { row: row === null ? null : Object.freeze(row), rt, expiresAt: this.options.ttlMs === undefined ? 0 : Date.now() + this.options.ttlMs });
   }
 
-  /** Keys Redis says changed (an invalidation message): drop them, spoil their reads in flight. */
+  /** Keys Redis says changed (an invalidation message): drop them, spoil their reads in flight (each counted once). */
   invalidate(keys: readonly string[]): void {
     for (const key of keys) {
       const pending = this.pending.get(key);
       if (pending !== undefined) pending.spoiled = true;
       const entry = this.rows.delete(key);
       if (entry !== undefined) this.core.emit('nearInvalidation', entry.rt.info.display, key);
+      else if (pending !== undefined) this.core.emit('nearInvalidation', undefined, key);
     }
   }
 
@@ -157,6 +158,8 @@ export class NearCache {
   flush(reason: FlushReason, stop: boolean): void {
     if (this.options.unsafeKeepOnLoss && reason !== 'close') return;
     this.flushes += 1;
+    // Already closed and empty (a connection failing again while Redis is away): nothing more to count.
+    if (stop && !this.ready && this.rows.size === 0) return;
     if (stop) this.ready = false;
     this.rows.clear();
     this.core.emit('nearFlush', undefined, reason);

@@ -19,8 +19,10 @@ export class NearTracking {
   readonly subscriber: Redis;
   /** The subscriber's client id, once subscribed on its current connection. */
   private subscriberId: number | undefined;
-  /** Bumped on every loss and every arming: an arming that finishes after a newer event does nothing. */
-  private session = 0;
+  /** Bumped on every loss of the subscriber, of the reader, and on every arming: work begun before a newer one does nothing. */
+  private subscriberSession = 0;
+  private readerSession = 0;
+  private arming = 0;
   private readonly heartbeatKey: string;
   private heartbeatSent = false;
   private heartbeatCount = 0;
@@ -47,8 +49,9 @@ export class NearTracking {
     this.heartbeatKey = `${core.options.prefix}near:heartbeat:${core.token('reader')}`;
     for (const client of [this.reader, this.subscriber]) {
       client.on('error', () => {}); // failures are seen as lost connections below; reads go to Redis meanwhile
-      client.on('close', this.lost);
-      client.on('end', this.lost);
+      const lost = client === this.reader ? this.readerLost : this.subscriberLost;
+      client.on('close', lost);
+      client.on('end', lost);
     }
     this.reader.on('ready', () => void this.arm());
     this.subscriber.on('ready', () => void this.subscribe());
@@ -78,21 +81,30 @@ export class NearTracking {
     this.subscriber.disconnect();
   }
 
-  /** Either connection closed (or ended): whatever it was told is lost, and the next change may not be told at all. */
-  private readonly lost = (): void => {
-    this.session += 1;
+  /**
+   * Either connection closed (or ended): whatever it was told is lost (the subscriber's invalidations, or the reader's
+   * tracking), and the next change may not be told at all.
+   */
+  private readonly subscriberLost = (): void => {
+    this.subscriberSession += 1;
     this.subscriberId = undefined;
+    this.heartbeatSent = false;
+    this.near.flush('connection', true);
+  };
+
+  private readonly readerLost = (): void => {
+    this.readerSession += 1;
     this.heartbeatSent = false;
     this.near.flush('connection', true);
   };
 
   /** The subscriber (re)connected: learn its id, subscribe, then arm the reader's tracking towards it. */
   private async subscribe(): Promise<void> {
-    const session = this.session;
+    const session = this.subscriberSession;
     try {
       const id = Number(await this.subscriber.client('ID'));
       await this.subscriber.subscribe(CHANNEL);
-      if (session !== this.session) return;
+      if (session !== this.subscriberSession) return;
       this.subscriberId = id;
       await this.arm();
     } catch {
@@ -104,8 +116,7 @@ export class NearTracking {
   private async arm(): Promise<void> {
     const id = this.subscriberId;
     if (this.closed || id === undefined || this.reader.status !== 'ready' || this.subscriber.status !== 'ready') return;
-    this.session += 1;
-    const session = this.session;
+    const sessions = { subscriber: this.subscriberSession, reader: this.readerSession, arming: ++this.arming };
     try {
       // Off first: a reader that reconnected has none, one whose subscriber reconnected redirects to a closed id.
       await this.reader.call('CLIENT', 'TRACKING', 'off');
@@ -113,7 +124,8 @@ export class NearTracking {
     } catch {
       return; // a connection failed: its 'close' handler ran; its 'ready' arms again
     }
-    if (session !== this.session || this.closed) return;
+    const current = sessions.subscriber === this.subscriberSession && sessions.reader === this.readerSession && sessions.arming === this.arming;
+    if (!current || this.closed) return;
     this.heartbeatSent = false;
     this.near.open();
     for (const resolve of this.readyWaiters.splice(0)) resolve();
@@ -140,8 +152,7 @@ export class NearTracking {
     }
     if (this.heartbeatSent) {
       this.near.flush('heartbeat', true);
-      this.session += 1;
-      this.subscriber.disconnect(true);
+      this.subscriber.disconnect(true); // its 'close' ends its session; its 'ready' subscribes and arms again
       return;
     }
     this.heartbeatSent = true;

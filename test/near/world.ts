@@ -49,10 +49,13 @@ export async function trackingClients(admin: Redis): Promise<TrackingClient[]> {
     .map((fields) => ({ id: Number(fields.id), name: fields.name ?? '', flags: fields.flags ?? '', redir: Number(fields.redir ?? -1) }));
 }
 
-/** The reader's tracking redirects to a subscriber that is not `gone`, and the near-cache is open again. */
+/**
+ * A reader (not among `gone`) whose tracking redirects to a subscriber that is not `gone` either, and this storage's
+ * near-cache open again. (Other storages of the suite may have theirs on the same server.)
+ */
 export async function rearmed(admin: Redis, hs: HotStorage, gone: readonly number[]): Promise<boolean> {
-  const clients = await trackingClients(admin);
-  const subscriber = clients.find((c) => c.name === 'hotstorage-near-invalidations' && !gone.includes(c.id));
-  const reader = clients.find((c) => c.name === 'hotstorage-near-reader' && !gone.includes(c.id));
-  return subscriber !== undefined && reader !== undefined && reader.redir === subscriber.id && nearOf(hs)?.cache.isReady === true;
+  const clients = (await trackingClients(admin)).filter((c) => !gone.includes(c.id));
+  const subscribers = new Set(clients.filter((c) => c.name === 'hotstorage-near-invalidations').map((c) => c.id));
+  const armed = clients.some((c) => c.name === 'hotstorage-near-reader' && subscribers.has(c.redir));
+  return armed && nearOf(hs)?.cache.isReady === true;
 }

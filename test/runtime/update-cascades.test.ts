@@ -165,4 +165,52 @@ test(
   }),
 );
 
+/**
+ * A reader misses the new code's grandchild list (still empty), takes its lease and reads Postgres; before it fills,
+ * another storage commits the cascading update that moves a member into it. The reader's fill must be refused (the
+ * writer overrode the list's lease before its commit), so the list read afterwards holds the moved member.
+ */
+async function readerBeforeCascade(override: boolean, base: number) {
+  const old = `f${base}`;
+  const next = `g${base}`;
+  let raced = false;
+  const writer = await h.storage({ tables: Object.values(hot), unsafeSkipLeaseOverride: !override });
+  const reader = await h.storage({
+    tables: Object.values(hot),
+    hooks: {
+      async afterDbRead({ table }) {
+        if (raced || !table.endsWith('.staff')) return;
+        raced = true;
+        await hot.firms.update(writer.hs, { id: base }, { code: next });
+      },
+    },
+  });
+  try {
+    await hot.firms.save(writer.hs, { id: base, code: old, name: 'acme' });
+    await hot.depts.save(writer.hs, { id: base + 1, firmCode: old, slug: 'ops' });
+    await hot.staff.save(writer.hs, { id: base + 1, firmCode: old, deptSlug: 'ops' });
+    const stale = await hot.staff.listBy(reader.hs, ['firmCode', 'deptSlug'], { firmCode: next, deptSlug: 'ops' });
+    assert.ok(raced, 'the cascading update ran between the read and the fill');
+    assert.equal(stale, [], 'the racing reader answers what it read');
+    return await hot.staff.listBy(reader.hs, ['firmCode', 'deptSlug'], { firmCode: next, deptSlug: 'ops' });
+  } finally {
+    await reader.close();
+    await writer.close();
+  }
+}
+
+test(
+  'a child list read from Postgres before a cascading update committed is never left cached (the writer overrides its lease)',
+  timed(20_000, async () => {
+    assert.equal(await readerBeforeCascade(true, 6000), [{ id: 6001, firmCode: 'g6000', deptSlug: 'ops' }]);
+  }),
+);
+
+test(
+  'without the lease override the racing reader fills the pre-cascade list: the test above can fail',
+  timed(20_000, async () => {
+    assert.equal(await readerBeforeCascade(false, 7000), [], 'the stale (empty) list is served');
+  }),
+);
+
 test.run();

@@ -30,12 +30,21 @@ const seats = pgTable('seats', {
   userId: integer('user_id').notNull(),
 }, (t) => [primaryKey({ columns: [t.firmCode, t.userId] })]);
 
+// A remove's SET NULL changes a referenced column in turn: hubs → spokes.hub_id (ON DELETE SET NULL, unique) →
+// rims.spoke_hub (ON UPDATE CASCADE).
+const hubs = pgTable('hubs', { id: integer('id').primaryKey() });
+const spokes = pgTable('spokes', { id: integer('id').primaryKey(), hubId: integer('hub_id').unique().references(() => hubs.id, { onDelete: 'set null' }) });
+const rims = pgTable('rims', { id: integer('id').primaryKey(), spokeHub: integer('spoke_hub').references(() => spokes.hubId, { onUpdate: 'cascade' }) });
+
 const hot = {
   firms: defineTable(firms, { primaryKey: ['id'], uniqueKeys: [['code']], identity: ['id'] }),
   depts: defineTable(depts, { primaryKey: ['id'], uniqueKeys: [['firmCode', 'slug']], identity: ['id'], lists: [['firmCode']] }),
   staff: defineTable(staff, { primaryKey: ['id'], uniqueKeys: [], identity: ['id'], lists: [['firmCode', 'deptSlug']] }),
   memos: defineTable(memos, { primaryKey: ['id'], uniqueKeys: [], identity: ['id'], lists: [['firmCode']] }),
   seats: defineTable(seats, { primaryKey: ['firmCode', 'userId'], uniqueKeys: [], identity: ['firmCode', 'userId'], lists: [['firmCode']] }),
+  hubs: defineTable(hubs, { primaryKey: ['id'], uniqueKeys: [], identity: ['id'] }),
+  spokes: defineTable(spokes, { primaryKey: ['id'], uniqueKeys: [], identity: ['id'], lists: [['hubId']] }),
+  rims: defineTable(rims, { primaryKey: ['id'], uniqueKeys: [], identity: ['id'], lists: [['spokeHub']] }),
 };
 
 let h: Harness;
@@ -51,7 +60,10 @@ test.before(async () => {
       foreign key (firm_code, dept_slug) references ${q}.depts (firm_code, slug) on update cascade);
     create table ${q}.memos (id integer primary key, firm_code text references ${q}.firms (code) on update set null);
     create table ${q}.seats (firm_code text not null references ${q}.firms (code) on update cascade, user_id integer not null,
-      primary key (firm_code, user_id));`);
+      primary key (firm_code, user_id));
+    create table ${q}.hubs (id integer primary key);
+    create table ${q}.spokes (id integer primary key, hub_id integer unique references ${q}.hubs (id) on delete set null);
+    create table ${q}.rims (id integer primary key, spoke_hub integer references ${q}.spokes (hub_id) on update cascade);`);
 });
 test.after(async () => {
   await h.close();
@@ -162,6 +174,24 @@ test(
     assert.is(after.dept1?.firmCode, `f${base}`, 'a cached child still carries the old code (no feed installed)');
     assert.is(after.old.staff.length, 2, 'the old code\'s grandchild list is still served');
     assert.is(after.next.seat, null, 'the moved seat is still served as absent under its new key');
+  }),
+);
+
+test(
+  'a remove whose ON DELETE SET NULL changes a column referenced ON UPDATE CASCADE invalidates the grandchildren too',
+  timed(20_000, async () => {
+    const s = await h.storage({ tables: Object.values(hot) });
+    await hot.hubs.save(s.hs, { id: 1 });
+    await hot.spokes.save(s.hs, { id: 1, hubId: 1 });
+    await hot.rims.save(s.hs, { id: 1, spokeHub: 1 });
+    const read = async () => ({
+      spoke: await hot.spokes.getBy(s.hs, ['id'], { id: 1 }),
+      rim: await hot.rims.getBy(s.hs, ['id'], { id: 1 }),
+      rims: await hot.rims.listBy(s.hs, ['spokeHub'], { spokeHub: 1 }),
+    });
+    assert.equal(await read(), { spoke: { id: 1, hubId: 1 }, rim: { id: 1, spokeHub: 1 }, rims: [{ id: 1, spokeHub: 1 }] });
+    assert.ok(await hot.hubs.remove(s.hs, { id: 1 }));
+    assert.equal(await read(), { spoke: { id: 1, hubId: null }, rim: { id: 1, spokeHub: null }, rims: [] });
   }),
 );
 

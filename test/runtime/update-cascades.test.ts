@@ -153,8 +153,10 @@ test(
     const { s, base, old, read } = await world(4000);
     const before = await read();
     let sql = s.queries.length;
+    const trips = s.hs.stats().redisRoundTrips;
     await hot.firms.update(s.hs, { id: base }, { name: 'acme2' });
     assert.equal(s.queries.slice(sql).map((q) => q.split(' ')[0]?.toLowerCase()), ['update'], 'one UPDATE, as with no cascade at all');
+    assert.is(s.hs.stats().redisRoundTrips - trips, 2, 'take-write-lease before, apply-write after (runtime/README.md)');
     // Naming the referenced column with its current value: the row is locked and read, no child is.
     sql = s.queries.length;
     await hot.firms.update(s.hs, { id: base }, { code: old, name: 'acme3' });

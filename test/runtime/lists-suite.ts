@@ -97,6 +97,63 @@ test(
   }),
 );
 
+/** Commands as sorted text: on a cluster each node's MONITOR keeps its own order, not the order across nodes. */
+const unordered = (commands: readonly (readonly string[])[]) => commands.map((c) => c.join(' ')).sort();
+
+test(
+  'a full hit costs what runtime/README.md documents: listBy a GET of the list and an MGET of its page (on a cluster one MGET per row, sent together); getManyBy<Unique> one script (on a cluster a GET of each pointer, then of its row)',
+  timed(20_000, async () => {
+    const s = await h.storage();
+    const fresh = await h.storage();
+    const cluster = h.target.kind === 'cluster';
+    try {
+      const { chatId, id } = chat();
+      for (const n of [1, 2, 3]) await messages.save(s.hs, message(id(n), chatId));
+      assert.is((await messages.listByChatId(s.hs, chatId)).length, 3, 'the list is filled');
+      const [list] = await listKeyOf(chatId);
+      assert.ok(list);
+      const rowKey = async (table: string, identity: number) => (await h.keys(`${h.prefix}${table}@*:{${identity}}`))[0] ?? '';
+      const rows = await Promise.all([1, 2, 3].map((n) => rowKey('messages', id(n))));
+      let trips = s.hs.stats().redisRoundTrips;
+      let sql = s.queries.length;
+      const listed = await h.record(() => messages.listByChatId(s.hs, chatId));
+      assert.is(s.hs.stats().redisRoundTrips - trips, 2, 'two round trips');
+      assert.equal(unordered(listed), cluster ? unordered([['get', list], ...rows.map((row) => ['mget', row])]) : unordered([['get', list], ['mget', ...rows]]));
+      assert.is(s.queries.length, sql, 'no SQL');
+
+      const base = 910_000 + chatId * 10;
+      const emails = [1, 2, 3].map((n) => `pin${chatId}x${n}@example.com`);
+      for (const [i, email] of emails.entries()) await users.save(s.hs, { id: base + i, email, tenantId: 9, slug: `pin${chatId}x${i}`, name: email, version: 0 });
+      assert.equal((await users.getManyByEmail(s.hs, emails)).map((row) => row?.id ?? null), [base, base + 1, base + 2], 'pointers filled');
+      const userRows = await Promise.all([0, 1, 2].map((i) => rowKey('users', base + i)));
+      const pointers = (await h.keys(`${h.prefix}users@*:email=pin${chatId}x*`)).filter((key) => !key.endsWith(':lease')).sort();
+      assert.is(pointers.length, 3);
+      // A process that has not looked these values up yet: no hint, so the pointers are followed.
+      trips = fresh.hs.stats().redisRoundTrips;
+      sql = fresh.queries.length;
+      const followed = await h.record(() => users.getManyByEmail(fresh.hs, emails));
+      if (cluster) {
+        assert.is(fresh.hs.stats().redisRoundTrips - trips, 6, 'two per value, the values\' lookups sent together');
+        assert.equal(unordered(followed), unordered([...pointers, ...userRows].map((key) => ['get', key])));
+      } else {
+        assert.is(fresh.hs.stats().redisRoundTrips - trips, 1, 'one round trip');
+        assert.is(followed.length, 1, 'one read-pointers script');
+        assert.equal([followed[0]?.[0], followed[0]?.[1], ...(followed[0]?.slice(3) ?? []).sort()], ['script', '0', ...pointers]);
+      }
+      assert.is(fresh.queries.length, sql, 'no SQL');
+      // The same process again: on one Redis its hints name the rows, read with one MGET.
+      trips = fresh.hs.stats().redisRoundTrips;
+      const hinted = await h.record(() => users.getManyByEmail(fresh.hs, emails));
+      if (cluster) assert.equal(unordered(hinted), unordered(followed));
+      else assert.equal(hinted, [['mget', ...userRows]]);
+      assert.is(fresh.hs.stats().redisRoundTrips - trips, cluster ? 6 : 1);
+    } finally {
+      await fresh.close();
+      await s.close();
+    }
+  }),
+);
+
 test(
   'hotstorage writes keep lists true: insert, move between parents (both lists), delete, and a transaction',
   timed(20_000, async () => {

@@ -5,9 +5,8 @@
 // the lease before its commit (list-writes.ts) refuses the fill of a read that may predate it. A list of more than
 // `maxListLength` members is never cached, nor truncated: each read of it goes to Postgres and is counted.
 import { and, asc, gt, sql, type SQL } from 'drizzle-orm';
-import { isReaderLease } from '../redis/lease-values.js';
 import { isWrongType } from '../redis/redis-io.js';
-import { failLease, fillRow, readRow, releaseReaderLease, type ReadRowReply } from '../redis/scripts.js';
+import { fillRow, readList, readRow, releaseReaderLease, type LeaseReply } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
 import type { ListKeys } from '../table/keys.js';
@@ -15,7 +14,9 @@ import type { KeyColumns } from '../table/table-info.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
 import { decodeListCached, encodeList, type DecodedList } from './list-value.js';
+import { CORRUPT } from './fill.js';
 import { getManyByIdentity } from './read-many.js';
+import { readThrough, readUnderLease } from './read-through.js';
 
 type Row = Record<string, unknown>;
 
@@ -37,6 +38,9 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   }
   const { keys } = read;
   if (core.repairs.has(keys.row)) return fromPostgres(core, rt, read, values);
+  // Single Redis: the list and its page's rows in one script call, hit or miss.
+  if (!core.io.cluster) return readThroughLease(state, rt, read, values, '', readListAndPage);
+  // Cluster: the rows live in other slots than the list, so a hit is a GET of the list, then the page's rows by identity.
   let first: string | null;
   try {
     first = await core.io.value(keys.row);
@@ -48,12 +52,19 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
     first = '~hotstorage:not-a-string';
   }
   const members = first === null ? undefined : decodeListCached(rt, keys.row, first);
-  if (members !== undefined) return serveMembers(state, rt, read, values, members);
-  return readThroughLease(state, rt, read, values, first ?? '');
+  if (members !== undefined) return serveMembers(state, rt, read, values, members, undefined);
+  return readThroughLease(state, rt, read, values, first ?? '', readListAlone);
 }
 
 /** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */
-async function serveMembers(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, list: DecodedList): Promise<Row[]> {
+async function serveMembers(
+  state: ContextState,
+  rt: TableRuntime,
+  read: ListRead,
+  values: Values,
+  list: DecodedList,
+  pageValues: readonly (string | null)[] | undefined,
+): Promise<Row[]> {
   const { core } = state;
   const { members, keys } = list;
   let start = 0;
@@ -67,38 +78,49 @@ async function serveMembers(state: ContextState, rt: TableRuntime, read: ListRea
   core.emit('listHit', rt.info.display, read.keys.row);
   const page = members.slice(start, start + read.limit);
   if (page.length === 0) return [];
-  const rows = await getManyByIdentity(state, rt, page, keys.slice(start, start + read.limit));
+  // The script read the rows of the tags it found in the value, which decodeList checked to be the members': one value
+  // per row of the page. Anything else (not expected) is read again.
+  const given = pageValues !== undefined && pageValues.length === page.length ? pageValues : undefined;
+  const rows = await getManyByIdentity(state, rt, page, keys.slice(start, start + read.limit), given);
   // A row deleted or moved by a commit whose list invalidation has not landed yet is not a member any more.
   return rows.filter((row): row is Row => row !== null && rt.carries(row, read.list, read.parts));
 }
 
-async function readThroughLease(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, corruptValue: string): Promise<Row[]> {
-  const { core } = state;
-  const table = rt.info.display;
+type ListReply = { kind: 'row'; value: string; rows: readonly (string | null)[] | undefined };
+
+/** How one read of the list goes: with its page's rows (single Redis), or the list alone (Cluster). */
+type ReadStep = (core: StorageCore, rt: TableRuntime, read: ListRead, token: string, corrupt: string) => Promise<ListReply | LeaseReply>;
+
+const readListAndPage: ReadStep = (core, rt, read, token, corrupt) => {
   const { keys } = read;
-  let corrupt = corruptValue;
-  const token = core.token('reader');
-  for (let attempt = 0; ; attempt++) {
-    let reply: ReadRowReply;
-    try {
-      reply = await core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
-    } catch (error) {
-      core.redisError(error, table, keys.row);
-      return fromPostgres(core, rt, read, values);
-    }
-    if (reply.kind === 'row') {
+  return core.io.run(readList, {
+    keys: [keys.row, keys.lease],
+    argv: [token, core.options.leaseTtlMs, corrupt, rt.keyspace.rowPrefix, read.after?.tag ?? '', read.limit],
+  });
+};
+
+const readListAlone: ReadStep = async (core, _rt, read, token, corrupt) => {
+  const { keys } = read;
+  const reply = await core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
+  return reply.kind === 'row' ? { kind: 'row', value: reply.value, rows: undefined } : reply;
+};
+
+/** The list's read-through loop (read-through.ts): served from its value, else filled under its lease, else Postgres. */
+function readThroughLease(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, corruptValue: string, step: ReadStep): Promise<Row[]> {
+  const { core } = state;
+  const { keys } = read;
+  return readThrough(core, {
+    table: rt.info.display,
+    keys,
+    read: (token, corrupt) => step(core, rt, read, token, corrupt),
+    serve: (reply) => {
+      // Of an older epoch, corrupt or foreign: CORRUPT, and the next read deletes exactly this value and leases the list.
       const members = decodeListCached(rt, keys.row, reply.value);
-      if (members !== undefined) return serveMembers(state, rt, read, values, members);
-      // Of an older epoch, corrupt or foreign: the next read-row deletes exactly this value and leases the list.
-      if (corrupt === reply.value) return fromPostgres(core, rt, read, values);
-      corrupt = reply.value;
-      continue;
-    }
-    if (reply.kind === 'lease') return fillFromDb(core, rt, read, values, token);
-    core.emit('leaseWait', table, keys.row);
-    if (!isReaderLease(reply.lease) || attempt + 1 >= core.options.leaseWaitTries) return fromPostgres(core, rt, read, values);
-    await core.options.wait(attempt + 1);
-  }
+      return members === undefined ? CORRUPT : serveMembers(state, rt, read, values, members, reply.rows);
+    },
+    fill: (token) => fillFromDb(core, rt, read, values, token),
+    postgres: () => fromPostgres(core, rt, read, values),
+  }, corruptValue);
 }
 
 async function fillFromDb(core: StorageCore, rt: TableRuntime, read: ListRead, values: Values, token: string): Promise<Row[]> {
@@ -106,14 +128,7 @@ async function fillFromDb(core: StorageCore, rt: TableRuntime, read: ListRead, v
   const { keys } = read;
   const max = core.options.maxListLength;
   core.emit('listMiss', table, keys.row);
-  let rows: Row[];
-  try {
-    await core.options.hooks.afterLease?.({ table, key: keys.row });
-    rows = await core.query(() => listQuery(core.db, rt, read, values, undefined).limit(max + 1));
-  } catch (error) {
-    await core.io.run(failLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
-    throw error;
-  }
+  const rows = await readUnderLease(core, { table, keys, token }, () => core.query(() => listQuery(core.db, rt, read, values, undefined).limit(max + 1)));
   if (rows.length > max) {
     core.emit('listOversized', table, keys.row);
     await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));

@@ -1,15 +1,19 @@
 // listBy<Columns>: the rows of one list (a foreign key or non-unique index value), in identity order, a page at a time.
-// Hit: GET of the list key (its member identities), then the page's rows by identity (one MGET; misses through the
-// batched miss path of read-many.ts). Miss: the list's lease (read-row.lua on the list key), one Postgres read of the
-// whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row, so a writer that overrode
-// the lease before its commit (list-writes.ts) refuses the fill of a read that may predate it. A list of more than
-// `maxListLength` members is never cached, nor truncated: each read of it goes to Postgres and is counted.
+// Hit, single Redis: one round trip, the read-list script reads the list key and the page's rows (their keys built in
+// Lua from the member tags the list value carries, as read-pointer.lua follows a pointer). Hit, Cluster: the rows live
+// in other slots, so a GET of the list key, then the page's rows by identity. Either way the rows are judged here
+// (epoch, corrupt values, still carrying the list's values) and the missing ones read through the batched miss path
+// of read-many.ts. Miss: the list's lease (taken by the same script, or read-row.lua on a Cluster), one Postgres read
+// of the whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row (the loop is
+// read-through.ts's), so a writer that overrode the lease before its commit (list-writes.ts) refuses the fill of a
+// read that may predate it. A list of more than `maxListLength` members is never cached, nor truncated: each read of
+// it goes to Postgres and is counted.
 import { and, asc, gt, sql, type SQL } from 'drizzle-orm';
 import { isWrongType } from '../redis/redis-io.js';
 import { fillRow, readList, readRow, releaseReaderLease, type LeaseReply } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
-import type { ListKeys } from '../table/keys.js';
+import type { ListKeys, RowKeys } from '../table/keys.js';
 import type { KeyColumns } from '../table/table-info.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
@@ -57,14 +61,14 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
 }
 
 /** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */
-async function serveMembers(
+function serveMembers(
   state: ContextState,
   rt: TableRuntime,
   read: ListRead,
   values: Values,
   list: DecodedList,
   pageValues: readonly (string | null)[] | undefined,
-): Promise<Row[]> {
+): Row[] | Promise<Row[]> {
   const { core } = state;
   const { members, keys } = list;
   let start = 0;
@@ -78,12 +82,33 @@ async function serveMembers(
   core.emit('listHit', rt.info.display, read.keys.row);
   const page = members.slice(start, start + read.limit);
   if (page.length === 0) return [];
-  // The script read the rows of the tags it found in the value, which decodeList checked to be the members': one value
-  // per row of the page. Anything else (not expected) is read again.
-  const given = pageValues !== undefined && pageValues.length === page.length ? pageValues : undefined;
-  const rows = await getManyByIdentity(state, rt, page, keys.slice(start, start + read.limit), given);
+  const pageKeys = keys.slice(start, start + read.limit);
   // A row deleted or moved by a commit whose list invalidation has not landed yet is not a member any more.
-  return rows.filter((row): row is Row => row !== null && rt.carries(row, read.list, read.parts));
+  const stillMembers = (rows: readonly (Row | null)[]) => rows.filter((row): row is Row => row !== null && rt.carries(row, read.list, read.parts));
+  // The script read the rows of the tags it found in the value, which decodeList checked to be the members': one value
+  // per row of the page (anything else, not expected, is read again).
+  const given = pageValues !== undefined && pageValues.length === page.length ? pageValues : undefined;
+  const hits = given === undefined ? undefined : allRows(core, rt, pageKeys, given);
+  if (hits !== undefined) return stillMembers(hits);
+  return getManyByIdentity(state, rt, page, pageKeys, given).then(stillMembers);
+}
+
+/**
+ * The page's rows when every value read is a row of the current epoch and none is queued for repair: the common full
+ * hit, served here without the batch machinery. Anything else (a missing row, a cached absence, a marker, a corrupt
+ * value) returns undefined before counting anything, and getManyByIdentity judges every value as its MGET would.
+ */
+function allRows(core: StorageCore, rt: TableRuntime, keys: readonly RowKeys[], texts: readonly (string | null)[]): Row[] | undefined {
+  if (core.repairs.size > 0) return undefined;
+  const rows: Row[] = [];
+  for (const text of texts) {
+    const row = text === null ? undefined : rt.codec.decode(text);
+    if (row === undefined) return undefined;
+    rows.push(row);
+  }
+  const table = rt.info.display;
+  for (const key of keys) core.emit('hit', table, key.row);
+  return rows;
 }
 
 type ListReply = { kind: 'row'; value: string; rows: readonly (string | null)[] | undefined };

@@ -8,7 +8,7 @@
 // read-through.ts's), so a writer that overrode the lease before its commit (list-writes.ts) refuses the fill of a
 // read that may predate it. A list of more than `maxListLength` members is never cached, nor truncated: each read of
 // it goes to Postgres and is counted.
-import { and, asc, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { isWrongType } from '../redis/redis-io.js';
 import { fillRow, readList, readRow, releaseReaderLease, type LeaseReply } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
@@ -32,6 +32,28 @@ export interface ListRead {
   readonly limit: number;
   /** The identity after which the page starts, and its row tag. */
   readonly after: { readonly values: Values; readonly tag: string } | undefined;
+  /** `where`: other columns the rows must equal (their key texts, as a list's own values are compared). */
+  readonly filter?: ListFilter | undefined;
+}
+
+export interface ListFilter {
+  readonly key: KeyColumns;
+  readonly parts: readonly string[];
+  readonly values: Values;
+}
+
+/** Members read per step while a filter leaves a page short (the first step is the script's). */
+const FILTER_STEP = 100;
+
+/** How many members a step reads: the page, or more of the list when a filter may drop some. */
+function stepSize(read: ListRead): number {
+  return read.filter === undefined ? read.limit : Math.max(read.limit, FILTER_STEP);
+}
+
+/** A row still of this list (a commit whose list invalidation has not landed may have moved it) and matching `where`. */
+function belongs(rt: TableRuntime, read: ListRead, row: Row): boolean {
+  const { filter } = read;
+  return rt.carries(row, read.list, read.parts) && (filter === undefined || rt.carries(row, filter.key, filter.parts));
 }
 
 export async function listBy(state: ContextState, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
@@ -80,17 +102,40 @@ function serveMembers(
     start = at + 1;
   }
   core.emit('listHit', rt.info.display, read.keys.row);
-  const page = members.slice(start, start + read.limit);
+  const step = stepSize(read);
+  const page = members.slice(start, start + step);
   if (page.length === 0) return [];
-  const pageKeys = keys.slice(start, start + read.limit);
-  // A row deleted or moved by a commit whose list invalidation has not landed yet is not a member any more.
-  const stillMembers = (rows: readonly (Row | null)[]) => rows.filter((row): row is Row => row !== null && rt.carries(row, read.list, read.parts));
+  const pageKeys = keys.slice(start, start + step);
+  const keep = (rows: readonly (Row | null)[]) => rows.filter((row): row is Row => row !== null && belongs(rt, read, row));
   // The script read the rows of the tags it found in the value, which decodeList checked to be the members': one value
-  // per row of the page (anything else, not expected, is read again).
+  // per member it read (anything else, not expected, is read again).
   const given = pageValues !== undefined && pageValues.length === page.length ? pageValues : undefined;
   const hits = given === undefined ? undefined : allRows(core, rt, pageKeys, given);
-  if (hits !== undefined) return stillMembers(hits);
-  return getManyByIdentity(state, rt, page, pageKeys, given).then(stillMembers);
+  if (read.filter === undefined) return hits !== undefined ? keep(hits) : getManyByIdentity(state, rt, page, pageKeys, given).then(keep);
+  return filteredPage(state, rt, read, list, start, hits ?? getManyByIdentity(state, rt, page, pageKeys, given));
+}
+
+/** With `where`: the members' rows from `start` on, a step at a time, until `limit` of them match or the list ends. */
+async function filteredPage(
+  state: ContextState,
+  rt: TableRuntime,
+  read: ListRead,
+  list: DecodedList,
+  start: number,
+  first: Row[] | Promise<(Row | null)[]>,
+): Promise<Row[]> {
+  const step = stepSize(read);
+  const found: Row[] = [];
+  let rows: readonly (Row | null)[] = await first;
+  for (let at = start; ; ) {
+    for (const row of rows) {
+      if (row !== null && belongs(rt, read, row)) found.push(row);
+      if (found.length === read.limit) return found;
+    }
+    at += step;
+    if (at >= list.members.length) return found;
+    rows = await getManyByIdentity(state, rt, list.members.slice(at, at + step), list.keys.slice(at, at + step));
+  }
 }
 
 /**
@@ -120,7 +165,7 @@ const readListAndPage: ReadStep = (core, rt, read, token, corrupt) => {
   const { keys } = read;
   return core.io.run(readList, {
     keys: [keys.row, keys.lease],
-    argv: [token, core.options.leaseTtlMs, corrupt, rt.keyspace.rowPrefix, read.after?.tag ?? '', read.limit],
+    argv: [token, core.options.leaseTtlMs, corrupt, rt.keyspace.rowPrefix, read.after?.tag ?? '', stepSize(read)],
   });
 };
 
@@ -153,19 +198,26 @@ async function fillFromDb(core: StorageCore, rt: TableRuntime, read: ListRead, v
   const { keys } = read;
   const max = core.options.maxListLength;
   core.emit('listMiss', table, keys.row);
-  const rows = await readUnderLease(core, { table, keys, token }, () => core.query(() => listQuery(core.db, rt, read, values, undefined).limit(max + 1)));
+  const rows = await readUnderLease(core, { table, keys, token }, () => core.query(() => listQuery(core.db, rt, read, values, undefined, false).limit(max + 1)));
   if (rows.length > max) {
     core.emit('listOversized', table, keys.row);
     await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
     // Never truncated: what was read stops at maxListLength + 1, so the page itself is read.
-    return read.after === undefined && read.limit <= max ? rows.slice(0, read.limit) : selectPage(core, core.db, rt, read, values);
+    const first = read.after === undefined && read.filter === undefined && read.limit <= max;
+    return first ? rows.slice(0, read.limit) : selectPage(core, core.db, rt, read, values);
   }
   await core.options.hooks.afterDbRead?.({ table, key: keys.row, row: null });
   await fillList(core, rt, keys, token, rows);
-  if (read.after === undefined) return rows.slice(0, read.limit);
-  const tag = read.after.tag;
-  const at = rows.findIndex((row) => rt.rowKeys(row).tag === tag);
-  return at < 0 ? selectPage(core, core.db, rt, read, values) : rows.slice(at + 1, at + 1 + read.limit);
+  // The whole list was read (it is what the list key caches): the page is cut from it.
+  let start = 0;
+  if (read.after !== undefined) {
+    const tag = read.after.tag;
+    const at = rows.findIndex((row) => rt.rowKeys(row).tag === tag);
+    if (at < 0) return selectPage(core, core.db, rt, read, values);
+    start = at + 1;
+  }
+  const rest = rows.slice(start);
+  return (read.filter === undefined ? rest : rest.filter((row) => belongs(rt, read, row))).slice(0, read.limit);
 }
 
 async function fillList(core: StorageCore, rt: TableRuntime, keys: ListKeys, token: string, rows: readonly Row[]): Promise<void> {
@@ -189,16 +241,25 @@ async function fromPostgres(core: StorageCore, rt: TableRuntime, read: ListRead,
 }
 
 function selectPage(core: StorageCore, db: Database, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
-  return core.query(() => listQuery(db, rt, read, values, read.after?.values).limit(read.limit));
+  return core.query(() => listQuery(db, rt, read, values, read.after?.values, true).limit(read.limit));
 }
 
-/** `select * where <list columns> = values [and identity > after] order by identity`. */
-function listQuery(db: Database, rt: TableRuntime, read: ListRead, values: Values, after: Values | undefined) {
+/** `select * where <list columns> = values [and identity > after] [and <where>] order by identity`. */
+function listQuery(db: Database, rt: TableRuntime, read: ListRead, values: Values, after: Values | undefined, filtered: boolean) {
   const identity = rt.info.identity;
   const conditions: SQL[] = [rt.where(read.list, values)];
   if (after !== undefined) conditions.push(afterCondition(identity, after));
+  if (filtered && read.filter !== undefined) conditions.push(...filterConditions(read.filter));
   const where = conditions.length === 1 ? conditions[0] : and(...conditions);
   return db.select().from(rt.table).where(where).orderBy(...identity.columns.map((column) => asc(column)));
+}
+
+/** `where` as SQL: `column = value`, or `column IS NULL` for null (as the cache compares it). */
+function filterConditions(filter: ListFilter): SQL[] {
+  return filter.key.columns.map((column, i) => {
+    const value = filter.values[filter.key.props[i] ?? ''];
+    return value === null ? isNull(column) : eq(column, value);
+  });
 }
 
 /** Keyset paging in identity order: `id > after`, or `(a, b) > (x, y)` for a composite identity. */

@@ -151,6 +151,49 @@ test(
 );
 
 test(
+  'listBy where: the rows whose other columns match, in identity order, from the cached list (further members read until limit) and from Postgres',
+  timed(30_000, async () => {
+    const s = await h.storage();
+    try {
+      const { chatId, id } = chat();
+      // 150 members, three by author 7 (the last two beyond the first hundred members a step reads).
+      await h.admin.sql.unsafe(
+        `insert into "${h.schema}".messages select $1::int * 1000 + g, $1::int, case when g in (3, 140, 145) then 7 end, 'm' || g from generate_series(1, 150) g`,
+        [chatId],
+      );
+      assert.is((await messages.listByChatId(s.hs, chatId, { limit: 1000 })).length, 150, 'the list filled, unfiltered');
+      assert.is((await messages.listByChatId(s.hs, chatId, { limit: 1000 })).length, 150, 'and its rows');
+      const queries = s.queries.length;
+      const trips = s.hs.stats().redisRoundTrips;
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { where: { authorId: 7 }, limit: 2 })), [id(3), id(140)]);
+      if (h.target.kind === 'single') assert.is(s.hs.stats().redisRoundTrips - trips, 2, 'the script (100 members), then one MGET of the next');
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { where: { authorId: 7 }, after: id(3) })), [id(140), id(145)]);
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { where: { authorId: null, body: 'm5' } })), [id(5)], 'null is IS NULL');
+      assert.equal(await messages.listByChatId(s.hs, chatId, { where: { authorId: 8 } }), []);
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { where: { body: undefined }, limit: 2 })), [id(1), id(2)], 'undefined filters nothing');
+      assert.is(s.queries.length - queries, 0, 'all from the cache');
+      // From Postgres: a transaction's own view, and a miss (the fill caches the whole list, the page is filtered).
+      await s.hs.transaction(async (tx) => {
+        assert.equal(ids(await messages.listByChatId(tx, chatId, { where: { authorId: 7 }, limit: 2 })), [id(3), id(140)], 'in a transaction');
+        assert.equal(ids(await messages.listByChatId(tx, chatId, { where: { authorId: null, body: 'm5' } })), [id(5)], 'IS NULL in SQL');
+      });
+      for (const key of await listKeyOf(chatId)) await h.redis.del(key);
+      const fill = s.queries.length;
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { where: { authorId: 7 }, after: id(3) })), [id(140), id(145)], 'a miss');
+      assert.is(s.queries.length - fill, 1, 'one query fills');
+      assert.is((await messages.listByChatId(s.hs, chatId, { limit: 1000 })).length, 150, 'the whole list was cached');
+      // Checked before any I/O: a column the table lacks.
+      const calls = s.queries.length;
+      const refused = await messages.listByChatId(s.hs, chatId, { where: { nope: 1 } as never }).then(() => undefined, (error: unknown) => error);
+      assert.match(String(refused), /not a column of this table/);
+      assert.is(s.queries.length, calls);
+    } finally {
+      await s.close();
+    }
+  }),
+);
+
+test(
   'getManyBy<Unique> answers in input order with null where absent, in one round trip when all hit',
   timed(20_000, async () => {
     const s = await h.storage();

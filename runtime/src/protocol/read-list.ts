@@ -10,7 +10,7 @@
 // it goes to Postgres and is counted.
 import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { isWrongType } from '../redis/redis-io.js';
-import { fillRow, readList, readRow, releaseReaderLease, type LeaseReply } from '../redis/scripts.js';
+import { fillRow, readList, readRow, releaseReaderLease } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
 import type { ListKeys, RowKeys } from '../table/keys.js';
@@ -20,7 +20,7 @@ import type { Database } from '../types.js';
 import { decodeListCached, encodeList, type DecodedList } from './list-value.js';
 import { CORRUPT } from './fill.js';
 import { getManyByIdentity } from './read-many.js';
-import { readThrough, readUnderLease } from './read-through.js';
+import { readThrough, readUnderLease, type ReadThroughSteps } from './read-through.js';
 
 type Row = Record<string, unknown>;
 
@@ -65,7 +65,7 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   const { keys } = read;
   if (core.repairs.has(keys.row)) return fromPostgres(core, rt, read, values);
   // Single Redis: the list and its page's rows in one script call, hit or miss.
-  if (!core.io.cluster) return readThroughLease(state, rt, read, values, '', readListAndPage);
+  if (!core.io.cluster) return readThroughLease(state, rt, read, values, '', LIST_AND_PAGE);
   // Cluster: the rows live in other slots than the list, so a hit is a GET of the list, then the page's rows by identity.
   let first: string | null;
   try {
@@ -79,7 +79,7 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   }
   const members = first === null ? undefined : decodeListCached(rt, keys.row, first);
   if (members !== undefined) return serveMembers(state, rt, read, values, members, undefined);
-  return readThroughLease(state, rt, read, values, first ?? '', readListAlone);
+  return readThroughLease(state, rt, read, values, first ?? '', LIST_ALONE);
 }
 
 /** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */
@@ -106,13 +106,19 @@ function serveMembers(
   const page = members.slice(start, start + step);
   if (page.length === 0) return [];
   const pageKeys = keys.slice(start, start + step);
-  const keep = (rows: readonly (Row | null)[]) => rows.filter((row): row is Row => row !== null && belongs(rt, read, row));
   // The script read the rows of the tags it found in the value, which decodeList checked to be the members': one value
   // per member it read (anything else, not expected, is read again).
   const given = pageValues !== undefined && pageValues.length === page.length ? pageValues : undefined;
   const hits = given === undefined ? undefined : allRows(core, rt, pageKeys, given);
-  if (read.filter === undefined) return hits !== undefined ? keep(hits) : getManyByIdentity(state, rt, page, pageKeys, given).then(keep);
+  if (read.filter === undefined) {
+    return hits !== undefined ? keep(rt, read, hits) : getManyByIdentity(state, rt, page, pageKeys, given).then((rows) => keep(rt, read, rows));
+  }
   return filteredPage(state, rt, read, list, start, hits ?? getManyByIdentity(state, rt, page, pageKeys, given));
+}
+
+/** The rows that still belong to the page (see belongs). */
+function keep(rt: TableRuntime, read: ListRead, rows: readonly (Row | null)[]): Row[] {
+  return rows.filter((row): row is Row => row !== null && belongs(rt, read, row));
 }
 
 /** With `where`: the members' rows from `start` on, a step at a time, until `limit` of them match or the list ends. */
@@ -158,39 +164,59 @@ function allRows(core: StorageCore, rt: TableRuntime, keys: readonly RowKeys[], 
 
 type ListReply = { kind: 'row'; value: string; rows: readonly (string | null)[] | undefined };
 
-/** How one read of the list goes: with its page's rows (single Redis), or the list alone (Cluster). */
-type ReadStep = (core: StorageCore, rt: TableRuntime, read: ListRead, token: string, corrupt: string) => Promise<ListReply | LeaseReply>;
+/** One list read past its argument check. */
+interface ListCall {
+  readonly state: ContextState;
+  readonly rt: TableRuntime;
+  readonly read: ListRead;
+  readonly values: Values;
+}
 
-const readListAndPage: ReadStep = (core, rt, read, token, corrupt) => {
-  const { keys } = read;
-  return core.io.run(readList, {
-    keys: [keys.row, keys.lease],
-    argv: [token, core.options.leaseTtlMs, corrupt, rt.keyspace.rowPrefix, read.after?.tag ?? '', stepSize(read)],
-  });
+/** The list's steps in read-through.ts's loop, but the read itself: served from its value, filled, or Postgres. */
+const LIST_STEPS: Omit<ReadThroughSteps<ListCall, ListReply, Row[]>, 'read'> = {
+  serve({ state, rt, read, values }, reply) {
+    // Of an older epoch, corrupt or foreign: CORRUPT, and the next read deletes exactly this value and leases the list.
+    const members = decodeListCached(rt, read.keys.row, reply.value);
+    return members === undefined ? CORRUPT : serveMembers(state, rt, read, values, members, reply.rows);
+  },
+  fill({ state, rt, read, values }, token) {
+    return fillFromDb(state.core, rt, read, values, token);
+  },
+  postgres({ state, rt, read, values }) {
+    return fromPostgres(state.core, rt, read, values);
+  },
 };
 
-const readListAlone: ReadStep = async (core, _rt, read, token, corrupt) => {
-  const { keys } = read;
-  const reply = await core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
-  return reply.kind === 'row' ? { kind: 'row', value: reply.value, rows: undefined } : reply;
+/** Single Redis: the read-list script reads the list and its page's rows in one round trip (or takes the lease). */
+const LIST_AND_PAGE: ReadThroughSteps<ListCall, ListReply, Row[]> = {
+  ...LIST_STEPS,
+  read({ state, rt, read }, token, corrupt) {
+    return state.core.io.run(readList, {
+      keys: [read.keys.row, read.keys.lease],
+      argv: [token, state.core.options.leaseTtlMs, corrupt, rt.keyspace.rowPrefix, read.after?.tag ?? '', stepSize(read)],
+    });
+  },
 };
 
-/** The list's read-through loop (read-through.ts): served from its value, else filled under its lease, else Postgres. */
-function readThroughLease(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, corruptValue: string, step: ReadStep): Promise<Row[]> {
-  const { core } = state;
-  const { keys } = read;
-  return readThrough(core, {
-    table: rt.info.display,
-    keys,
-    read: (token, corrupt) => step(core, rt, read, token, corrupt),
-    serve: (reply) => {
-      // Of an older epoch, corrupt or foreign: CORRUPT, and the next read deletes exactly this value and leases the list.
-      const members = decodeListCached(rt, keys.row, reply.value);
-      return members === undefined ? CORRUPT : serveMembers(state, rt, read, values, members, reply.rows);
-    },
-    fill: (token) => fillFromDb(core, rt, read, values, token),
-    postgres: () => fromPostgres(core, rt, read, values),
-  }, corruptValue);
+/** Cluster: read-row on the list alone (its rows live in other slots; serveMembers reads them). */
+const LIST_ALONE: ReadThroughSteps<ListCall, ListReply, Row[]> = {
+  ...LIST_STEPS,
+  async read({ state, read }, token, corrupt) {
+    const reply = await state.core.io.run(readRow, { keys: [read.keys.row, read.keys.lease], argv: [token, state.core.options.leaseTtlMs, corrupt] });
+    return reply.kind === 'row' ? { kind: 'row', value: reply.value, rows: undefined } : reply;
+  },
+};
+
+/** The list's read-through loop (read-through.ts) with one of the two reads. */
+function readThroughLease(
+  state: ContextState,
+  rt: TableRuntime,
+  read: ListRead,
+  values: Values,
+  corruptValue: string,
+  steps: ReadThroughSteps<ListCall, ListReply, Row[]>,
+): Promise<Row[]> {
+  return readThrough(state.core, steps, { state, rt, read, values }, { table: rt.info.display, keys: read.keys }, corruptValue);
 }
 
 async function fillFromDb(core: StorageCore, rt: TableRuntime, read: ListRead, values: Values, token: string): Promise<Row[]> {

@@ -9,7 +9,7 @@ import type { RowKeys } from '../table/keys.js';
 import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
 import { cachedValue, CORRUPT, fill, readWithoutFill, selectOne, TO_POSTGRES } from './fill.js';
 import { getByUnique } from './read-unique.js';
-import { readThrough, readUnderLease } from './read-through.js';
+import { readThrough, readUnderLease, type ReadThroughSteps } from './read-through.js';
 
 type Row = Record<string, unknown>;
 
@@ -50,21 +50,34 @@ function servePlain(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: 
   return served === CORRUPT ? readThroughLease(core, rt, keys, values, first) : served;
 }
 
+/** A read by identity past its plain GET. */
+interface ByIdentity {
+  readonly core: StorageCore;
+  readonly rt: TableRuntime;
+  readonly keys: RowKeys;
+  readonly values: Values;
+}
+
+/** The row read's steps in read-through.ts's loop: the read-row script, the row's classification, its fill. */
+const BY_IDENTITY: ReadThroughSteps<ByIdentity, { kind: 'row'; value: string }, Row | null> = {
+  read({ core, keys }, token, corrupt) {
+    return core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
+  },
+  serve(read, reply) {
+    const served = cachedValue(read.core, read.rt, read.keys.row, reply.value);
+    return served === TO_POSTGRES ? BY_IDENTITY.postgres(read) : served;
+  },
+  fill({ core, rt, keys, values }, token) {
+    return fillFromDb(core, rt, keys, token, values);
+  },
+  postgres({ core, rt, values }) {
+    return readWithoutFill(core, rt, rt.info.identity, values);
+  },
+};
+
 /** The read-row script: the cached row, or the lease (then Postgres and the fill), or another reader's lease to wait for. */
 function readThroughLease(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, corruptValue: string): Promise<Row | null> {
-  const identity = rt.info.identity;
-  const postgres = () => readWithoutFill(core, rt, identity, values);
-  return readThrough(core, {
-    table: rt.info.display,
-    keys,
-    read: (token, corrupt) => core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] }),
-    serve: (reply) => {
-      const served = cachedValue(core, rt, keys.row, reply.value);
-      return served === TO_POSTGRES ? postgres() : served;
-    },
-    fill: (token) => fillFromDb(core, rt, keys, token, values),
-    postgres,
-  }, corruptValue);
+  return readThrough(core, BY_IDENTITY, { core, rt, keys, values }, { table: rt.info.display, keys }, corruptValue);
 }
 
 async function fillFromDb(core: StorageCore, rt: TableRuntime, keys: RowKeys, token: string, values: Values): Promise<Row | null> {

@@ -6,7 +6,7 @@
 -- KEYS[1] list, KEYS[2] list lease
 -- ARGV[1] reader lease value, ARGV[2] lease ttl (ms), ARGV[3] a value the caller could not decode ('' = none),
 -- ARGV[4] row key prefix (a row key is ARGV[4] .. tag .. '}'), ARGV[5] the member tag the page starts after ('' = the
--- first member), ARGV[6] the page's size
+-- first member), ARGV[6] how many members to read (the page; more when the caller filters by other columns)
 -- Returns {'row', list value, the page's row values (false when missing)...} | {'lease'} (the caller now holds the
 -- lease) | {'wait', current lease value}
 --#include lease-or-wait

@@ -278,8 +278,9 @@ test(
       for (const n of [1, 2, 3, 4, 5]) await messages.save(s.hs, message(id(n), chatId));
       for (let i = 0; i < 2; i++) assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [1, 2, 3, 4, 5].map(id));
       assert.equal(ids(await messages.listByChatId(s.hs, chatId, { after: id(3) })), [id(4), id(5)]);
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId, { where: { body: `m${id(4)}` } })), [id(4)], 'a filter joins the page query');
       assert.equal(await listKeyOf(chatId), [], 'not cached');
-      assert.is(s.hs.stats().listsOversized, 3);
+      assert.is(s.hs.stats().listsOversized, 4);
     } finally {
       await s.close();
     }

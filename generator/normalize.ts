@@ -90,27 +90,14 @@ function normalizeTable(finding: TableFinding, options: NormalizeOptions, diagno
 
   const skipped: Skipped[] = [];
   const usable: { columns: readonly string[]; nullsNotDistinct: boolean }[] = [];
+  const resolve: KeyContext = { finding, position, sqlNames, skipped, diagnostics };
   for (const key of finding.keys) {
     if (key.kind !== 'unique') continue;
-    const unknown = key.columns.filter((k) => !position.has(k));
-    if (unknown.length > 0) {
-      diagnostics.push({
-        severity: 'error',
-        file: finding.file,
-        line: key.line || finding.line,
-        col: 0,
-        code: 'unknown-column',
-        message: `a unique key of table ${finding.name} names ${unknown.join(', ')}, which the table does not have`,
-        hint: 'run with --extract import',
-      });
-      continue;
-    }
-    const name = key.name ?? defaultIndexName(finding.name, key.columns.map((k) => sqlNames.get(k) ?? k));
-    if (key.expression) skipped.push({ name, columns: [], reason: 'expression' });
-    else if (key.partial) skipped.push({ name, columns: key.columns, reason: 'partial' });
-    else if (!key.nullsNotDistinct && key.columns.some((k) => !notNull.get(k))) {
-      skipped.push({ name, columns: key.columns, reason: 'nullable' });
-    } else usable.push({ columns: key.columns, nullsNotDistinct: key.nullsNotDistinct });
+    const keyColumns = resolveColumns(key, resolve);
+    if (keyColumns === undefined) continue;
+    if (!key.nullsNotDistinct && keyColumns.some((k) => !notNull.get(k))) {
+      skipped.push({ name: keyName(key, resolve), columns: keyColumns, reason: 'nullable' });
+    } else usable.push({ columns: keyColumns, nullsNotDistinct: key.nullsNotDistinct });
   }
 
   // The import extractor cannot see declaration order across unique()/uniqueIndex()/column .unique(), so both
@@ -128,7 +115,7 @@ function normalizeTable(finding: TableFinding, options: NormalizeOptions, diagno
 
   const identity =
     primaryKey.length > 0 ? primaryKey : (uniqueKeys.find((cols) => cols.every((k) => notNull.get(k))) ?? []);
-  const lists = listsOf(finding, { position, sqlNames, keys: [primaryKey, identity, ...uniqueKeys], skipped, diagnostics });
+  const lists = listsOf(finding, resolve, [primaryKey, identity, ...uniqueKeys]);
   if (identity.length === 0) {
     skipped.push({ name: finding.name, columns: [], reason: 'no-key' });
     diagnostics.push({
@@ -159,42 +146,16 @@ function normalizeTable(finding: TableFinding, options: NormalizeOptions, diagno
  * Expression and partial indexes are skipped with the reason, as for unique keys; a list whose columns are (as a set)
  * the identity or a usable unique key is left out, since getBy serves it.
  */
-function listsOf(
-  finding: TableFinding,
-  context: {
-    position: ReadonlyMap<string, number>;
-    sqlNames: ReadonlyMap<string, string>;
-    keys: readonly (readonly string[])[];
-    skipped: Skipped[];
-    diagnostics: Diagnostic[];
-  },
-): List[] {
-  const { position, sqlNames, skipped, diagnostics } = context;
-  const keySets = new Set(context.keys.filter((k) => k.length > 0).map(setKey));
+function listsOf(finding: TableFinding, resolve: KeyContext, keys: readonly (readonly string[])[]): List[] {
+  const { position } = resolve;
+  const keySets = new Set(keys.filter((k) => k.length > 0).map(setKey));
   const found = new Map<string, { columns: readonly string[]; sources: Set<ListSource> }>();
   for (const key of finding.keys) {
     if (key.kind !== 'index' && key.kind !== 'foreign') continue;
-    const unknown = key.columns.filter((k) => !position.has(k));
-    if (unknown.length > 0) {
-      diagnostics.push({
-        severity: 'error',
-        file: finding.file,
-        line: key.line || finding.line,
-        col: 0,
-        code: 'unknown-column',
-        message: `${key.kind === 'index' ? 'an index' : 'a foreign key'} of table ${finding.name} names ${unknown.join(', ')}, which the table does not have`,
-        hint: 'run with --extract import',
-      });
-      continue;
-    }
-    if (key.kind === 'index' && (key.expression || key.partial)) {
-      const name = key.name ?? defaultIndexName(finding.name, key.columns.map((k) => sqlNames.get(k) ?? k));
-      skipped.push(key.expression ? { name, columns: [], reason: 'expression' } : { name, columns: key.columns, reason: 'partial' });
-      continue;
-    }
-    if (key.columns.length === 0 || keySets.has(setKey(key.columns))) continue;
-    const id = JSON.stringify(key.columns);
-    const list = found.get(id) ?? { columns: key.columns, sources: new Set<ListSource>() };
+    const keyColumns = resolveColumns(key, resolve);
+    if (keyColumns === undefined || keyColumns.length === 0 || keySets.has(setKey(keyColumns))) continue;
+    const id = JSON.stringify(keyColumns);
+    const list = found.get(id) ?? { columns: keyColumns, sources: new Set<ListSource>() };
     list.sources.add(key.kind === 'index' ? 'index' : 'fk');
     found.set(id, list);
   }
@@ -202,6 +163,47 @@ function listsOf(
   return [...found.values()]
     .sort((a, b) => compareTuples(tuple(a.columns), tuple(b.columns)))
     .map((list) => ({ columns: list.columns, sources: [...list.sources].sort(compareText) }));
+}
+
+/** What resolving a key finding's columns needs from its table (normalizeTable builds it once per table). */
+interface KeyContext {
+  readonly finding: TableFinding;
+  readonly position: ReadonlyMap<string, number>;
+  readonly sqlNames: ReadonlyMap<string, string>;
+  readonly skipped: Skipped[];
+  readonly diagnostics: Diagnostic[];
+}
+
+const KEY_WORDS: Record<KeyFinding['kind'], string> = { primary: 'a primary key', unique: 'a unique key', index: 'an index', foreign: 'a foreign key' };
+
+/**
+ * The columns of a unique key or a list (declared order), or undefined: a key naming a column the table does not have
+ * (an error diagnostic), or an expression or partial index (skipped, with the reason, never silently dropped).
+ */
+function resolveColumns(key: KeyFinding, context: KeyContext): readonly string[] | undefined {
+  const { finding, position } = context;
+  const unknown = key.columns.filter((k) => !position.has(k));
+  if (unknown.length > 0) {
+    context.diagnostics.push({
+      severity: 'error',
+      file: finding.file,
+      line: key.line || finding.line,
+      col: 0,
+      code: 'unknown-column',
+      message: `${KEY_WORDS[key.kind]} of table ${finding.name} names ${unknown.join(', ')}, which the table does not have`,
+      hint: 'run with --extract import',
+    });
+    return undefined;
+  }
+  if (key.expression) context.skipped.push({ name: keyName(key, context), columns: [], reason: 'expression' });
+  else if (key.partial) context.skipped.push({ name: keyName(key, context), columns: key.columns, reason: 'partial' });
+  else return key.columns;
+  return undefined;
+}
+
+/** The key's declared name, else the one drizzle-kit derives from its columns' SQL names. */
+function keyName(key: KeyFinding, { finding, sqlNames }: KeyContext): string {
+  return key.name ?? defaultIndexName(finding.name, key.columns.map((k) => sqlNames.get(k) ?? k));
 }
 
 function sqlName(column: ColumnFinding, casing: Casing | undefined): string {

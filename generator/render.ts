@@ -117,11 +117,11 @@ function accessorView(plan: TablePlan, accessor: AccessorPlan): AccessorView {
       const byOne = accessor.columns.length === 1 && column !== undefined;
       const after = single ? `Row[${quote(single)}]` : `Pick<Row, ${union(identity)}>`;
       return {
-        doc: `Lists the rows whose ${byOne ? `${named(accessor.columns)} is this value` : `(${named(accessor.columns)}) are these values`}, ordered by ${hasPk ? 'primary key' : `(${named(identity)})`}, a page of \`limit\` after the identity \`after\`: two Redis round trips on a hit (the list, then its rows); on a miss one Postgres query fills it.`,
+        doc: `Lists the rows whose ${byOne ? `${named(accessor.columns)} is this value` : `(${named(accessor.columns)}) are these values`}, ordered by ${hasPk ? 'primary key' : `(${named(identity)})`}, a page of \`limit\` after the identity \`after\`, only rows whose other columns equal \`where\`: one Redis round trip on a hit (two on a Cluster: the list, then its rows); on a miss one Postgres query fills it.`,
         name: accessor.name,
         params: byOne
-          ? `ctx: Context, ${params.get(column)}: NonNullable<Row[${quote(column)}]>, options?: ListOptions<${after}>`
-          : `ctx: Context, values: Pick<Row, ${union(accessor.columns)}>, options?: ListOptions<${after}>`,
+          ? `ctx: Context, ${params.get(column)}: NonNullable<Row[${quote(column)}]>, options?: ListOptions<${after}, Omit<Row, ${union(accessor.columns)}>>`
+          : `ctx: Context, values: Pick<Row, ${union(accessor.columns)}>, options?: ListOptions<${after}, Omit<Row, ${union(accessor.columns)}>>`,
         returns: 'Promise<Row[]>',
         body: `table.listBy(ctx, ${list(accessor.columns)}, ${byOne ? objectOf(accessor.columns, params) : 'values'}, options)`,
       };

@@ -22,8 +22,8 @@ export function getManyByPk(ctx: Context, ids: readonly Row['id'][]): Promise<(R
   return table.getManyByIdentity(ctx, ids.map((id) => ({ id })));
 }
 
-/** Lists the rows whose threadId is this value, ordered by primary key, a page of `limit` after the identity `after`: two Redis round trips on a hit (the list, then its rows); on a miss one Postgres query fills it. */
-export function listByThreadId(ctx: Context, threadId: NonNullable<Row['threadId']>, options?: ListOptions<Row['id']>): Promise<Row[]> {
+/** Lists the rows whose threadId is this value, ordered by primary key, a page of `limit` after the identity `after`, only rows whose other columns equal `where`: one Redis round trip on a hit (two on a Cluster: the list, then its rows); on a miss one Postgres query fills it. */
+export function listByThreadId(ctx: Context, threadId: NonNullable<Row['threadId']>, options?: ListOptions<Row['id'], Omit<Row, 'threadId'>>): Promise<Row[]> {
   return table.listBy(ctx, ['threadId'], { threadId }, options);
 }
 

@@ -104,8 +104,9 @@ export function readCases(world: World): Case[] {
   const postCodec = rowCodecFor(benchPosts);
   const listFloor = async (n: number) => {
     const list = await redis.get(listKeys[threadOf(n)] ?? '');
-    if (list === null || !list.startsWith('L')) throw new Error('redis.get+mget20: the list is not in Redis (warm-up did not fill it)');
-    const members = JSON.parse(list.slice(1)) as number[];
+    if (list === null || !list.startsWith('K')) throw new Error('redis.get+mget20: the list is not in Redis (warm-up did not fill it)');
+    // `K<tags>\n<JSON identities>` (runtime/src/protocol/list-value.ts): a hand-written cache would keep the ids alone.
+    const members = JSON.parse(list.slice(list.indexOf('\n') + 1)) as number[];
     return (await redis.mget(members.map((id) => postKeys[id] ?? ''))).map((text) => (text === null ? null : postCodec.decode(text)));
   };
   return [

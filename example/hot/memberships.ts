@@ -22,13 +22,13 @@ export function getManyByPk(ctx: Context, keys: readonly Pick<Row, 'tenantId' | 
   return table.getManyByIdentity(ctx, keys);
 }
 
-/** Lists the rows whose tenantId is this value, ordered by primary key, a page of `limit` after the identity `after`: two Redis round trips on a hit (the list, then its rows); on a miss one Postgres query fills it. */
-export function listByTenantId(ctx: Context, tenantId: NonNullable<Row['tenantId']>, options?: ListOptions<Pick<Row, 'tenantId' | 'userId'>>): Promise<Row[]> {
+/** Lists the rows whose tenantId is this value, ordered by primary key, a page of `limit` after the identity `after`, only rows whose other columns equal `where`: one Redis round trip on a hit (two on a Cluster: the list, then its rows); on a miss one Postgres query fills it. */
+export function listByTenantId(ctx: Context, tenantId: NonNullable<Row['tenantId']>, options?: ListOptions<Pick<Row, 'tenantId' | 'userId'>, Omit<Row, 'tenantId'>>): Promise<Row[]> {
   return table.listBy(ctx, ['tenantId'], { tenantId }, options);
 }
 
-/** Lists the rows whose userId is this value, ordered by primary key, a page of `limit` after the identity `after`: two Redis round trips on a hit (the list, then its rows); on a miss one Postgres query fills it. */
-export function listByUserId(ctx: Context, userId: NonNullable<Row['userId']>, options?: ListOptions<Pick<Row, 'tenantId' | 'userId'>>): Promise<Row[]> {
+/** Lists the rows whose userId is this value, ordered by primary key, a page of `limit` after the identity `after`, only rows whose other columns equal `where`: one Redis round trip on a hit (two on a Cluster: the list, then its rows); on a miss one Postgres query fills it. */
+export function listByUserId(ctx: Context, userId: NonNullable<Row['userId']>, options?: ListOptions<Pick<Row, 'tenantId' | 'userId'>, Omit<Row, 'userId'>>): Promise<Row[]> {
   return table.listBy(ctx, ['userId'], { userId }, options);
 }
 

@@ -32,8 +32,8 @@ export function getManyByTenantIdAndSku(ctx: Context, keys: readonly Pick<Row, '
   return table.getManyBy(ctx, ['tenantId', 'sku'], keys);
 }
 
-/** Lists the rows whose tenantId is this value, ordered by primary key, a page of `limit` after the identity `after`: two Redis round trips on a hit (the list, then its rows); on a miss one Postgres query fills it. */
-export function listByTenantId(ctx: Context, tenantId: NonNullable<Row['tenantId']>, options?: ListOptions<Row['id']>): Promise<Row[]> {
+/** Lists the rows whose tenantId is this value, ordered by primary key, a page of `limit` after the identity `after`, only rows whose other columns equal `where`: one Redis round trip on a hit (two on a Cluster: the list, then its rows); on a miss one Postgres query fills it. */
+export function listByTenantId(ctx: Context, tenantId: NonNullable<Row['tenantId']>, options?: ListOptions<Row['id'], Omit<Row, 'tenantId'>>): Promise<Row[]> {
   return table.listBy(ctx, ['tenantId'], { tenantId }, options);
 }
 

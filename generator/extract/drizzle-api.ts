@@ -1,5 +1,6 @@
 // What drizzle-orm's pg-core exports do, as far as keys are concerned (0.36–0.45 and the 1.0 release candidates).
 // Kept as data so a new drizzle export is one line here, not a new branch in the evaluator.
+import type { Value } from './values.js';
 
 export const PG_CORE = 'drizzle-orm/pg-core';
 
@@ -32,3 +33,10 @@ export const IRRELEVANT: ReadonlySet<string> = new Set([
   'intersectAll', 'union', 'unionAll', 'isPgEnum', 'isPgSchema', 'isPgView', 'isPgMaterializedView', 'isPgSequence',
   'QueryBuilder', 'makePgArray', 'parsePgArray', 'parsePgNestedArray',
 ]);
+
+/** What importing `name` from drizzle-orm/pg-core gives: 1.0's casing namespaces, else the named export. */
+export function pgCoreExport(name: string): Value {
+  if (name === 'snakeCase') return { kind: 'casing-namespace', casing: 'snake_case' };
+  if (name === 'camelCase') return { kind: 'casing-namespace', casing: 'camelCase' };
+  return { kind: 'drizzle', name };
+}

@@ -1,15 +1,15 @@
 // What drizzle's own values do when the schema module runs: property lookups on tables, schemas, casing
 // namespaces and builders, calls of pg-core exports, and builder methods.
 import { Node } from 'ts-morph';
-import { COLUMN_BUILDERS, COLUMN_FACTORIES, IRRELEVANT, NOT_NULL_BUILDERS } from './drizzle-api.js';
-import type { Evaluator } from './evaluate.js';
+import { COLUMN_BUILDERS, COLUMN_FACTORIES, IRRELEVANT, NOT_NULL_BUILDERS, pgCoreExport } from './drizzle-api.js';
+import type { Reader } from './reader.js';
 import { columnMethod, foreignKeyFrom, keyMethod, keyStartMethod, primaryKeyFrom } from './keys.js';
 import { short } from './node-text.js';
 import { buildTable } from './tables.js';
 import { IGNORED, LITERAL } from './values.js';
 import type { Scope, TableFactory, Value } from './values.js';
 
-export function property(ev: Evaluator, value: Value, name: string, node: Node, scope: Scope): Value {
+export function property(ev: Reader, value: Value, name: string, node: Node, scope: Scope): Value {
   switch (value.kind) {
     case 'object': {
       const entry = [...value.entries].reverse().find((e) => e.name === name);
@@ -17,7 +17,7 @@ export function property(ev: Evaluator, value: Value, name: string, node: Node, 
       return value.opaque ?? ev.unknown(node, scope.file, 'unresolved-value', `the object has no property \`${name}\``);
     }
     case 'module':
-      return ev.links.exportOf(value.file, name) ?? ev.unknown(node, scope.file, 'unresolved-import', `${value.file.path} has no export named \`${name}\``, { hint: 'check the import' });
+      return ev.exportOf(value.file, name) ?? ev.unknown(node, scope.file, 'unresolved-import', `${value.file.path} has no export named \`${name}\``, { hint: 'check the import' });
     case 'pg-core':
       return pgCoreExport(name);
     case 'builders':
@@ -60,7 +60,7 @@ export function property(ev: Evaluator, value: Value, name: string, node: Node, 
   }
 }
 
-export function callDrizzle(ev: Evaluator, name: string, args: readonly Node[], arg: (i: number) => Value, node: Node, scope: Scope): Value {
+export function callDrizzle(ev: Reader, name: string, args: readonly Node[], arg: (i: number) => Value, node: Node, scope: Scope): Value {
   if (name === 'pgTable') return buildTable(ev, { schema: undefined, casing: undefined, prefix: undefined }, args, node, scope);
   if (name === 'pgTableCreator') {
     const prefix = arg(0);
@@ -92,7 +92,7 @@ export function callDrizzle(ev: Evaluator, name: string, args: readonly Node[], 
   return ev.unknown(node, scope.file, 'unresolved-value', `\`${name}\` from drizzle-orm/pg-core is not known to the static reader`);
 }
 
-export function callMethod(ev: Evaluator, self: Value, name: string, args: readonly Node[], arg: (i: number) => Value, node: Node, scope: Scope): Value {
+export function callMethod(ev: Reader, self: Value, name: string, args: readonly Node[], arg: (i: number) => Value, node: Node, scope: Scope): Value {
   switch (self.kind) {
     case 'column':
       return columnMethod(self.column, name, arg, node, scope, ev);
@@ -130,18 +130,12 @@ export function looksLikeTableCall(args: readonly Node[]): boolean {
   );
 }
 
-export function pgCoreExport(name: string): Value {
-  if (name === 'snakeCase') return { kind: 'casing-namespace', casing: 'snake_case' };
-  if (name === 'camelCase') return { kind: 'casing-namespace', casing: 'camelCase' };
-  return { kind: 'drizzle', name };
-}
-
 function casingOf(value: Value): 'snake_case' | 'camelCase' | undefined {
   return value.kind === 'string' && (value.value === 'snake_case' || value.value === 'camelCase') ? value.value : undefined;
 }
 
 /** `text('email')`, `varchar({ length: 5 })`, `roleEnum()`: a column builder with the name as written, if any. */
-export function columnOf(first: Value, notNull: boolean, node: Node, scope: Scope, ev: Evaluator): Value {
+export function columnOf(first: Value, notNull: boolean, node: Node, scope: Scope, ev: Reader): Value {
   if (first.kind === 'unknown') return first;
   if (first.kind !== 'string' && first.kind !== 'object' && first.kind !== 'literal') {
     return ev.unknown(node, scope.file, 'unresolved-column', `cannot compute the column name in \`${short(node)}\``);

@@ -9,12 +9,13 @@ import type { Modules, ModuleFile } from './modules.js';
 import { short, where } from './node-text.js';
 import { buildTable } from './tables.js';
 import { LITERAL } from './values.js';
+import type { Reader, UnknownOptions } from './reader.js';
 import type { FunctionValue, ObjectEntry, Scope, Unknown, Value } from './values.js';
 
 const MAX_DEPTH = 24;
 const HINT = 'run with --extract import';
 
-export class Evaluator {
+export class Evaluator implements Reader {
   private readonly fileScopes = new Map<ModuleFile, Scope>();
   readonly links: Linker = new Linker(this);
 
@@ -23,6 +24,10 @@ export class Evaluator {
     readonly modules: Modules,
     readonly options: { readonly drizzleMajor: number } = { drizzleMajor: 0 },
   ) {}
+
+  exportOf(file: ModuleFile, name: string): Value | undefined {
+    return this.links.exportOf(file, name);
+  }
 
   fileScope(file: ModuleFile): Scope {
     let scope = this.fileScopes.get(file);
@@ -33,7 +38,7 @@ export class Evaluator {
     return scope;
   }
 
-  unknown(node: Node, file: ModuleFile, code: string, message: string, options: { tableLike?: boolean; hint?: string; silent?: boolean } = {}): Unknown {
+  unknown(node: Node, file: ModuleFile, code: string, message: string, options: UnknownOptions = {}): Unknown {
     return {
       kind: 'unknown',
       node,

@@ -2,13 +2,12 @@
 // (`extraConfig.flat(1)`), an object contributes its values, and anything that is not a builder is skipped.
 // What drizzle skips is skipped here too, with a warning when it looks like a key the author meant.
 import type { Node } from 'ts-morph';
-import type { Evaluator } from './evaluate.js';
+import type { Reader } from './reader.js';
 import { position } from './node-text.js';
-import { keyFinding } from './tables.js';
-import type { TableDraft } from './tables.js';
-import type { Scope, Value } from './values.js';
+import { keyFinding } from './keys.js';
+import type { Scope, TableDraft, Value } from './values.js';
 
-export function collectExtraConfig(ev: Evaluator, draft: TableDraft, config: Value, node: Node, scope: Scope): void {
+export function collectExtraConfig(ev: Reader, draft: TableDraft, config: Value, node: Node, scope: Scope): void {
   if (config.kind === 'array') {
     if (config.opaque) draft.problems.push(config.opaque);
     for (const item of config.items) {
@@ -41,7 +40,7 @@ export function collectExtraConfig(ev: Evaluator, draft: TableDraft, config: Val
   }
 }
 
-function addItem(ev: Evaluator, draft: TableDraft, item: Value, node: Node, scope: Scope): void {
+function addItem(ev: Reader, draft: TableDraft, item: Value, node: Node, scope: Scope): void {
   switch (item.kind) {
     case 'key': {
       const { key } = item;
@@ -79,7 +78,7 @@ function holdsKey(value: Value): boolean {
 }
 
 /** drizzle 0.x skips these silently (a warning here); drizzle 1.0's getTableConfig throws on them (an error). */
-function warn(ev: Evaluator, draft: TableDraft, node: Node, code: string, message: string, hint: string): void {
+function warn(ev: Reader, draft: TableDraft, node: Node, code: string, message: string, hint: string): void {
   const { line, col } = position(node);
   const severity = ev.options.drizzleMajor >= 1 ? 'error' : 'warning';
   const text = severity === 'error' ? `${message} (drizzle-orm 1.x rejects this extra config)` : message;

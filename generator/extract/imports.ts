@@ -3,9 +3,8 @@
 // `export *` the way a module namespace resolves them.
 import { Node } from 'ts-morph';
 import type { Expression } from 'ts-morph';
-import { pgCoreExport } from './drizzle-calls.js';
-import { PG_CORE } from './drizzle-api.js';
-import type { Evaluator } from './evaluate.js';
+import { PG_CORE, pgCoreExport } from './drizzle-api.js';
+import type { Reader } from './reader.js';
 import { isRelative } from './modules.js';
 import type { Binding, ModuleFile } from './modules.js';
 import { short } from './node-text.js';
@@ -18,7 +17,7 @@ export class Linker {
   private readonly declarations = new Map<Node, Value | typeof PENDING>();
   private readonly names = new Map<ModuleFile, ReadonlySet<string>>();
 
-  constructor(private readonly ev: Evaluator) {}
+  constructor(private readonly ev: Reader) {}
 
   /** A top-level binding of a file (variable, function, import), or undefined when the file has none. */
   binding(file: ModuleFile, name: string, node: Node): Value | undefined {

@@ -11,8 +11,7 @@ import { position, where } from './node-text.js';
 import { Modules } from './modules.js';
 import type { ModuleFile } from './modules.js';
 import { finishTable } from './tables.js';
-import type { TableDraft } from './tables.js';
-import type { Unknown } from './values.js';
+import type { TableDraft, Unknown } from './values.js';
 import type { Node } from 'ts-morph';
 
 export interface ExtractInput {

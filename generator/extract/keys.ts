@@ -1,12 +1,14 @@
 // Column builder methods and key builders: what `.notNull()`, `.unique(name, { nulls })`, `primaryKey(...)`,
 // `unique().on(...)`, `uniqueIndex().using(...)`, `.where(...)` and `.nullsNotDistinct()` do to drizzle's config.
 import type { Node } from 'ts-morph';
+import type { KeyFinding } from '../findings.js';
+import { applyCasing, defaultUniqueName } from '../normalize.js';
 import { NOT_NULL_METHODS } from './drizzle-api.js';
-import { short } from './node-text.js';
-import type { Evaluator } from './evaluate.js';
-import type { ColumnBuilder, KeyBuilder, Scope, Unknown, Value } from './values.js';
+import { position, short } from './node-text.js';
+import type { Reader } from './reader.js';
+import type { ColumnBuilder, KeyBuilder, Scope, TableDraft, Unknown, Value } from './values.js';
 
-export function columnMethod(column: ColumnBuilder, method: string, arg: (i: number) => Value, node: Node, scope: Scope, ev: Evaluator): Value {
+export function columnMethod(column: ColumnBuilder, method: string, arg: (i: number) => Value, node: Node, scope: Scope, ev: Reader): Value {
   if (method === 'primaryKey') return { kind: 'column', column: { ...column, primaryKey: true, notNull: true } };
   if (NOT_NULL_METHODS.has(method)) return { kind: 'column', column: { ...column, notNull: true } };
   if (method === 'unique') {
@@ -32,7 +34,7 @@ export function columnMethod(column: ColumnBuilder, method: string, arg: (i: num
 }
 
 export function keyStartMethod(
-  ev: Evaluator,
+  ev: Reader,
   start: Extract<Value, { kind: 'key-start' }>,
   method: string,
   args: readonly Node[],
@@ -54,7 +56,7 @@ export function keyMethod(key: KeyBuilder, method: string): Value {
 }
 
 /** `foreignKey({ columns: [t.a], foreignColumns: [other.id], name })`: a list over `columns` (the rest is not read). */
-export function foreignKeyFrom(ev: Evaluator, args: readonly Node[], node: Node, scope: Scope): Value {
+export function foreignKeyFrom(ev: Reader, args: readonly Node[], node: Node, scope: Scope): Value {
   const config = args[0] ? ev.evaluate(args[0], scope) : undefined;
   const head = { kind: 'foreign' as const, unique: false, name: undefined };
   const columns = config?.kind === 'object' ? config.entries.find((e) => e.name === 'columns')?.get() : undefined;
@@ -66,7 +68,7 @@ export function foreignKeyFrom(ev: Evaluator, args: readonly Node[], node: Node,
 }
 
 /** `primaryKey({ columns: [t.a, t.b], name })` or the deprecated `primaryKey(t.a, t.b)`. */
-export function primaryKeyFrom(ev: Evaluator, args: readonly Node[], node: Node, scope: Scope): Value {
+export function primaryKeyFrom(ev: Reader, args: readonly Node[], node: Node, scope: Scope): Value {
   const first = args[0] ? ev.evaluate(args[0], scope) : undefined;
   if (first?.kind === 'object') {
     const columns = first.entries.find((e) => e.name === 'columns')?.get();
@@ -83,11 +85,11 @@ export function primaryKeyFrom(ev: Evaluator, args: readonly Node[], node: Node,
 
 type KeyHead = Pick<KeyBuilder, 'kind' | 'unique' | 'name'>;
 
-function keyFrom(ev: Evaluator, head: KeyHead, columns: readonly Node[], node: Node, scope: Scope): KeyBuilder {
+function keyFrom(ev: Reader, head: KeyHead, columns: readonly Node[], node: Node, scope: Scope): KeyBuilder {
   return keyFromValues(ev, head, columns.map((c) => ev.evaluate(c, scope)), node, scope);
 }
 
-function keyFromValues(ev: Evaluator, head: KeyHead, values: readonly Value[], node: Node, scope: Scope): KeyBuilder {
+function keyFromValues(ev: Reader, head: KeyHead, values: readonly Value[], node: Node, scope: Scope): KeyBuilder {
   const refs: { key: string; table: object | undefined }[] = [];
   let expression = false;
   let problem: Unknown | undefined;
@@ -98,4 +100,28 @@ function keyFromValues(ev: Evaluator, head: KeyHead, values: readonly Value[], n
     else problem ??= ev.unknown(node, scope.file, 'unresolved-key', `a part of \`${short(node)}\` is neither a column of the table nor SQL`);
   }
   return { ...head, refs, expression, partial: false, nullsNotDistinct: false, node, file: scope.file, problem };
+}
+
+/** The column name drizzle itself uses for default constraint names: as written, else the key (cased by a table casing). */
+export function drizzleColumnName(draft: TableDraft, key: string): string {
+  const column = draft.columns.find((c) => c.key === key);
+  if (column?.name !== undefined) return column.name;
+  return draft.casing ? applyCasing(key, draft.casing) : key;
+}
+
+export function keyFinding(draft: TableDraft, key: KeyBuilder): KeyFinding {
+  const columns = key.expression ? [] : key.refs.map((r) => r.key);
+  let name = key.name;
+  if (name === undefined && key.kind === 'unique-constraint') {
+    name = defaultUniqueName(draft.name, key.refs.map((r) => drizzleColumnName(draft, r.key)));
+  }
+  return {
+    kind: key.kind === 'primary' ? 'primary' : key.kind === 'foreign' ? 'foreign' : key.kind === 'index' && !key.unique ? 'index' : 'unique',
+    name,
+    columns,
+    nullsNotDistinct: key.nullsNotDistinct,
+    partial: key.partial,
+    expression: key.expression,
+    line: position(key.node).line,
+  };
 }

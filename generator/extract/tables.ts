@@ -1,37 +1,20 @@
 // A table-building call (pgTable, schema.table, a pgTableCreator result, snakeCase.table) replayed statically:
 // its SQL name, its columns in declared order and the keys of its extra config.
 import { Node, SyntaxKind } from 'ts-morph';
-import type { Diagnostic } from '../diagnostics.js';
-import type { Casing, ColumnFinding, KeyFinding } from '../findings.js';
-import { applyCasing, defaultUniqueName } from '../normalize.js';
-import { position, short } from './node-text.js';
-import type { Evaluator } from './evaluate.js';
+import type { KeyFinding } from '../findings.js';
+import { defaultUniqueName } from '../normalize.js';
 import { collectExtraConfig } from './extra-config.js';
-import type { ModuleFile } from './modules.js';
+import { drizzleColumnName } from './keys.js';
+import { position, short } from './node-text.js';
+import type { Reader } from './reader.js';
 import { LITERAL } from './values.js';
-import type { KeyBuilder, Scope, TableFactory, TableValue, Unknown, Value } from './values.js';
-
-export interface TableDraft {
-  readonly file: ModuleFile;
-  readonly node: Node;
-  readonly line: number;
-  readonly schema: string | undefined;
-  readonly name: string;
-  readonly casing: Casing | undefined;
-  readonly columns: ColumnFinding[];
-  readonly keys: KeyFinding[];
-  /** Whatever stops this table from being read statically; the table is reported, not emitted. */
-  readonly problems: Unknown[];
-  readonly warnings: Diagnostic[];
-  /** Work deferred until every export is bound (the extra config); run by `finishTable`. */
-  readonly pending: (() => void)[];
-}
+import type { Scope, TableDraft, TableFactory, TableValue, Unknown, Value } from './values.js';
 
 export function finishTable(draft: TableDraft): void {
   for (const step of draft.pending.splice(0)) step();
 }
 
-export function buildTable(ev: Evaluator, factory: TableFactory, args: readonly Node[], node: Node, scope: Scope): Value {
+export function buildTable(ev: Reader, factory: TableFactory, args: readonly Node[], node: Node, scope: Scope): Value {
   if (scope.depth > 0) {
     const fn = node.getFirstAncestor((a) => Node.isFunctionDeclaration(a) || Node.isArrowFunction(a) || Node.isFunctionExpression(a) || Node.isMethodDeclaration(a));
     const fnName = fn && (Node.isFunctionDeclaration(fn) || Node.isMethodDeclaration(fn)) ? fn.getName() : fn?.getParentIfKind(SyntaxKind.VariableDeclaration)?.getName();
@@ -73,7 +56,7 @@ export function buildTable(ev: Evaluator, factory: TableFactory, args: readonly 
   return table;
 }
 
-function tableName(ev: Evaluator, factory: TableFactory, arg: Node | undefined, node: Node, scope: Scope): string | Unknown {
+function tableName(ev: Reader, factory: TableFactory, arg: Node | undefined, node: Node, scope: Scope): string | Unknown {
   const value = arg ? ev.evaluate(arg, scope) : LITERAL;
   if (value.kind !== 'string') {
     const why = value.kind === 'unknown' ? `: ${value.message}` : '';
@@ -85,7 +68,7 @@ function tableName(ev: Evaluator, factory: TableFactory, arg: Node | undefined, 
   return ev.unknown(node, scope.file, 'unresolved-table', `cannot compute what the pgTableCreator function makes of the name '${value.value}'`, { tableLike: true });
 }
 
-function readColumns(ev: Evaluator, draft: TableDraft, arg: Node | undefined, node: Node, scope: Scope): void {
+function readColumns(ev: Reader, draft: TableDraft, arg: Node | undefined, node: Node, scope: Scope): void {
   let columns = arg ? ev.evaluate(arg, scope) : LITERAL;
   if (columns.kind === 'function') columns = ev.invoke(columns, [{ kind: 'builders' }], arg ?? node, scope, false);
   if (columns.kind !== 'object') {
@@ -120,30 +103,6 @@ function readColumns(ev: Evaluator, draft: TableDraft, arg: Node | undefined, no
       });
     }
   }
-}
-
-/** The column name drizzle itself uses for default constraint names: as written, else the key (cased by a table casing). */
-export function drizzleColumnName(draft: TableDraft, key: string): string {
-  const column = draft.columns.find((c) => c.key === key);
-  if (column?.name !== undefined) return column.name;
-  return draft.casing ? applyCasing(key, draft.casing) : key;
-}
-
-export function keyFinding(draft: TableDraft, key: KeyBuilder): KeyFinding {
-  const columns = key.expression ? [] : key.refs.map((r) => r.key);
-  let name = key.name;
-  if (name === undefined && key.kind === 'unique-constraint') {
-    name = defaultUniqueName(draft.name, key.refs.map((r) => drizzleColumnName(draft, r.key)));
-  }
-  return {
-    kind: key.kind === 'primary' ? 'primary' : key.kind === 'foreign' ? 'foreign' : key.kind === 'index' && !key.unique ? 'index' : 'unique',
-    name,
-    columns,
-    nullsNotDistinct: key.nullsNotDistinct,
-    partial: key.partial,
-    expression: key.expression,
-    line: position(key.node).line,
-  };
 }
 
 /** A column's `.references()`: a foreign key over that one column (its name is not needed: lists are named by columns). */

@@ -1,9 +1,9 @@
 // What the static reader knows about an expression: a small abstract value, just rich enough to replay what
 // drizzle-orm does when a schema module runs (build columns, collect keys) without running it.
 import type { Node } from 'ts-morph';
-import type { Casing } from '../findings.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Casing, ColumnFinding, KeyFinding } from '../findings.js';
 import type { ModuleFile } from './modules.js';
-import type { TableDraft } from './tables.js';
 
 /** A column builder: what `text('email').notNull().unique()` leaves behind. */
 export interface ColumnBuilder {
@@ -64,6 +64,23 @@ export interface ObjectEntry {
   readonly name: string;
   readonly node: Node;
   readonly get: () => Value;
+}
+
+/** A table as it is being read: what the static reader has found of it so far. */
+export interface TableDraft {
+  readonly file: ModuleFile;
+  readonly node: Node;
+  readonly line: number;
+  readonly schema: string | undefined;
+  readonly name: string;
+  readonly casing: Casing | undefined;
+  readonly columns: ColumnFinding[];
+  readonly keys: KeyFinding[];
+  /** Whatever stops this table from being read statically; the table is reported, not emitted. */
+  readonly problems: Unknown[];
+  readonly warnings: Diagnostic[];
+  /** Work deferred until every export is bound (the extra config); run by `finishTable`. */
+  readonly pending: (() => void)[];
 }
 
 export interface TableValue {

@@ -29,11 +29,19 @@ export interface TableSpec {
   readonly lists?: readonly (readonly string[])[];
 }
 
-/** A page of a list: at most `limit` rows (default `listLimit`), those whose identity follows `after`. */
-export interface ListOptions<After> {
+/**
+ * A page of a list: at most `limit` rows (default `listLimit`), those whose identity follows `after`, and with `where`
+ * only those whose columns equal its values (`null`: IS NULL). `Filter` is the row without the list's own columns.
+ */
+export interface ListOptions<After, Filter = Record<string, unknown>> {
   readonly limit?: number;
   /** The identity of the last row of the previous page (keyset paging, in identity order). */
   readonly after?: After;
+  /**
+   * Equality on other columns: from the cache, the list's rows are filtered (reading further members until `limit`
+   * rows match); from Postgres, the values join the WHERE. An undefined value filters nothing.
+   */
+  readonly where?: Partial<Filter>;
 }
 
 /** Either the storage itself or a transaction opened by `hs.transaction`. */
@@ -52,7 +60,7 @@ export interface HotTable<T extends PgTable> {
    * The rows whose `key` columns (a list of the spec) equal `values`, in identity order; `options.after` is an identity
    * (its value alone for a one-column identity).
    */
-  listBy(ctx: Context, key: readonly string[], values: Partial<Row<T>>, options?: ListOptions<unknown>): Promise<Row<T>[]>;
+  listBy(ctx: Context, key: readonly string[], values: Partial<Row<T>>, options?: ListOptions<unknown, Row<T>>): Promise<Row<T>[]>;
   /** Rows by identity, in input order, null for absent rows. */
   getManyByIdentity(ctx: Context, values: readonly Partial<Row<T>>[]): Promise<(Row<T> | null)[]>;
   /** Insert or update a whole row (upsert on the identity); returns the row as Postgres returned it. */

@@ -43,17 +43,17 @@ export const table = pgTable('odd', {
 });
 `;
 
-function table(t: Pick<Table, 'exportName' | 'primaryKey' | 'uniqueKeys' | 'identity'>): Table {
+function table(t: Pick<Table, 'exportName' | 'primaryKey' | 'uniqueKeys' | 'identity'> & Partial<Pick<Table, 'lists'>>): Table {
   return { schema: 'public', name: t.exportName, file: 'schema.ts', columns: [], lists: [], skipped: [], ...t };
 }
 
 const MODEL: Model = {
   version: MODEL_VERSION,
   tables: [
-    table({ exportName: 'memberships', primaryKey: ['tenantId', 'userId'], uniqueKeys: [], identity: ['tenantId', 'userId'] }),
+    table({ exportName: 'memberships', primaryKey: ['tenantId', 'userId'], uniqueKeys: [], identity: ['tenantId', 'userId'], lists: [{ columns: ['tenantId'], sources: ['index'] }] }),
     table({ exportName: 'table', primaryKey: ['default'], uniqueKeys: [['ctx'], ['user-id']], identity: ['default'] }),
     table({ exportName: 'tags', primaryKey: [], uniqueKeys: [['slug']], identity: ['slug'] }),
-    table({ exportName: 'users', primaryKey: ['id'], uniqueKeys: [['email'], ['name', 'phone']], identity: ['id'] }),
+    table({ exportName: 'users', primaryKey: ['id'], uniqueKeys: [['email'], ['name', 'phone']], identity: ['id'], lists: [{ columns: ['name'], sources: ['index'] }] }),
   ],
 };
 
@@ -99,6 +99,17 @@ export async function calls(ctx: Context): Promise<void> {
   await hot.table.getByUserId(ctx, 3);
   // @ts-expect-error user-id is an integer
   await hot.table.getByUserId(ctx, '3');
+  const named: hot.users.Row[] = await hot.users.listByName(ctx, 'Ada', { where: { phone: '1', email: undefined }, limit: 10, after: 3 });
+  // @ts-expect-error where names columns of the table only
+  await hot.users.listByName(ctx, 'Ada', { where: { nickname: 'x' } });
+  // @ts-expect-error where takes each column's own type
+  await hot.users.listByName(ctx, 'Ada', { where: { id: '1' } });
+  // @ts-expect-error the list's own column is its value, not a filter
+  await hot.users.listByName(ctx, 'Ada', { where: { name: 'Bob' } });
+  await hot.memberships.listByTenantId(ctx, 't', { where: { role: null }, after: { tenantId: 't', userId: 1 } });
+  // @ts-expect-error null only where the column is nullable
+  await hot.memberships.listByTenantId(ctx, 't', { where: { userId: null } });
+  void named;
   void user;
   void many;
   void saved;

@@ -121,7 +121,7 @@ async function listDivergences(checker: Storage): Promise<string[]> {
     const want = rows.filter((r) => r.chat_id === chatId).map((r) => r.id);
     for (const key of await h.keys(`${h.prefix}messages@*:list:chat_id:{${chatId}}`)) {
       const value = await h.redis.get(key);
-      const members = value === null ? null : (JSON.parse(value.replace(/^(~e\d+~)?L/, '')) as number[]);
+      const members = value === null ? null : (JSON.parse(value.replace(/^(~e\d+~)?K[^\n]*\n/, '')) as number[]);
       if (members !== null && JSON.stringify(members) !== JSON.stringify(want)) found.push(`cached list chat ${chatId}: ${JSON.stringify(members)}, Postgres ${JSON.stringify(want)}`);
     }
     const got = (await messages.listByChatId(checker.hs, chatId)).map((m) => m.id);

@@ -8,7 +8,13 @@ import { transformSync } from 'esbuild';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-const READ_PATHS = ['runtime/src/protocol/read.ts', 'runtime/src/protocol/read-unique.ts', 'runtime/src/protocol/read-many.ts'];
+const READ_PATHS = [
+  'runtime/src/protocol/read.ts',
+  'runtime/src/protocol/read-unique.ts',
+  'runtime/src/protocol/read-many.ts',
+  'runtime/src/protocol/read-list.ts',
+  'runtime/src/protocol/read-through.ts',
+];
 
 /** `__name(...)` calls inside a function body: made each time that function runs. */
 function namedClosures(source: string): string[] {

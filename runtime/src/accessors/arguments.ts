@@ -5,7 +5,8 @@
 import { KeyUsageError } from '../errors.js';
 import type { RowKeys } from '../table/keys.js';
 import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
-import type { ListRead } from '../protocol/read-list.js';
+import type { ListFilter, ListRead } from '../protocol/read-list.js';
+import type { KeyColumns } from '../table/table-info.js';
 
 function keyList(rt: TableRuntime, key: unknown): readonly string[] {
   if (!Array.isArray(key) || key.length === 0 || !key.every((column): column is string => typeof column === 'string')) {
@@ -93,5 +94,15 @@ export function checkListBy(rt: TableRuntime, key: unknown, values: unknown, opt
     const afterValues = only !== undefined && !plain ? { [only]: page.after } : record(rt, identity, 'after', page.after);
     after = { values: afterValues, tag: rt.rowKeys(afterValues).tag };
   }
-  return { list, keys, parts, limit, after };
+  return { list, keys, parts, limit, after, filter: checkWhere(rt, list, page.where) };
+}
+
+/** `where`: columns of the table (by property name), each value a key value of its column (null: IS NULL). */
+function checkWhere(rt: TableRuntime, list: KeyColumns, where: unknown): ListFilter | undefined {
+  if (where === undefined) return undefined;
+  const given = record(rt, list.props, 'where', where);
+  const props = Object.keys(given).filter((prop) => given[prop] !== undefined).sort();
+  if (props.length === 0) return undefined;
+  const key = rt.columnsNamed(props);
+  return { key, parts: rt.keyParts(key, given), values: given };
 }

@@ -1,12 +1,16 @@
 // What a list key holds: the member identities of one list, in identity order, tagged with the table's epoch like a
 // row (codecs/epoch-tag.ts), so a bump (TRUNCATE, a bulk statement) makes every list filled before it unusable.
-// `~e<n>~L` + JSON: one identity value per member for a one-column identity, an array of them for a composite one,
-// each through its column's codec (so bigint, Date, uuid... round-trip exactly).
+// `~e<n>~K<tags>\n<JSON>`: the members' row tags (the hash tag of each row key, escaped key parts joined by `,`, which
+// never hold a space) separated by spaces, so that the read-list script can build the page's row keys without parsing
+// JSON; then the members' identities as JSON, one value per member for a one-column identity, an array of them for a
+// composite one, each through its column's codec (so bigint, Date, uuid... round-trip exactly, and a miss can read its
+// rows from Postgres). A value whose tags disagree with its identities is not a list (the script would have read rows
+// other than the members'). The marker was `L` (JSON alone) before the one-round-trip read: such values are refilled.
 import { splitEpoch } from '../codecs/epoch-tag.js';
 import type { RowKeys } from '../table/keys.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 
-const MARK = 'L';
+const MARK = 'K';
 
 export function encodeList(rt: TableRuntime, members: readonly Values[]): string {
   const { props } = rt.info.identity;
@@ -15,8 +19,9 @@ export function encodeList(rt: TableRuntime, members: readonly Values[]): string
   const body = members.map((row) =>
     single !== undefined ? single.toJson(row[single.key]) : codecs.map((codec) => codec.toJson(row[codec.key])),
   );
+  const tags = members.map((member) => rt.rowKeys(member).tag);
   const epoch = rt.epoch?.current ?? 0;
-  const text = `${MARK}${JSON.stringify(body)}`;
+  const text = `${MARK}${tags.join(' ')}\n${JSON.stringify(body)}`;
   return epoch === 0 ? text : `~e${epoch}~${text}`;
 }
 
@@ -41,9 +46,8 @@ export function decodeListCached(rt: TableRuntime, listKey: string, text: string
   }
   const known = memo.get(listKey);
   if (known !== undefined && known.text === text) return currentEpoch(rt, text) ? known.list : undefined;
-  const members = decodeList(rt, text);
-  if (members === undefined) return undefined;
-  const list = { members, keys: members.map((member) => rt.rowKeys(member)) };
+  const list = decodeListValue(rt, text);
+  if (list === undefined) return undefined;
   memo.delete(listKey);
   memo.set(listKey, { text, list });
   if (memo.size > MEMO_PER_TABLE) {
@@ -62,20 +66,29 @@ function currentEpoch(rt: TableRuntime, text: string): boolean {
 
 /** The member identities; undefined for a value of an older epoch, before the epoch is known, or not a list. */
 export function decodeList(rt: TableRuntime, text: string): Values[] | undefined {
+  return decodeListValue(rt, text)?.members.slice();
+}
+
+function decodeListValue(rt: TableRuntime, text: string): DecodedList | undefined {
   if (!currentEpoch(rt, text)) return undefined;
   const { body } = splitEpoch(text);
-  if (!body.startsWith(MARK)) return undefined;
+  const newline = body.indexOf('\n');
+  if (!body.startsWith(MARK) || newline < 0) return undefined;
   try {
-    const parsed: unknown = JSON.parse(body.slice(MARK.length));
+    const parsed: unknown = JSON.parse(body.slice(newline + 1));
     if (!Array.isArray(parsed)) return undefined;
     const { props } = rt.info.identity;
     const codecs = props.map((prop) => rt.codec.codecFor(prop));
     const single = codecs.length === 1 ? codecs[0] : undefined;
-    return parsed.map((member: unknown): Values => {
+    const members = parsed.map((member: unknown): Values => {
       if (single !== undefined) return { [single.key]: single.fromJson(member) };
       if (!Array.isArray(member) || member.length !== codecs.length) throw new Error('not a member');
       return Object.fromEntries(codecs.map((codec, i) => [codec.key, codec.fromJson(member[i])]));
     });
+    const keys = members.map((member) => rt.rowKeys(member));
+    // The tags the script reads rows by must be exactly the members' (an empty list has no tags).
+    if (keys.map((key) => key.tag).join(' ') !== body.slice(MARK.length, newline)) return undefined;
+    return { members, keys };
   } catch {
     return undefined;
   }

@@ -4,15 +4,10 @@
 // is deleted and the lease given back once no writer of it is left in flight (finish-list-write.lua). A list whose
 // lease was not confirmed, or whose deletion failed, goes to the repair queue and is invalidated as a row would be.
 import { finishListWrite, takeListLease } from '../redis/scripts.js';
+import type { ListEffect } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
-import type { ListKeys } from '../table/keys.js';
 import type { TableRuntime } from '../table/table-runtime.js';
 import { flushRepairs, queueRepair } from './repairs.js';
-
-export interface ListEffect {
-  readonly rt: TableRuntime;
-  readonly keys: ListKeys;
-}
 
 /** The lists of these rows (old and new values of one write), without repeats. */
 export function listEffects(rt: TableRuntime, ...rows: (Record<string, unknown> | null | undefined)[]): ListEffect[] {

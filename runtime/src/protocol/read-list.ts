@@ -1,21 +1,26 @@
 // listBy<Columns>: the rows of one list (a foreign key or non-unique index value), in identity order, a page at a time.
-// Hit: GET of the list key (its member identities), then the page's rows by identity (one MGET; misses through the
-// batched miss path of read-many.ts). Miss: the list's lease (read-row.lua on the list key), one Postgres read of the
-// whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row, so a writer that overrode
-// the lease before its commit (list-writes.ts) refuses the fill of a read that may predate it. A list of more than
-// `maxListLength` members is never cached, nor truncated: each read of it goes to Postgres and is counted.
-import { and, asc, gt, sql, type SQL } from 'drizzle-orm';
-import { isReaderLease } from '../redis/lease-values.js';
+// Hit, single Redis: one round trip, the read-list script reads the list key and the page's rows (their keys built in
+// Lua from the member tags the list value carries, as read-pointer.lua follows a pointer). Hit, Cluster: the rows live
+// in other slots, so a GET of the list key, then the page's rows by identity. Either way the rows are judged here
+// (epoch, corrupt values, still carrying the list's values) and the missing ones read through the batched miss path
+// of read-many.ts. Miss: the list's lease (taken by the same script, or read-row.lua on a Cluster), one Postgres read
+// of the whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row (the loop is
+// read-through.ts's), so a writer that overrode the lease before its commit (list-writes.ts) refuses the fill of a
+// read that may predate it. A list of more than `maxListLength` members is never cached, nor truncated: each read of
+// it goes to Postgres and is counted.
+import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { isWrongType } from '../redis/redis-io.js';
-import { failLease, fillRow, readRow, releaseReaderLease, type ReadRowReply } from '../redis/scripts.js';
+import { fillRow, readList, readRow, releaseReaderLease } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
-import type { ListKeys } from '../table/keys.js';
+import type { ListKeys, RowKeys } from '../table/keys.js';
 import type { KeyColumns } from '../table/table-info.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
 import { decodeListCached, encodeList, type DecodedList } from './list-value.js';
+import { CORRUPT } from './fill.js';
 import { getManyByIdentity } from './read-many.js';
+import { readThrough, readUnderLease, type ReadThroughSteps } from './read-through.js';
 
 type Row = Record<string, unknown>;
 
@@ -27,6 +32,28 @@ export interface ListRead {
   readonly limit: number;
   /** The identity after which the page starts, and its row tag. */
   readonly after: { readonly values: Values; readonly tag: string } | undefined;
+  /** `where`: other columns the rows must equal (their key texts, as a list's own values are compared). */
+  readonly filter?: ListFilter | undefined;
+}
+
+export interface ListFilter {
+  readonly key: KeyColumns;
+  readonly parts: readonly string[];
+  readonly values: Values;
+}
+
+/** Members read per step while a filter leaves a page short (the first step is the script's). */
+const FILTER_STEP = 100;
+
+/** How many members a step reads: the page, or more of the list when a filter may drop some. */
+function stepSize(read: ListRead): number {
+  return read.filter === undefined ? read.limit : Math.max(read.limit, FILTER_STEP);
+}
+
+/** A row still of this list (a commit whose list invalidation has not landed may have moved it) and matching `where`. */
+function belongs(rt: TableRuntime, read: ListRead, row: Row): boolean {
+  const { filter } = read;
+  return rt.carries(row, read.list, read.parts) && (filter === undefined || rt.carries(row, filter.key, filter.parts));
 }
 
 export async function listBy(state: ContextState, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
@@ -37,6 +64,9 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   }
   const { keys } = read;
   if (core.repairs.has(keys.row)) return fromPostgres(core, rt, read, values);
+  // Single Redis: the list and its page's rows in one script call, hit or miss.
+  if (!core.io.cluster) return readThroughLease(state, rt, read, values, '', LIST_AND_PAGE);
+  // Cluster: the rows live in other slots than the list, so a hit is a GET of the list, then the page's rows by identity.
   let first: string | null;
   try {
     first = await core.io.value(keys.row);
@@ -48,12 +78,19 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
     first = '~hotstorage:not-a-string';
   }
   const members = first === null ? undefined : decodeListCached(rt, keys.row, first);
-  if (members !== undefined) return serveMembers(state, rt, read, values, members);
-  return readThroughLease(state, rt, read, values, first ?? '');
+  if (members !== undefined) return serveMembers(state, rt, read, values, members, undefined);
+  return readThroughLease(state, rt, read, values, first ?? '', LIST_ALONE);
 }
 
 /** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */
-async function serveMembers(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, list: DecodedList): Promise<Row[]> {
+function serveMembers(
+  state: ContextState,
+  rt: TableRuntime,
+  read: ListRead,
+  values: Values,
+  list: DecodedList,
+  pageValues: readonly (string | null)[] | undefined,
+): Row[] | Promise<Row[]> {
   const { core } = state;
   const { members, keys } = list;
   let start = 0;
@@ -65,40 +102,121 @@ async function serveMembers(state: ContextState, rt: TableRuntime, read: ListRea
     start = at + 1;
   }
   core.emit('listHit', rt.info.display, read.keys.row);
-  const page = members.slice(start, start + read.limit);
+  const step = stepSize(read);
+  const page = members.slice(start, start + step);
   if (page.length === 0) return [];
-  const rows = await getManyByIdentity(state, rt, page, keys.slice(start, start + read.limit));
-  // A row deleted or moved by a commit whose list invalidation has not landed yet is not a member any more.
-  return rows.filter((row): row is Row => row !== null && rt.carries(row, read.list, read.parts));
+  const pageKeys = keys.slice(start, start + step);
+  // The script read the rows of the tags it found in the value, which decodeList checked to be the members': one value
+  // per member it read (anything else, not expected, is read again).
+  const given = pageValues !== undefined && pageValues.length === page.length ? pageValues : undefined;
+  const hits = given === undefined ? undefined : allRows(core, rt, pageKeys, given);
+  if (read.filter === undefined) {
+    return hits !== undefined ? keep(rt, read, hits) : getManyByIdentity(state, rt, page, pageKeys, given).then((rows) => keep(rt, read, rows));
+  }
+  return filteredPage(state, rt, read, list, start, hits ?? getManyByIdentity(state, rt, page, pageKeys, given));
 }
 
-async function readThroughLease(state: ContextState, rt: TableRuntime, read: ListRead, values: Values, corruptValue: string): Promise<Row[]> {
-  const { core } = state;
-  const table = rt.info.display;
-  const { keys } = read;
-  let corrupt = corruptValue;
-  const token = core.token('reader');
-  for (let attempt = 0; ; attempt++) {
-    let reply: ReadRowReply;
-    try {
-      reply = await core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
-    } catch (error) {
-      core.redisError(error, table, keys.row);
-      return fromPostgres(core, rt, read, values);
+/** The rows that still belong to the page (see belongs). */
+function keep(rt: TableRuntime, read: ListRead, rows: readonly (Row | null)[]): Row[] {
+  return rows.filter((row): row is Row => row !== null && belongs(rt, read, row));
+}
+
+/** With `where`: the members' rows from `start` on, a step at a time, until `limit` of them match or the list ends. */
+async function filteredPage(
+  state: ContextState,
+  rt: TableRuntime,
+  read: ListRead,
+  list: DecodedList,
+  start: number,
+  first: Row[] | Promise<(Row | null)[]>,
+): Promise<Row[]> {
+  const step = stepSize(read);
+  const found: Row[] = [];
+  let rows: readonly (Row | null)[] = await first;
+  for (let at = start; ; ) {
+    for (const row of rows) {
+      if (row !== null && belongs(rt, read, row)) found.push(row);
+      if (found.length === read.limit) return found;
     }
-    if (reply.kind === 'row') {
-      const members = decodeListCached(rt, keys.row, reply.value);
-      if (members !== undefined) return serveMembers(state, rt, read, values, members);
-      // Of an older epoch, corrupt or foreign: the next read-row deletes exactly this value and leases the list.
-      if (corrupt === reply.value) return fromPostgres(core, rt, read, values);
-      corrupt = reply.value;
-      continue;
-    }
-    if (reply.kind === 'lease') return fillFromDb(core, rt, read, values, token);
-    core.emit('leaseWait', table, keys.row);
-    if (!isReaderLease(reply.lease) || attempt + 1 >= core.options.leaseWaitTries) return fromPostgres(core, rt, read, values);
-    await core.options.wait(attempt + 1);
+    at += step;
+    if (at >= list.members.length) return found;
+    rows = await getManyByIdentity(state, rt, list.members.slice(at, at + step), list.keys.slice(at, at + step));
   }
+}
+
+/**
+ * The page's rows when every value read is a row of the current epoch and none is queued for repair: the common full
+ * hit, served here without the batch machinery. Anything else (a missing row, a cached absence, a marker, a corrupt
+ * value) returns undefined before counting anything, and getManyByIdentity judges every value as its MGET would.
+ */
+function allRows(core: StorageCore, rt: TableRuntime, keys: readonly RowKeys[], texts: readonly (string | null)[]): Row[] | undefined {
+  if (core.repairs.size > 0) return undefined;
+  const rows: Row[] = [];
+  for (const text of texts) {
+    const row = text === null ? undefined : rt.codec.decode(text);
+    if (row === undefined) return undefined;
+    rows.push(row);
+  }
+  const table = rt.info.display;
+  for (const key of keys) core.emit('hit', table, key.row);
+  return rows;
+}
+
+type ListReply = { kind: 'row'; value: string; rows: readonly (string | null)[] | undefined };
+
+/** One list read past its argument check. */
+interface ListCall {
+  readonly state: ContextState;
+  readonly rt: TableRuntime;
+  readonly read: ListRead;
+  readonly values: Values;
+}
+
+/** The list's steps in read-through.ts's loop, but the read itself: served from its value, filled, or Postgres. */
+const LIST_STEPS: Omit<ReadThroughSteps<ListCall, ListReply, Row[]>, 'read'> = {
+  serve({ state, rt, read, values }, reply) {
+    // Of an older epoch, corrupt or foreign: CORRUPT, and the next read deletes exactly this value and leases the list.
+    const members = decodeListCached(rt, read.keys.row, reply.value);
+    return members === undefined ? CORRUPT : serveMembers(state, rt, read, values, members, reply.rows);
+  },
+  fill({ state, rt, read, values }, token) {
+    return fillFromDb(state.core, rt, read, values, token);
+  },
+  postgres({ state, rt, read, values }) {
+    return fromPostgres(state.core, rt, read, values);
+  },
+};
+
+/** Single Redis: the read-list script reads the list and its page's rows in one round trip (or takes the lease). */
+const LIST_AND_PAGE: ReadThroughSteps<ListCall, ListReply, Row[]> = {
+  ...LIST_STEPS,
+  read({ state, rt, read }, token, corrupt) {
+    return state.core.io.run(readList, {
+      keys: [read.keys.row, read.keys.lease],
+      argv: [token, state.core.options.leaseTtlMs, corrupt, rt.keyspace.rowPrefix, read.after?.tag ?? '', stepSize(read)],
+    });
+  },
+};
+
+/** Cluster: read-row on the list alone (its rows live in other slots; serveMembers reads them). */
+const LIST_ALONE: ReadThroughSteps<ListCall, ListReply, Row[]> = {
+  ...LIST_STEPS,
+  async read({ state, read }, token, corrupt) {
+    const reply = await state.core.io.run(readRow, { keys: [read.keys.row, read.keys.lease], argv: [token, state.core.options.leaseTtlMs, corrupt] });
+    return reply.kind === 'row' ? { kind: 'row', value: reply.value, rows: undefined } : reply;
+  },
+};
+
+/** The list's read-through loop (read-through.ts) with one of the two reads. */
+function readThroughLease(
+  state: ContextState,
+  rt: TableRuntime,
+  read: ListRead,
+  values: Values,
+  corruptValue: string,
+  steps: ReadThroughSteps<ListCall, ListReply, Row[]>,
+): Promise<Row[]> {
+  return readThrough(state.core, steps, { state, rt, read, values }, { table: rt.info.display, keys: read.keys }, corruptValue);
 }
 
 async function fillFromDb(core: StorageCore, rt: TableRuntime, read: ListRead, values: Values, token: string): Promise<Row[]> {
@@ -106,26 +224,26 @@ async function fillFromDb(core: StorageCore, rt: TableRuntime, read: ListRead, v
   const { keys } = read;
   const max = core.options.maxListLength;
   core.emit('listMiss', table, keys.row);
-  let rows: Row[];
-  try {
-    await core.options.hooks.afterLease?.({ table, key: keys.row });
-    rows = await core.query(() => listQuery(core.db, rt, read, values, undefined).limit(max + 1));
-  } catch (error) {
-    await core.io.run(failLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
-    throw error;
-  }
+  const rows = await readUnderLease(core, { table, keys, token }, () => core.query(() => listQuery(core.db, rt, read, values, undefined, false).limit(max + 1)));
   if (rows.length > max) {
     core.emit('listOversized', table, keys.row);
     await core.io.run(releaseReaderLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
     // Never truncated: what was read stops at maxListLength + 1, so the page itself is read.
-    return read.after === undefined && read.limit <= max ? rows.slice(0, read.limit) : selectPage(core, core.db, rt, read, values);
+    const first = read.after === undefined && read.filter === undefined && read.limit <= max;
+    return first ? rows.slice(0, read.limit) : selectPage(core, core.db, rt, read, values);
   }
   await core.options.hooks.afterDbRead?.({ table, key: keys.row, row: null });
   await fillList(core, rt, keys, token, rows);
-  if (read.after === undefined) return rows.slice(0, read.limit);
-  const tag = read.after.tag;
-  const at = rows.findIndex((row) => rt.rowKeys(row).tag === tag);
-  return at < 0 ? selectPage(core, core.db, rt, read, values) : rows.slice(at + 1, at + 1 + read.limit);
+  // The whole list was read (it is what the list key caches): the page is cut from it.
+  let start = 0;
+  if (read.after !== undefined) {
+    const tag = read.after.tag;
+    const at = rows.findIndex((row) => rt.rowKeys(row).tag === tag);
+    if (at < 0) return selectPage(core, core.db, rt, read, values);
+    start = at + 1;
+  }
+  const rest = rows.slice(start);
+  return (read.filter === undefined ? rest : rest.filter((row) => belongs(rt, read, row))).slice(0, read.limit);
 }
 
 async function fillList(core: StorageCore, rt: TableRuntime, keys: ListKeys, token: string, rows: readonly Row[]): Promise<void> {
@@ -149,16 +267,25 @@ async function fromPostgres(core: StorageCore, rt: TableRuntime, read: ListRead,
 }
 
 function selectPage(core: StorageCore, db: Database, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
-  return core.query(() => listQuery(db, rt, read, values, read.after?.values).limit(read.limit));
+  return core.query(() => listQuery(db, rt, read, values, read.after?.values, true).limit(read.limit));
 }
 
-/** `select * where <list columns> = values [and identity > after] order by identity`. */
-function listQuery(db: Database, rt: TableRuntime, read: ListRead, values: Values, after: Values | undefined) {
+/** `select * where <list columns> = values [and identity > after] [and <where>] order by identity`. */
+function listQuery(db: Database, rt: TableRuntime, read: ListRead, values: Values, after: Values | undefined, filtered: boolean) {
   const identity = rt.info.identity;
   const conditions: SQL[] = [rt.where(read.list, values)];
   if (after !== undefined) conditions.push(afterCondition(identity, after));
+  if (filtered && read.filter !== undefined) conditions.push(...filterConditions(read.filter));
   const where = conditions.length === 1 ? conditions[0] : and(...conditions);
   return db.select().from(rt.table).where(where).orderBy(...identity.columns.map((column) => asc(column)));
+}
+
+/** `where` as SQL: `column = value`, or `column IS NULL` for null (as the cache compares it). */
+function filterConditions(filter: ListFilter): SQL[] {
+  return filter.key.columns.map((column, i) => {
+    const value = filter.values[filter.key.props[i] ?? ''];
+    return value === null ? isNull(column) : eq(column, value);
+  });
 }
 
 /** Keyset paging in identity order: `id > after`, or `(a, b) > (x, y)` for a composite identity. */

@@ -30,6 +30,8 @@ export async function getManyByUnique(state: ContextState, rt: TableRuntime, che
     const rest = checked.flatMap((one, i) => (found[i] === undefined ? [i] : []));
     if (rest.length > 0) await followPointers(core, rt, rest.map((i) => checked[i] as CheckedKey), found, rest);
   }
+  // A full hit answers as it is: Promise.all over plain values would still make a promise and a microtask turn for each.
+  if (!found.includes(undefined)) return found as (Row | null)[];
   return Promise.all(
     found.map((row, i) => {
       const one = checked[i];

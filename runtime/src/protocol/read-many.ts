@@ -17,20 +17,32 @@ interface Slot {
   leased: boolean;
 }
 
-/** `keysList`: the row keys of `valuesList`, when the caller has built them already (the argument check does). */
-export async function getManyByIdentity(state: ContextState, rt: TableRuntime, valuesList: readonly Values[], keysList?: readonly RowKeys[]): Promise<(Row | null)[]> {
+/**
+ * `keysList`: the row keys of `valuesList`, when the caller has built them already (the argument check does).
+ * `readValues`: what those row keys held, when the caller has read them already (the read-list script reads a list's
+ * page with the list): they take the MGET's place and are judged exactly as its replies are.
+ */
+export async function getManyByIdentity(
+  state: ContextState,
+  rt: TableRuntime,
+  valuesList: readonly Values[],
+  keysList?: readonly RowKeys[],
+  readValues?: readonly (string | null)[],
+): Promise<(Row | null)[]> {
   const { core, tx } = state;
   const table = rt.info.display;
   const identity = rt.info.identity;
   // One slot per row, keyed by its pk tag (short: cheaper to hash than the row key it names one to one). Each input
   // position keeps its slot, so the answer is built without a second lookup.
   const slots = new Map<string, Slot>();
+  const read = readValues === undefined ? undefined : new Map<Slot, string | null>();
   const order = valuesList.map((values, i) => {
     const keys = keysList?.[i] ?? rt.rowKeys(values);
     let slot = slots.get(keys.tag);
     if (slot === undefined) {
       slot = { keys, values, row: undefined, leased: false };
       slots.set(keys.tag, slot);
+      read?.set(slot, readValues?.[i] ?? null);
     }
     return slot;
   });
@@ -41,7 +53,7 @@ export async function getManyByIdentity(state: ContextState, rt: TableRuntime, v
     // The near-cache serves what it holds; the MGET below reads the rest on its tracking connection (near/).
     const cached = core.near === undefined ? trusted : trusted.filter((slot) => (slot.row = nearLookup(core, rt, slot.keys.row)) === undefined);
     // Hits first with one MGET; the read-row script (lease on a miss) runs only for the rows it did not serve.
-    const first = await readPlain(core, rt, cached);
+    const first = await readPlain(core, rt, cached, read);
     // A corrupt value gets one more read-row that deletes exactly it and leases the row, so the fill repairs it.
     const corrupt = await readCached(core, rt, first.unresolved, token, first.corrupt);
     if (corrupt.size > 0) await readCached(core, rt, [...corrupt.keys()], token, corrupt);
@@ -67,14 +79,18 @@ export async function getManyByIdentity(state: ContextState, rt: TableRuntime, v
   return order.map((slot) => slot.row ?? null);
 }
 
-/** One MGET: serves rows and cached absences, leaves oversized and invalid rows to Postgres; missing and corrupt ones go to readCached. */
-async function readPlain(core: StorageCore, rt: TableRuntime, slots: readonly Slot[]): Promise<{ unresolved: Slot[]; corrupt: Map<Slot, string> }> {
+/**
+ * One MGET (or the values the caller read already): serves rows and cached absences, leaves oversized and invalid rows
+ * to Postgres; missing and corrupt ones go to readCached.
+ */
+async function readPlain(core: StorageCore, rt: TableRuntime, slots: readonly Slot[], read: ReadonlyMap<Slot, string | null> | undefined): Promise<{ unresolved: Slot[]; corrupt: Map<Slot, string> }> {
   const table = rt.info.display;
   const corrupt = new Map<Slot, string>();
   if (slots.length === 0) return { unresolved: [], corrupt };
   let values: (string | null)[];
   try {
-    values = await nearValues(core, rt, slots.map((slot) => slot.keys.row));
+    // Values the read-list script read on the application's connection are not tracked: they are not kept in memory.
+    values = read === undefined ? await nearValues(core, rt, slots.map((slot) => slot.keys.row)) : slots.map((slot) => read.get(slot) ?? null);
   } catch (error) {
     core.redisError(error, table);
     return { unresolved: [], corrupt };

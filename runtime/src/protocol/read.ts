@@ -2,15 +2,15 @@
 // lease stands. Lookups by unique key are in read-unique.ts, getMany in read-many.ts; what they share (the Postgres
 // read, the fill, the classification of a cached value) in fill.ts.
 import { isWrongType } from '../redis/redis-io.js';
-import { failLease, readRow, type ReadRowReply } from '../redis/scripts.js';
+import { readRow } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
-import { isReaderLease } from '../redis/lease-values.js';
 import type { StorageCore } from '../storage/core.js';
 import type { RowKeys } from '../table/keys.js';
 import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
 import { cachedValue, CORRUPT, fill, readWithoutFill, selectOne, TO_POSTGRES } from './fill.js';
 import { getByUnique } from './read-unique.js';
 import { nearLookup, nearValue } from '../near/near-reads.js';
+import { readThrough, readUnderLease, type ReadThroughSteps } from './read-through.js';
 
 type Row = Record<string, unknown>;
 
@@ -54,54 +54,41 @@ function servePlain(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: 
   return served === CORRUPT ? readThroughLease(core, rt, keys, values, first) : served;
 }
 
+/** A read by identity past its plain GET. */
+interface ByIdentity {
+  readonly core: StorageCore;
+  readonly rt: TableRuntime;
+  readonly keys: RowKeys;
+  readonly values: Values;
+}
+
+/** The row read's steps in read-through.ts's loop: the read-row script, the row's classification, its fill. */
+const BY_IDENTITY: ReadThroughSteps<ByIdentity, { kind: 'row'; value: string }, Row | null> = {
+  read({ core, keys }, token, corrupt) {
+    return core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
+  },
+  serve(read, reply) {
+    const served = cachedValue(read.core, read.rt, read.keys.row, reply.value);
+    return served === TO_POSTGRES ? BY_IDENTITY.postgres(read) : served;
+  },
+  fill({ core, rt, keys, values }, token) {
+    return fillFromDb(core, rt, keys, token, values);
+  },
+  postgres({ core, rt, values }) {
+    return readWithoutFill(core, rt, rt.info.identity, values);
+  },
+};
+
 /** The read-row script: the cached row, or the lease (then Postgres and the fill), or another reader's lease to wait for. */
-async function readThroughLease(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, corruptValue: string): Promise<Row | null> {
-  const table = rt.info.display;
-  const identity = rt.info.identity;
-  let corrupt = corruptValue;
-  const token = core.token('reader');
-  for (let attempt = 0; ; attempt++) {
-    let reply: ReadRowReply;
-    try {
-      reply = await core.io.run(readRow, { keys: [keys.row, keys.lease], argv: [token, core.options.leaseTtlMs, corrupt] });
-    } catch (error) {
-      core.redisError(error, table, keys.row);
-      return readWithoutFill(core, rt, identity, values);
-    }
-    if (reply.kind === 'row') {
-      const served = cachedValue(core, rt, keys.row, reply.value);
-      if (served === TO_POSTGRES) return readWithoutFill(core, rt, identity, values);
-      if (served !== CORRUPT) return served;
-      // Corrupt or foreign: the next read-row deletes exactly this value and leases the row, so the fill repairs it.
-      if (corrupt === reply.value) return readWithoutFill(core, rt, identity, values);
-      corrupt = reply.value;
-      continue;
-    }
-    if (reply.kind === 'lease') return fillFromDb(core, rt, keys, token, values);
-    core.emit('leaseWait', table, keys.row);
-    // Only another reader's lease is worth waiting for: a writer's ('w') will not fill, a failed one ('f')
-    // means its holder's query failed, and after the last try we stop waiting.
-    if (!isReaderLease(reply.lease) || attempt + 1 >= core.options.leaseWaitTries) {
-      return readWithoutFill(core, rt, identity, values);
-    }
-    await core.options.wait(attempt + 1);
-  }
+function readThroughLease(core: StorageCore, rt: TableRuntime, keys: RowKeys, values: Values, corruptValue: string): Promise<Row | null> {
+  return readThrough(core, BY_IDENTITY, { core, rt, keys, values }, { table: rt.info.display, keys }, corruptValue);
 }
 
 async function fillFromDb(core: StorageCore, rt: TableRuntime, keys: RowKeys, token: string, values: Values): Promise<Row | null> {
   const table = rt.info.display;
   core.emit('miss', table, keys.row);
-  let row: Row | null;
-  try {
-    await core.options.hooks.afterLease?.({ table, key: keys.row });
-    row = await selectOne(core, core.db, rt, rt.info.identity, values);
-  } catch (error) {
-    // Waiters stop waiting at once and read Postgres themselves.
-    await core.io.run(failLease, { keys: [keys.lease], argv: [token] }).catch((e: unknown) => core.redisError(e, table, keys.row));
-    throw error;
-  }
+  const row = await readUnderLease(core, { table, keys, token }, () => selectOne(core, core.db, rt, rt.info.identity, values));
   await core.options.hooks.afterDbRead?.({ table, key: keys.row, row });
   await fill(core, rt, [{ keys, token, row }]);
   return row;
 }
-

@@ -1,11 +1,11 @@
 // hs.transaction: statements run in a database transaction; the cache is touched only at the end. Leases for every
 // row written are taken after the body returns and before COMMIT; the rows are written after COMMIT. A body that
 // throws rolls back without a single Redis command (invariant 4); a COMMIT that fails releases the leases.
-import type { ContextState, Effect, TransactionState } from '../storage/context.js';
+import type { ContextState, Effect, ListEffect, TransactionState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
 import type { RowKeys } from '../table/keys.js';
 import { bumpEpoch } from './invalidate.js';
-import { finishListWrites, takeListLeases, type ListEffect } from './list-writes.js';
+import { finishListWrites, takeListLeases } from './list-writes.js';
 import { applyEffects, releaseWriteLeases, takeWriteLeases, type ConfirmedLeases } from './write-leases.js';
 
 export async function runTransaction<R>(core: StorageCore, body: (state: ContextState) => Promise<R>): Promise<R> {

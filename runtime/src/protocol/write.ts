@@ -6,21 +6,14 @@ import type { ContextState, Effect } from '../storage/context.js';
 import type { RowKeys } from '../table/keys.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
-import { cascadeEdges, readCascade } from './cascades.js';
+import { cascadeEdges, updateEdgesNamed } from './cascade-edges.js';
+import { cascadingUpdate, readCascade } from './cascades.js';
 import { listEffects } from './list-writes.js';
+import type { Outcome, Statement } from './statement.js';
 import { runTransaction } from './transaction.js';
 import { applyEffects, releaseWriteLeases, takeWriteLeases } from './write-leases.js';
 
 type Row = Record<string, unknown>;
-
-interface Outcome<T> {
-  readonly result: T;
-  readonly effects: readonly Effect[];
-  /** False when the statement matched no row (an update or remove of a missing row): it changed nothing. */
-  readonly changed: boolean;
-}
-
-type Statement<T> = (db: Database) => Promise<Outcome<T>>;
 
 export async function save(state: ContextState, rt: TableRuntime, input: Values): Promise<Row> {
   const identity = rt.info.identity;
@@ -37,6 +30,11 @@ export async function save(state: ContextState, rt: TableRuntime, input: Values)
     if (row === undefined) throw new Error(`hotstorage: table ${rt.info.display}: the upsert returned no row`);
     return { result: row, effects: [{ rt, keys: rt.rowKeys(row), row }], changed: true };
   };
+  // ON UPDATE cascades: a save of an existing row that names a column referenced by them (protocol/cascades.ts).
+  if (rt.hasIdentity(input) && updateEdgesNamed(state.core, rt, set).length > 0) {
+    const inner = rt.info.lists.length > 0 ? listedSave(state, rt, input, set) : statement;
+    return runWrite(state, rt, undefined, cascadingUpdate(state.core, rt, input, set, inner));
+  }
   // A table with lists: its old list values are read (and locked) in the write's transaction, whose list leases are
   // taken before the commit.
   if (rt.info.lists.length > 0) return runWrite(state, rt, undefined, listedSave(state, rt, input, set));
@@ -87,12 +85,19 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
   const moved = identity.props.some((prop) => prop in changes);
   // A change of a listed column (or of the identity, which lists hold) changes the members of the old and new lists.
   const listed = rt.info.lists.some((list) => list.props.some((prop) => prop in changes)) || (moved && rt.info.lists.length > 0);
-  if (listed) return runWrite(state, rt, undefined, listedUpdate(state, rt, identityValues, changes, oldKeys));
+  const statement = listed ? listedUpdate(state, rt, identityValues, changes, oldKeys) : plainUpdate(state, rt, identityValues, changes, oldKeys);
+  // ON UPDATE cascades: only an update naming a column they reference takes this path (protocol/cascades.ts).
+  if (updateEdgesNamed(state.core, rt, changes).length > 0) return runWrite(state, rt, undefined, cascadingUpdate(state.core, rt, identityValues, changes, statement));
+  if (listed) return runWrite(state, rt, undefined, statement);
   const newKeys = moved ? rt.rowKeys({ ...identityValues, ...changes }) : undefined;
   const leaseKeys = newKeys === undefined || newKeys.row === oldKeys.row ? [oldKeys] : [oldKeys, newKeys];
-  return runWrite(state, rt, leaseKeys, async (db) => {
+  return runWrite(state, rt, leaseKeys, statement);
+}
+
+function plainUpdate(state: ContextState, rt: TableRuntime, identityValues: Values, changes: Values, oldKeys: RowKeys): Statement<Row | null> {
+  return async (db) => {
     const rows: Row[] = await state.core.query(() =>
-      db.update(rt.table).set(changes as never).where(rt.where(identity, identityValues)).returning(),
+      db.update(rt.table).set(changes as never).where(rt.where(rt.info.identity, identityValues)).returning(),
     );
     const row = rows[0] ?? null;
     const effects: Effect[] = [];
@@ -103,7 +108,7 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
       effects.push({ rt, keys, row });
     }
     return { result: row, effects, changed: row !== null };
-  });
+  };
 }
 
 /** An update that changes list members, in the caller's transaction: the row is locked and read first (old values). */
@@ -126,7 +131,7 @@ function listedUpdate(state: ContextState, rt: TableRuntime, identityValues: Val
 
 export async function remove(state: ContextState, rt: TableRuntime, identityValues: Values): Promise<boolean> {
   const keys = rt.rowKeys(identityValues);
-  if (cascadeEdges(state.core, rt).length > 0) return runWrite(state, rt, undefined, cascadingRemove(state, rt, identityValues, keys));
+  if (cascadeEdges(state.core, rt, 'delete').length > 0) return runWrite(state, rt, undefined, cascadingRemove(state, rt, identityValues, keys));
   // With lists, the deleted row (RETURNING) names the lists it leaves; their leases are taken in its transaction.
   return runWrite(state, rt, rt.info.lists.length > 0 ? undefined : [keys], async (db) => {
     const rows: Row[] = await state.core.query(() => db.delete(rt.table).where(rt.where(rt.info.identity, identityValues)).returning());

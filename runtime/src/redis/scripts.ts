@@ -50,6 +50,23 @@ function parseLease(reply: unknown): LeaseReply {
   throw new Error(`hotstorage: unexpected lease reply ${JSON.stringify(reply)}`);
 }
 
+/** A list's value and the values of its page's rows (null where missing), or the list's lease, or a lease to wait for. */
+export type ReadListReply = { kind: 'row'; value: string; rows: (string | null)[] } | LeaseReply;
+
+export const readList: Script<ReadListReply> = {
+  name: 'hotstorageReadList',
+  lua: LUA['read-list'],
+  numberOfKeys: 2,
+  parse(reply) {
+    if (!Array.isArray(reply)) throw new Error(`hotstorage: unexpected read-list reply ${JSON.stringify(reply)}`);
+    const [kind, value, ...rows] = reply as unknown[];
+    if (kind === 'row' && typeof value === 'string' && rows.every((row): row is string | null => row === null || typeof row === 'string')) {
+      return { kind, value, rows };
+    }
+    return parseLease(reply);
+  },
+};
+
 export const readPointer: Script<ReadPointerReply> = {
   name: 'hotstorageReadPointer',
   lua: LUA['read-pointer'],
@@ -157,7 +174,7 @@ export const invalidateRow: Script<InvalidateReply> = {
   },
 };
 
-export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease, invalidateRow, readPointers, takeListLease, finishListWrite];
+export const ALL_SCRIPTS: readonly Script<unknown>[] = [readRow, readPointer, fillRow, applyWrite, takeWriteLease, failLease, releaseLease, releaseReaderLease, takeReaderLease, invalidateRow, readPointers, takeListLease, finishListWrite, readList];
 
 /** What defineCommand attaches, seen through a type: one method per registered script. */
 export type ScriptHost = Record<string, (...args: (string | number)[]) => Promise<unknown>>;

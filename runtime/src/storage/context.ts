@@ -1,7 +1,6 @@
 // Contexts are the objects accessors receive: the storage itself, or a transaction. What they carry is kept here,
 // out of the public types, so generated code sees only `Context`.
-import type { ListEffect } from '../protocol/list-writes.js';
-import type { RowKeys } from '../table/keys.js';
+import type { ListKeys, RowKeys } from '../table/keys.js';
 import type { TableRuntime } from '../table/table-runtime.js';
 import type { Database, HotStorageContext } from '../types.js';
 import type { StorageCore } from './core.js';
@@ -15,6 +14,12 @@ export interface Effect {
   readonly lists?: readonly ListEffect[];
   /** Tables a cascade changed beyond what was read row by row (protocol/cascades.ts): their epochs go up after commit. */
   readonly bumps?: readonly TableRuntime[];
+}
+
+/** A list whose members a statement may have changed: its lease is taken before the commit, the list dropped after. */
+export interface ListEffect {
+  readonly rt: TableRuntime;
+  readonly keys: ListKeys;
 }
 
 /** An open hs.transaction, as its accessors see it (protocol/transaction.ts makes it). */

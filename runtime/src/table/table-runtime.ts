@@ -1,6 +1,6 @@
 // One table as one storage sees it: its checked keys, its codec and its key space. Built lazily on first use.
-import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { and, eq, getTableColumns, inArray, or, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { EpochView } from '../codecs/epoch-tag.js';
 import type { RowCodec } from '../codecs/row-codec.js';
 import { KeyUsageError } from '../errors.js';
@@ -31,6 +31,8 @@ export interface TableRuntime {
   listsOf(row: Values): ListKeys[];
   /** The spec key with exactly these columns (any order), or a KeyUsageError. */
   keyNamed(columns: readonly string[]): KeyColumns;
+  /** Any of the table's columns (by property name), in the order given, or a KeyUsageError naming one it lacks. */
+  columnsNamed(props: readonly string[]): KeyColumns;
   isIdentity(key: KeyColumns): boolean;
   /** keyPart texts of a key's columns; throws before any I/O for a missing or invalid value. */
   keyParts(key: KeyColumns, values: Values): string[];
@@ -51,6 +53,7 @@ export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; pref
   const keyspace = tableKeyspace({ prefix: input.prefix, schema: info.schema, table: info.name, shape });
   const allKeys = [info.identity, ...info.pointerKeys];
   const setOf = (cols: readonly string[]) => [...cols].sort().join('\u0000');
+  const byProp = getTableColumns(table) as Record<string, PgColumn | undefined>;
 
   const keyParts = (key: KeyColumns, values: Values): string[] =>
     key.props.map((prop) => {
@@ -101,6 +104,14 @@ export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; pref
       const found = allKeys.find((key) => setOf(key.props) === setOf(columns));
       if (found === undefined) throw new KeyUsageError(info.display, columns, 'not a key of this table (primary key or usable unique key)');
       return found;
+    },
+    columnsNamed(props) {
+      const columns = props.map((prop) => {
+        const column = Object.hasOwn(byProp, prop) ? byProp[prop] : undefined;
+        if (column === undefined) throw new KeyUsageError(info.display, props, `\`${prop}\` is not a column of this table`);
+        return column;
+      });
+      return { props, sqlNames: columns.map((column) => column.name), columns };
     },
     isIdentity: (key) => key === info.identity,
     keyParts,

@@ -22,13 +22,13 @@ export function getManyByPk(ctx: Context, ids: readonly Row['id'][]): Promise<(R
   return table.getManyByIdentity(ctx, ids.map((id) => ({ id })));
 }
 
-/** Lists the rows whose chatId is this value, ordered by primary key, a page of `limit` after the identity `after`: two Redis round trips on a hit (the list, then its rows); on a miss one Postgres query fills it. */
-export function listByChatId(ctx: Context, chatId: NonNullable<Row['chatId']>, options?: ListOptions<Row['id']>): Promise<Row[]> {
+/** Lists the rows whose chatId is this value, ordered by primary key, a page of `limit` after the identity `after`, only rows whose other columns equal `where`: one Redis round trip on a hit (two on a Cluster: the list, then its rows); on a miss one Postgres query fills it. */
+export function listByChatId(ctx: Context, chatId: NonNullable<Row['chatId']>, options?: ListOptions<Row['id'], Omit<Row, 'chatId'>>): Promise<Row[]> {
   return table.listBy(ctx, ['chatId'], { chatId }, options);
 }
 
-/** Lists the rows whose authorId is this value, ordered by primary key, a page of `limit` after the identity `after`: two Redis round trips on a hit (the list, then its rows); on a miss one Postgres query fills it. */
-export function listByAuthorId(ctx: Context, authorId: NonNullable<Row['authorId']>, options?: ListOptions<Row['id']>): Promise<Row[]> {
+/** Lists the rows whose authorId is this value, ordered by primary key, a page of `limit` after the identity `after`, only rows whose other columns equal `where`: one Redis round trip on a hit (two on a Cluster: the list, then its rows); on a miss one Postgres query fills it. */
+export function listByAuthorId(ctx: Context, authorId: NonNullable<Row['authorId']>, options?: ListOptions<Row['id'], Omit<Row, 'authorId'>>): Promise<Row[]> {
   return table.listBy(ctx, ['authorId'], { authorId }, options);
 }
 

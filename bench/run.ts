@@ -13,6 +13,7 @@ import { cacheCases, readCases, triggerSql, writeCases, type Case, type TimedCas
 import { clusterCases, clusterTargets, clusterValueCases, mastersNeeded } from './lib/cluster-cases.js';
 import { openClusterStorages, type ClusterStorage } from './lib/cluster-world.js';
 import { renderChart } from './lib/chart.js';
+import { nearReadCases, nearValueCases, openNear, type NearWorld } from './lib/near-cases.js';
 import { pairedCases } from './lib/paired.js';
 import { measure, type Measurement } from './lib/measure.js';
 import { median, round } from './lib/numbers.js';
@@ -55,17 +56,23 @@ async function main(): Promise<void> {
   process.stdout.on('error', () => {});
   const results: CaseResult[] = [];
   const clusters: ClusterStorage[] = [];
+  let near: NearWorld | undefined;
   try {
     const machine = await describeMachine(world, load);
     await warmCache(world);
     const opened = await openClusterStorages(world, mastersNeeded(selected));
     clusters.push(...opened.clusters);
-    const triggers = selected('drizzle.updateWithTriggers') || selected('hitRatio.afterSaves') ? triggersOrReason(world) : 'not selected';
-    const reads = [...readCases(world), ...clusterCases(clusters, opened.failure)].filter((c) => selected(c.name));
+    const triggers = ['drizzle.updateWithTriggers', 'hitRatio.afterSaves', 'listener.invalidationMs'].some(selected) ? triggersOrReason(world) : 'not selected';
+    // The near-cache's storage is opened (and every row read into it) only when one of its cases runs.
+    near = ['hs.getByPk.near', 'lru.get', 'near.invalidationMs', 'listener.invalidationMs', 'near.hitRatio.zipf'].some(selected) ? await openNear(world) : undefined;
+    const nearReads = near === undefined ? [] : nearReadCases(world, near);
+    const nearValues = near === undefined ? [] : nearValueCases(world, near, triggers);
+    const reads = [...readCases(world), ...nearReads, ...clusterCases(clusters, opened.failure)].filter((c) => selected(c.name));
     const writes = writeCases(world, triggers).filter((c) => selected(c.name));
     // Pairs are built from the selected cases (both sides of a ratio), not selected by their own names; they run after
     // the memory figure (their saves rewrite rows) and before the write cases.
-    const values = [...[...cacheCases(world), ...statsOverheadCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name)), ...pairedCases([...reads, ...writes])];
+    // The near-cache's value cases save rows the pairs read from memory: they run after the pairs.
+    const values = [...[...cacheCases(world), ...statsOverheadCases(world), ...clusterValueCases(clusters, opened.failure)].filter((c) => selected(c.name)), ...pairedCases([...reads, ...writes]), ...nearValues.filter((c) => selected(c.name))];
     const generator = ['generator.generate200', 'generator.check200'].filter(selected);
     const show = progress();
     const steps = countSteps(reads) + countSteps(values) + countSteps(writes) + (generator.length > 0 ? 1 : 0);
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
     for (const cluster of clusters) await cluster.close();
+    await near?.close();
     await world.close();
   }
 }

@@ -76,7 +76,7 @@ function setOf(row: BenchRow): Omit<BenchRow, 'id'> {
 }
 
 /** Row n's values as a save rewrites them: same keys, changed payload. */
-function changed(n: number): BenchRow {
+export function changed(n: number): BenchRow {
   const id = idOf(n);
   return { ...rowOf(id), name: `User number ${id} (rev ${n})`, balanceCents: n % 1_000_000 };
 }

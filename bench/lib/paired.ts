@@ -8,7 +8,7 @@
 import type { Case, ValueCase } from './cases.js';
 import { measure } from './measure.js';
 import { median, round } from './numbers.js';
-import { RATIOS, pairedName, type RatioTarget } from './targets.js';
+import { RATIOS, pairedName, ratioOf, type RatioTarget } from './targets.js';
 
 const PAIRS = 7;
 const WARMUP_MS = 200;
@@ -21,7 +21,8 @@ const BLOCK_MS = 500;
 export function pairedCases(cases: readonly Case[]): ValueCase[] {
   const timed = (name: string) =>
     cases.find((c) => c.name === name && c.kind === 'timed' && c.skipped === undefined && c.before === undefined && c.after === undefined);
-  return RATIOS.flatMap((t): ValueCase[] => {
+  // A CPU target reads the CPU ratio of its pair (the detail's cpuRatioMedian): one pair per a/b/concurrency.
+  return RATIOS.filter((t) => t.metric !== 'cpu').flatMap((t): ValueCase[] => {
     const a = timed(t.a);
     const b = timed(t.b);
     if (a === undefined || b === undefined || a.kind !== 'timed' || b.kind !== 'timed') return [];
@@ -38,8 +39,7 @@ async function measurePairs(t: RatioTarget, a: (n: number) => Promise<unknown>, 
     const first = await measure(order[0] ?? a, t.concurrency, phase, () => {});
     const second = await measure(order[1] ?? b, t.concurrency, phase, () => {});
     const [ma, mb] = pair % 2 === 0 ? [first, second] : [second, first];
-    // As the unpaired targets: time per op a / b, throughput a / b, or p50 latency a / b.
-    ratios.push(t.metric === 'throughput' ? ma.opsPerSec / mb.opsPerSec : t.metric === 'p50' ? ma.p50us / mb.p50us : mb.opsPerSec / ma.opsPerSec);
+    ratios.push(ratioOf(t.metric, ma, mb)); // as the unpaired targets read it
     cpuRatios.push(ma.cpuUsPerOp / mb.cpuUsPerOp);
   }
   const sorted = [...ratios].sort((x, y) => x - y);

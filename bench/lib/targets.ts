@@ -45,7 +45,8 @@ export interface Target {
   readonly unpaired?: number;
 }
 
-type Metric = 'time' | 'throughput' | 'p50';
+/** `cpu`: this process's CPU time per operation, a / b (on a shared machine steadier than wall time). */
+type Metric = 'time' | 'throughput' | 'p50' | 'cpu';
 
 export interface RatioTarget {
   readonly metric: Metric;
@@ -71,14 +72,20 @@ export const RATIOS: readonly RatioTarget[] = [
   { metric: 'time', a: 'drizzle.inArray100', b: 'hs.getManyByPk100', concurrency: 1, comparison: '>=', limit: 3 },
   { metric: 'p50', a: 'hs.save', b: 'drizzle.upsert', concurrency: 1, comparison: '<=', limit: 1.5 },
   { metric: 'p50', a: 'drizzle.updateWithTriggers', b: 'drizzle.upsert', concurrency: 1, comparison: '<=', limit: 1.3 },
+  // The near-cache (issue 16): 20x the floor's throughput per core, a twentieth of its client CPU, within 3x of a bare LRU.
+  ...[1, 64].flatMap((concurrency): RatioTarget[] => [
+    { metric: 'throughput', a: 'hs.getByPk.near', b: 'redis.get', concurrency, comparison: '>=', limit: 20 },
+    { metric: 'cpu', a: 'hs.getByPk.near', b: 'redis.get', concurrency, comparison: '<=', limit: 0.05 },
+    { metric: 'time', a: 'hs.getByPk.near', b: 'lru.get', concurrency, comparison: '<=', limit: 3 },
+  ]),
 ];
 
-/** The value case of a ratio measured in pairs (bench/lib/paired.ts). */
+/** The value case of a ratio measured in pairs (bench/lib/paired.ts); a CPU target shares its a/b pair's. */
 export function pairedName(t: RatioTarget): string {
   return `paired.${t.a}/${t.b}@${t.concurrency}`;
 }
 
-const METRIC_WORDS: Record<Metric, string> = { time: 'time per op', throughput: 'throughput', p50: 'p50 latency' };
+const METRIC_WORDS: Record<Metric, string> = { time: 'time per op', throughput: 'throughput', p50: 'p50 latency', cpu: 'client CPU per op' };
 
 export function isTimed(result: CaseResult): result is TimedResult {
   return 'opsPerSec' in result;
@@ -102,10 +109,11 @@ export function computeTargets(results: readonly CaseResult[]): Target[] {
       targets.push(unavailable(name, t.limit, t.comparison, [a, b], [t.a, t.b]));
       continue;
     }
-    const ratio = t.metric === 'time' ? b.opsPerSec / a.opsPerSec : t.metric === 'throughput' ? a.opsPerSec / b.opsPerSec : a.p50us / b.p50us;
+    const ratio = ratioOf(t.metric, a, b);
     // Measured in pairs when the run did (bench/lib/paired.ts says why); the unpaired ratio is kept beside it.
     const paired = value(pairedName(t));
-    if (paired !== undefined && isValue(paired)) targets.push({ ...compare(name, paired.value, t.limit, t.comparison), unpaired: round(ratio) });
+    const pairedRatio = paired === undefined || !isValue(paired) ? undefined : t.metric === 'cpu' ? paired.detail?.['cpuRatioMedian'] : paired.value;
+    if (typeof pairedRatio === 'number') targets.push({ ...compare(name, pairedRatio, t.limit, t.comparison), unpaired: round(ratio) });
     else targets.push(compare(name, ratio, t.limit, t.comparison));
   }
 
@@ -126,7 +134,18 @@ export function computeTargets(results: readonly CaseResult[]): Target[] {
   single('memory.bytesPerRow / memory.jsonBytesPerRow', 2, '<=', () => v('memory.bytesPerRow') / v('memory.jsonBytesPerRow'), ['memory.bytesPerRow', 'memory.jsonBytesPerRow']);
   single('generator.generate200 (s)', 3, '<', () => v('generator.generate200'), ['generator.generate200']);
   single('generator.check200 (s)', 3, '<', () => v('generator.check200'), ['generator.check200']);
+  // The near-cache's staleness bound against the change feed's: a write elsewhere reaches this process's memory sooner
+  // than an out-of-band write reaches Redis through the listener.
+  single('near.invalidationMs p99 / listener.invalidationMs p99', 1, '<', () => v('near.invalidationMs') / v('listener.invalidationMs'), ['near.invalidationMs', 'listener.invalidationMs']);
   return targets;
+}
+
+/** a / b as the metric reads: time per op and CPU per op of a over b's, throughput and p50 as they are. */
+export function ratioOf(metric: Metric, a: Pick<TimedResult, 'opsPerSec' | 'p50us' | 'cpuUsPerOp'>, b: Pick<TimedResult, 'opsPerSec' | 'p50us' | 'cpuUsPerOp'>): number {
+  if (metric === 'throughput') return a.opsPerSec / b.opsPerSec;
+  if (metric === 'p50') return a.p50us / b.p50us;
+  if (metric === 'cpu') return a.cpuUsPerOp / b.cpuUsPerOp;
+  return b.opsPerSec / a.opsPerSec;
 }
 
 function compare(name: string, value: number, limit: number, comparison: Target['comparison']): Target {

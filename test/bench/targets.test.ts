@@ -49,6 +49,20 @@ test('the throughput target at concurrency 64 and the latency targets read the r
   assert.is(target(results, 'hs.save / drizzle.upsert: p50 latency, c=1').met, true);
 });
 
+test('the near-cache\'s CPU target divides client CPU per op, and reads the CPU ratio of its pair, not the pair\'s throughput ratio', () => {
+  const near = { ...timed('hs.getByPk.near', 1, 700_000), cpuUsPerOp: 0.4 };
+  const floor = { ...timed('redis.get', 1, 7000), cpuUsPerOp: 100 };
+  const name = 'hs.getByPk.near / redis.get: client CPU per op, c=1';
+  const unpaired = target([near, floor], name);
+  assert.is(unpaired.value, 0.004);
+  assert.is(unpaired.met, true);
+  const pair = { name: 'paired.hs.getByPk.near/redis.get@1', value: 100, unit: 'ratio', detail: { cpuRatioMedian: 0.08 } };
+  const paired = target([near, floor, pair], name);
+  assert.is(paired.value, 0.08);
+  assert.is(paired.met, false);
+  assert.is(target([near, floor, pair], 'hs.getByPk.near / redis.get: throughput, c=1').value, 100);
+});
+
 test('a target whose case was skipped is not met and says why; one that did not run says so', () => {
   const results: CaseResult[] = [
     { name: 'drizzle.updateWithTriggers', concurrency: 1, skipped: 'no triggers here' },

@@ -234,6 +234,19 @@ test('an epoch bump empties that table\'s rows from the near-cache', timed(10_00
   assert.is(await nameOf(s, id), 'before the bump');
 }));
 
+test('nearCache.tables: only the tables named use it', timed(10_000, async () => {
+  const { s } = await nearStorage({ nearCache: { maxRows: 10, tables: ['docs'] } });
+  const id = nextId++;
+  await world.users.save(writer.hs, user(id));
+  await world.users.getBy(s.hs, ['id'], { id });
+  await world.users.getBy(s.hs, ['id'], { id });
+  assert.is(s.hs.stats().nearHits + s.hs.stats().nearMisses, 0, 'users is not in the near-cache');
+  await world.docs.save(writer.hs, { id, body: 'b' });
+  await world.docs.getBy(s.hs, ['id'], { id });
+  assert.is((await world.docs.getBy(s.hs, ['id'], { id }))?.body, 'b');
+  assert.is(s.hs.stats().nearHits, 1, 'docs is');
+}));
+
 test('ttlMs is a backstop: a row is not served from memory past it', timed(10_000, async () => {
   const { s } = await nearStorage({ nearCache: { maxRows: 10, ttlMs: 50 } });
   const id = await held(s);

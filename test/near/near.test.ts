@@ -50,7 +50,8 @@ const nameOf = async (s: Storage, id: number) => (await world.users.getBy(s.hs, 
 test('nearCache is checked: maxRows must be a positive integer; a Cluster client is refused with one sentence', timed(10_000, async () => {
   for (const nearCache of [{ maxRows: 0 }, { maxRows: 1.5 }, { maxRows: 10, ttlMs: -1 }, { maxRows: 10, tables: [''] }]) {
     try {
-      await world.storage({ nearCache } as Partial<TestStorageOptions>);
+      // Refused while the options are read, before any I/O (so no client of the suite's is opened for it).
+      await createHotStorage({ db: writer.hs as never, redis: world.admin.redis, nearCache } as TestStorageOptions);
       assert.unreachable(`accepted ${JSON.stringify(nearCache)}`);
     } catch (error) {
       assert.instance(error, Error);

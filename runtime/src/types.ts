@@ -315,7 +315,7 @@ export type HotStorageEventType =
   | 'nearMiss' // a read of a table in the near-cache not served from memory: it went to Redis
   | 'nearInvalidation' // Redis said a row key held in memory changed: the local copy was dropped
   | 'nearEviction' // the near-cache was full (`nearCache.maxRows`): a row was dropped
-  | 'nearFlush' // the near-cache was emptied whole (tracking lost or reset, FLUSHALL/FLUSHDB, a gap in invalidations)
+  | 'nearFlush' // the near-cache was emptied whole; `key` says why: connection (lost), flushall, heartbeat (a gap), close
   | 'changeFeedOn' // a table was found under the change feed (startup, or its first use): see hs.changeFeed()
   | 'changeFeedOff'; // a table was found without the change feed
 

@@ -50,7 +50,8 @@ const nameOf = async (s: Storage, id: number) => (await world.users.getBy(s.hs, 
 test('nearCache is checked: maxRows must be a positive integer; a Cluster client is refused with one sentence', timed(10_000, async () => {
   for (const nearCache of [{ maxRows: 0 }, { maxRows: 1.5 }, { maxRows: 10, ttlMs: -1 }, { maxRows: 10, tables: [''] }]) {
     try {
-      await world.storage({ nearCache } as Partial<TestStorageOptions>);
+      // Refused while the options are read, before any I/O (so no client of the suite's is opened for it).
+      await createHotStorage({ db: writer.hs as never, redis: world.admin.redis, nearCache } as TestStorageOptions);
       assert.unreachable(`accepted ${JSON.stringify(nearCache)}`);
     } catch (error) {
       assert.instance(error, Error);
@@ -232,6 +233,19 @@ test('an epoch bump empties that table\'s rows from the near-cache', timed(10_00
   await world.admin.redis.incr(epochKey(rt)); // as the outbox listener does for a TRUNCATE
   await raised;
   assert.is(await nameOf(s, id), 'before the bump');
+}));
+
+test('nearCache.tables: only the tables named use it', timed(10_000, async () => {
+  const { s } = await nearStorage({ nearCache: { maxRows: 10, tables: ['docs'] } });
+  const id = nextId++;
+  await world.users.save(writer.hs, user(id));
+  await world.users.getBy(s.hs, ['id'], { id });
+  await world.users.getBy(s.hs, ['id'], { id });
+  assert.is(s.hs.stats().nearHits + s.hs.stats().nearMisses, 0, 'users is not in the near-cache');
+  await world.docs.save(writer.hs, { id, body: 'b' });
+  await world.docs.getBy(s.hs, ['id'], { id });
+  assert.is((await world.docs.getBy(s.hs, ['id'], { id }))?.body, 'b');
+  assert.is(s.hs.stats().nearHits, 1, 'docs is');
 }));
 
 test('ttlMs is a backstop: a row is not served from memory past it', timed(10_000, async () => {

@@ -130,6 +130,35 @@ async function listDivergences(checker: Storage): Promise<string[]> {
   return found;
 }
 
+/**
+ * Each worker's getByPk of every row against Postgres, at quiescence of its invalidation stream: a sentinel row of its
+ * own is read by it (so tracked), then written by the checker; once that invalidation reached the worker, every
+ * invalidation sent before it has (one connection, in order).
+ */
+async function nearDivergences(workers: readonly Storage[], checker: Storage, invalidated: ((key: string) => void)[]): Promise<string[]> {
+  const found: string[] = [];
+  const rows = (await h.admin.sql.unsafe(`select id, email, tenant_id, slug, name, version from "${h.schema}".users`)) as unknown as {
+    id: number; email: string; tenant_id: number; slug: string; name: string; version: number;
+  }[];
+  const inDb = new Map<number, User>(rows.map((r) => [r.id, { id: r.id, email: r.email, tenantId: r.tenant_id, slug: r.slug, name: r.name, version: r.version }]));
+  for (const [i, w] of workers.entries()) {
+    const sentinel = 1000 + i;
+    const row = { id: sentinel, email: `sentinel${i}@x`, tenantId: 2, slug: `sentinel${i}`, name: 'sentinel', version: 0 };
+    await users.save(checker.hs, row);
+    await users.getByPk(w.hs, sentinel);
+    const reached = new Promise<void>((resolve) => {
+      invalidated[i] = (key) => key.endsWith(`:{${sentinel}}`) && resolve();
+    });
+    await users.save(checker.hs, { ...row, version: Date.now() % 1e6 });
+    await reached;
+    for (const id of IDS) {
+      const got = await users.getByPk(w.hs, id);
+      if (!isDeepStrictEqual(got, inDb.get(id) ?? null)) found.push(`worker ${i} getByPk ${id} (near-cache): ${JSON.stringify(got)}, Postgres ${JSON.stringify(inDb.get(id) ?? null)}`);
+    }
+  }
+  return found;
+}
+
 /** What differs between the cache and Postgres at quiescence (empty when consistent). */
 async function divergences(checker: Storage): Promise<string[]> {
   const found: string[] = [];
@@ -195,11 +224,17 @@ function seams(random: () => number, rivals: () => readonly Storage[]) {
   };
 }
 
-export async function runRandomized(harness: Harness, guard: boolean, seed: number): Promise<{ diverged: string[][]; stats: { fillsRefused: number; invalidations: number; writes: number; hits: number } }> {
+/**
+ * `near`: every worker has the near-cache on (test/near/randomized.test.ts), and at quiescence each worker's reads by
+ * primary key (from its memory where it holds the row) are compared with Postgres too.
+ */
+export async function runRandomized(harness: Harness, guard: boolean, seed: number, near = false): Promise<{ diverged: string[][]; stats: { fillsRefused: number; invalidations: number; writes: number; hits: number; nearHits: number } }> {
   h = harness;
   const workers: Storage[] = [];
+  const invalidated: ((key: string) => void)[] = [];
   for (let i = 0; i < WORKERS; i++) {
-    workers.push(await h.storage({ unsafeDisableLeaseGuard: !guard, hooks: seams(prng(seed * 7 + i), () => workers.filter((_, j) => j !== i)) }));
+    const nearOptions = near ? { nearCache: { maxRows: 100 }, onEvent: (e: { type: string; key?: string }) => e.type === 'nearInvalidation' && invalidated[i]?.(e.key ?? '') } : {};
+    workers.push(await h.storage({ unsafeDisableLeaseGuard: !guard, hooks: seams(prng(seed * 7 + i), () => workers.filter((_, j) => j !== i)), ...nearOptions }));
   }
   const checker = await h.storage();
   await users.getByPk(checker.hs, IDS[0] ?? 0);
@@ -222,14 +257,16 @@ export async function runRandomized(harness: Harness, guard: boolean, seed: numb
         await messages.listByChatId(w.hs, chatId);
       }));
       closing = false;
-      diverged.push([...(await divergences(checker)), ...(await listDivergences(checker))]);
+      const nearFound = near ? await nearDivergences(workers, checker, invalidated) : [];
+      diverged.push([...(await divergences(checker)), ...(await listDivergences(checker)), ...nearFound]);
     }
   } finally {
     await Promise.all(workers.map((w) => w.close()));
   }
-  const stats = { fillsRefused: 0, invalidations: 0, writes: 0, hits: 0 };
+  const stats = { fillsRefused: 0, invalidations: 0, writes: 0, hits: 0, nearHits: 0 };
   for (const w of workers) {
     const s = w.hs.stats();
+    stats.nearHits += s.nearHits;
     stats.fillsRefused += s.fillsRefused;
     stats.invalidations += s.invalidations;
     stats.writes += s.writes;

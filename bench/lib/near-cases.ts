@@ -60,8 +60,9 @@ export function nearReadCases(world: World, near: NearWorld): Case[] {
       const keys = rowKeys.slice(from, Math.min(ROWS + 1, from + 1000));
       const values = await world.redis.mget(keys);
       values.forEach((text, i) => {
-        if (text === null) throw new Error('lru.get: a bench row is not in Redis (warm-up did not fill it)');
-        made.set(keys[i] ?? '', Object.freeze(world.codec.decode(text)));
+        const row = text === null ? undefined : world.codec.decode(text);
+        if (row === undefined) throw new Error('lru.get: a bench row is not in Redis (warm-up did not fill it)');
+        made.set(keys[i] ?? '', Object.freeze(row));
       });
     }
     lru = made;

@@ -4,6 +4,7 @@
 // values (invariant 3). Everything else (no pointer, a missing or moved row, a value queued for repair) takes the
 // per-value lookup of read-unique.ts, which leases, reads Postgres and fills. A Cluster takes that path for all
 // (pointers and rows live in other slots; auto-pipelining groups the lookups per node). By identity it is getMany.
+import { nearLookup, nearValues } from '../near/near-reads.js';
 import { readPointers } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
@@ -54,15 +55,25 @@ async function readHinted(core: StorageCore, rt: TableRuntime, checked: readonly
     if (rowKey !== undefined && !core.repairs.has(rowKey)) wanted.push({ i, hint, rowKey });
   });
   if (wanted.length === 0) return;
+  // The near-cache (option `nearCache`): hinted rows held in memory are served when they carry their values (as
+  // read-unique.ts does); the MGET reads the rest on its tracking connection.
+  const toRead = core.near === undefined ? wanted : wanted.filter(({ i, rowKey }) => {
+    const one = checked[i];
+    const held = nearLookup(core, rt, rowKey);
+    if (one === undefined || held === undefined || held === null || !rt.carries(held, one.key, one.parts)) return true;
+    found[i] = held;
+    return false;
+  });
+  if (toRead.length === 0) return;
   const mark = core.repairs.mark();
   let values: (string | null)[];
   try {
-    values = await core.io.values(wanted.map((w) => w.rowKey));
+    values = await nearValues(core, rt, toRead.map((w) => w.rowKey));
   } catch (error) {
     core.redisError(error, rt.info.display);
     return;
   }
-  wanted.forEach(({ i, hint, rowKey }, n) => {
+  toRead.forEach(({ i, hint, rowKey }, n) => {
     const value = values[n] ?? null;
     const one = checked[i];
     if (one === undefined || value === null || core.repairs.untrusted(rowKey, mark) || rt.codec.isAbsent(value)) {

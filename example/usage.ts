@@ -37,10 +37,12 @@ export async function tour({ db, redis, prefix }: { db: PostgresJsDatabase; redi
     const bobByEmail = await hot.users.getByEmail(hs, 'bob@acme.test');
 
     // lists, one per foreign key or non-unique index: the rows whose tenantId is acme's, ordered by primary key, a
-    // page at a time (`limit`, `after`); a hit is the list's key and then its rows, no SQL. Every write that changes a
-    // list's members (the transaction above joined bob) invalidates it before the next read.
+    // page at a time (`limit`, `after`); a hit is one round trip (the list and its rows; two on a Cluster), no SQL.
+    // Every write that changes a list's members (the transaction above joined bob) invalidates it before the next read.
     const team = await hot.memberships.listByTenantId(hs, acme.id); // ada (owner), then bob (member)
     const catalog = await hot.products.listByTenantId(hs, acme.id, { limit: 20 });
+    // `where`: equality on the rows' other columns, filtered from the cached list (typed: a wrong column is an error)
+    const owners = await hot.memberships.listByTenantId(hs, acme.id, { where: { role: 'owner' } }); // ada
 
     // remove: the row is deleted, and a short tombstone in Redis answers the next read. The tenant's foreign keys
     // cascade (ON DELETE CASCADE): its memberships and products go too, in Postgres and, read in the same
@@ -50,7 +52,7 @@ export async function tour({ db, redis, prefix }: { db: PostgresJsDatabase; redi
     const afterRemove = await hot.products.getByPk(hs, sencha.id); // null, from the tombstone the cascade left
     const teamAfter = await hot.memberships.listByTenantId(hs, acme.id); // []
 
-    return { ada, byId, byEmail, sencha, bySku, role, many, repriced, bob, bobByEmail, team, catalog, afterRemove, teamAfter, stats: hs.stats() };
+    return { ada, byId, byEmail, sencha, bySku, role, many, repriced, bob, bobByEmail, team, catalog, owners, afterRemove, teamAfter, stats: hs.stats() };
   } finally {
     hs.close(); // the clients are yours: close them yourself
   }

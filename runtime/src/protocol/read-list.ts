@@ -7,8 +7,10 @@
 // of the whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row (the loop is
 // read-through.ts's), so a writer that overrode the lease before its commit (list-writes.ts) refuses the fill of a
 // read that may predate it. A list of more than `maxListLength` members is never cached, nor truncated: each read of
-// it goes to Postgres and is counted.
+// it goes to Postgres and is counted. With the near-cache, a list is first looked for in memory, then read on the
+// tracking connection (nearList below); only what that finds unusable goes on to the paths above.
 import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
+import { nearLookupList, nearValue } from '../near/near-reads.js';
 import { isWrongType } from '../redis/redis-io.js';
 import { fillRow, readList, readRow, releaseReaderLease } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
@@ -64,6 +66,11 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   }
   const { keys } = read;
   if (core.repairs.has(keys.row)) return fromPostgres(core, rt, read, values);
+  // The near-cache (option `nearCache`): the list held in memory, else read on the tracking connection and kept.
+  if (core.near?.cache.serves(rt) === true) {
+    const near = await nearList(state, rt, read);
+    if (near !== undefined) return serveMembers(state, rt, read, values, near, undefined);
+  }
   // Single Redis: the list and its page's rows in one script call, hit or miss.
   if (!core.io.cluster) return readThroughLease(state, rt, read, values, '', LIST_AND_PAGE);
   // Cluster: the rows live in other slots than the list, so a hit is a GET of the list, then the page's rows by identity.
@@ -80,6 +87,26 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   const members = first === null ? undefined : decodeListCached(rt, keys.row, first);
   if (members !== undefined) return serveMembers(state, rt, read, values, members, undefined);
   return readThroughLease(state, rt, read, values, first ?? '', LIST_ALONE);
+}
+
+/**
+ * The list from the near-cache: held in memory (no round trip; its page's rows come through getManyByIdentity, which
+ * serves the rows held), else a GET of the list key on the tracking connection, a ticket taken before it (near/
+ * near-reads.ts), kept unless its key changed while in flight. Undefined when the GET found nothing usable (no list,
+ * another type, corrupt, another epoch, Redis failing): the read goes on as without the near-cache (lease, fill).
+ */
+async function nearList(state: ContextState, rt: TableRuntime, read: ListRead): Promise<DecodedList | undefined> {
+  const { core } = state;
+  const key = read.keys.row;
+  const held = nearLookupList(core, rt, key);
+  if (held !== undefined) return held;
+  let value: string | null;
+  try {
+    value = await nearValue(core, rt, key, 'list');
+  } catch {
+    return undefined; // WRONGTYPE or Redis failing: the path below meets it again and handles it
+  }
+  return value === null ? undefined : decodeListCached(rt, key, value);
 }
 
 /** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineTable } from '@hotstorage/runtime';
-import { contextState } from '@hotstorage/runtime/internal';
+import { contextState, epochKey } from '@hotstorage/runtime/internal';
 import type { NearSeams, TestStorageOptions } from '@hotstorage/runtime/testing';
 import { timed } from '../helpers/timeout.js';
 import { startRelay } from '../helpers/relay.js';
@@ -172,6 +172,39 @@ test('a list GET in flight when the list changes is not kept: the invalidation t
   assert.equal(await idsOf(s, tenantId), ids, 'the read that began before the write answers the list it read');
   assert.is(armed, undefined, 'the list GET went through the near-cache');
   assert.equal(await idsOf(s, tenantId), [...ids, added], 'the next read does not find the old list in memory');
+}));
+
+test('an epoch bump drops that table\'s lists from the near-cache', timed(10_000, async () => {
+  const { s } = await nearStorage({ changeFeed: true, epochRefreshMs: 50 });
+  const { tenantId, ids } = await tenantWith(2);
+  await held(s, tenantId, ids);
+  // A member added in Postgres alone (as a bulk statement would), then the epoch raised as the listener does for it.
+  const added = nextId++;
+  const u = user(added, { tenantId });
+  await world.admin.sql.unsafe(`insert into "${world.schema}".users (id, email, tenant_id, slug, name) values ($1, $2, $3, $4, $5)`, [u.id, u.email, u.tenantId, u.slug, u.name]);
+  const core = contextState(s.hs).core;
+  const rt = core.built().find((r) => r.info.name === 'users');
+  assert.ok(rt !== undefined);
+  const raised = new Promise<void>((resolve) => {
+    const previous = core.epochs.onRaise;
+    core.epochs.onRaise = (key) => {
+      previous?.(key);
+      resolve();
+    };
+  });
+  await world.admin.redis.incr(epochKey(rt));
+  await raised;
+  assert.equal(await idsOf(s, tenantId), [...ids, added]);
+}));
+
+test('ttlMs applies to lists: a list is not served from memory past it', timed(10_000, async () => {
+  const { s } = await nearStorage({ nearCache: { maxRows: 100, ttlMs: 50 } });
+  const { tenantId, ids } = await tenantWith(1);
+  await held(s, tenantId, ids);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  const misses = s.hs.stats().nearMisses;
+  assert.equal(await idsOf(s, tenantId), ids);
+  assert.is(s.hs.stats().nearMisses, misses + 2, 'the list and its row');
 }));
 
 test.run();

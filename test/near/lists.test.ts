@@ -88,6 +88,7 @@ test('a held list and its rows are served with no Redis round trip, counted as n
   assert.is(after.redisRoundTrips, before.redisRoundTrips, 'no round trip');
   assert.is(after.nearHits - before.nearHits, 4, 'the list and its 3 rows');
   assert.is(after.nearMisses, before.nearMisses);
+  assert.is(after.listHits, before.listHits, 'a list held is not a Redis list hit (as a row held is not a hit)');
   // A page after a member, and a page of one: cut from the list held.
   assert.equal((await users.listBy(s.hs, ['tenantId'], { tenantId }, { after: ids[0], limit: 1 })).map((r) => r.id), [ids[1]]);
   assert.is(s.hs.stats().redisRoundTrips, before.redisRoundTrips, 'no round trip for a later page either');

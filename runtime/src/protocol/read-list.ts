@@ -69,7 +69,7 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   // The near-cache (option `nearCache`): the list held in memory, else read on the tracking connection and kept.
   if (core.near?.cache.serves(rt) === true) {
     const near = await nearList(state, rt, read);
-    if (near !== undefined) return serveMembers(state, rt, read, values, near, undefined);
+    if (near !== undefined) return serveMembers(state, rt, read, values, near.list, undefined, near.held);
   }
   // Single Redis: the list and its page's rows in one script call, hit or miss.
   if (!core.io.cluster) return readThroughLease(state, rt, read, values, '', LIST_AND_PAGE);
@@ -95,21 +95,25 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
  * near-reads.ts), kept unless its key changed while in flight. Undefined when the GET found nothing usable (no list,
  * another type, corrupt, another epoch, Redis failing): the read goes on as without the near-cache (lease, fill).
  */
-async function nearList(state: ContextState, rt: TableRuntime, read: ListRead): Promise<DecodedList | undefined> {
+async function nearList(state: ContextState, rt: TableRuntime, read: ListRead): Promise<{ list: DecodedList; held: boolean } | undefined> {
   const { core } = state;
   const key = read.keys.row;
   const held = nearLookupList(core, rt, key);
-  if (held !== undefined) return held;
+  if (held !== undefined) return { list: held, held: true };
   let value: string | null;
   try {
     value = await nearValue(core, rt, key, 'list');
   } catch {
     return undefined; // WRONGTYPE or Redis failing: the path below meets it again and handles it
   }
-  return value === null ? undefined : decodeListCached(rt, key, value);
+  const list = value === null ? undefined : decodeListCached(rt, key, value);
+  return list === undefined ? undefined : { list, held: false };
 }
 
-/** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */
+/**
+ * The page of a cached list: its rows by identity, each re-checked to still carry the list's values. `held`: the list
+ * came from the near-cache's memory, counted there (`nearHit`), not as a Redis list hit (as a row held is not a `hit`).
+ */
 function serveMembers(
   state: ContextState,
   rt: TableRuntime,
@@ -117,6 +121,7 @@ function serveMembers(
   values: Values,
   list: DecodedList,
   pageValues: readonly (string | null)[] | undefined,
+  held = false,
 ): Row[] | Promise<Row[]> {
   const { core } = state;
   const { members, keys } = list;
@@ -128,7 +133,7 @@ function serveMembers(
     if (at < 0) return fromPostgres(core, rt, read, values);
     start = at + 1;
   }
-  core.emit('listHit', rt.info.display, read.keys.row);
+  if (!held) core.emit('listHit', rt.info.display, read.keys.row);
   const step = stepSize(read);
   const page = members.slice(start, start + step);
   if (page.length === 0) return [];

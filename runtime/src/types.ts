@@ -311,7 +311,7 @@ export type HotStorageEventType =
   | 'listFillRefused' // a list fill lost its lease or found a newer value: nothing written
   | 'listOversized' // a list over `maxListLength` was read from Postgres and not cached
   | 'listInvalidation' // a list was deleted because a write could change its members
-  | 'nearHit' // a row (or a cached absence) served from this process's memory (option `nearCache`)
+  | 'nearHit' // a row (or a cached absence) or a list served from this process's memory (option `nearCache`)
   | 'nearMiss' // a read of a table in the near-cache not served from memory: it went to Redis
   | 'nearInvalidation' // Redis said a row key held in memory changed: the local copy was dropped
   | 'nearEviction' // the near-cache was full (`nearCache.maxRows`): a row was dropped

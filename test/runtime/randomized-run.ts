@@ -131,9 +131,9 @@ async function listDivergences(checker: Storage): Promise<string[]> {
 }
 
 /**
- * Each worker's getByPk of every row against Postgres, at quiescence of its invalidation stream: a sentinel row of its
- * own is read by it (so tracked), then written by the checker; once that invalidation reached the worker, every
- * invalidation sent before it has (one connection, in order).
+ * Each worker's getByPk of every row and listByChatId of every chat against Postgres, at quiescence of its
+ * invalidation stream: a sentinel row of its own is read by it (so tracked), then written by the checker; once that
+ * invalidation reached the worker, every invalidation sent before it has (one connection, in order).
  */
 async function nearDivergences(workers: readonly Storage[], checker: Storage, invalidated: ((key: string) => void)[]): Promise<string[]> {
   const found: string[] = [];
@@ -141,6 +141,8 @@ async function nearDivergences(workers: readonly Storage[], checker: Storage, in
     id: number; email: string; tenant_id: number; slug: string; name: string; version: number;
   }[];
   const inDb = new Map<number, User>(rows.map((r) => [r.id, { id: r.id, email: r.email, tenantId: r.tenant_id, slug: r.slug, name: r.name, version: r.version }]));
+  const messageRows = (await h.admin.sql.unsafe(`select id, chat_id, body from "${h.schema}".messages order by id`)) as unknown as { id: number; chat_id: number; body: string }[];
+  const inDbMessages = messageRows.map((m) => ({ id: m.id, chatId: m.chat_id, body: m.body }));
   for (const [i, w] of workers.entries()) {
     const sentinel = 1000 + i;
     const row = { id: sentinel, email: `sentinel${i}@x`, tenantId: 2, slug: `sentinel${i}`, name: 'sentinel', version: 0 };
@@ -154,6 +156,17 @@ async function nearDivergences(workers: readonly Storage[], checker: Storage, in
     for (const id of IDS) {
       const got = await users.getByPk(w.hs, id);
       if (!isDeepStrictEqual(got, inDb.get(id) ?? null)) found.push(`worker ${i} getByPk ${id} (near-cache): ${JSON.stringify(got)}, Postgres ${JSON.stringify(inDb.get(id) ?? null)}`);
+    }
+    // Its lists too (from memory where it holds them), each member's row as Postgres has it.
+    checking = true;
+    try {
+      for (const chatId of CHATS) {
+        const got = (await messages.listByChatId(w.hs, chatId)).map((m) => ({ id: m.id, chatId: m.chatId, body: m.body }));
+        const want = inDbMessages.filter((m) => m.chatId === chatId);
+        if (!isDeepStrictEqual(got, want)) found.push(`worker ${i} listByChatId ${chatId} (near-cache): ${JSON.stringify(got)}, Postgres ${JSON.stringify(want)}`);
+      }
+    } finally {
+      checking = false;
     }
   }
   return found;
@@ -192,6 +205,8 @@ async function divergences(checker: Storage): Promise<string[]> {
 
 /** During the closing phase of a round every reader's fill window gets a rival write. */
 let closing = false;
+/** While the near-cache check reads through the workers: no rival in their fill windows (nothing may change then). */
+let checking = false;
 
 /**
  * Seams placing rivals inside the protocol's windows: a reader pauses between its Postgres read and its fill, and
@@ -203,6 +218,7 @@ function seams(random: () => number, rivals: () => readonly Storage[]) {
   return {
     afterDbRead: async ({ key }: { key: string }) => {
       await pause(4);
+      if (checking) return;
       const id = Number(/:\{(\d+)\}$/.exec(key)?.[1]);
       const pool = rivals();
       if (!Number.isInteger(id) || pool.length === 0 || (!closing && random() >= 0.3)) return;

@@ -1,5 +1,6 @@
-// The near-cache's state: decoded rows (and cached absences) of this process, by row key, bounded, and the reads in
-// flight whose replies may be stored. Only a value read by a GET on the tracking connection (near/tracking.ts) is ever
+// The near-cache's state: decoded rows (and cached absences) and decoded lists (their members, protocol/list-value.ts)
+// of this process, by key, bounded together, and the reads in flight whose replies may be stored. An entry says which
+// of the two it is, and each lookup asks for its own kind, so a list value is never served as a row nor the reverse. Only a value read by a GET on the tracking connection (near/tracking.ts) is ever
 // stored: that GET is what makes Redis promise to tell us when the key changes. A row a write or a fill put in Redis is
 // never stored from our side: the write's own invalidation made Redis forget the key, so nothing would tell us of the
 // next change.
@@ -11,14 +12,30 @@
 import { INVALID, OVERSIZED } from '../codecs/markers.js';
 import type { StorageCore } from '../storage/core.js';
 import type { TableRuntime } from '../table/table-runtime.js';
+import { decodeListCached, type DecodedList } from '../protocol/list-value.js';
 import { Lru } from './lru.js';
 import type { ResolvedNearOptions } from './near-options.js';
 
 type Row = Record<string, unknown>;
 
-interface Entry {
+/** What a GET read: a row key's value or a list key's. */
+export type NearKind = 'row' | 'list';
+
+type Entry = RowEntry | ListEntry;
+
+interface RowEntry {
+  readonly kind: 'row';
   /** The decoded row, frozen (served to every caller: see runtime/README.md, "Near-cache"); null: a cached absence. */
   readonly row: Row | null;
+  readonly rt: TableRuntime;
+  /** Date.now() after which the entry is not served (option `ttlMs`). */
+  readonly expiresAt: number;
+}
+
+interface ListEntry {
+  readonly kind: 'list';
+  /** The list's members and their row keys, as decodeListCached gives them (never mutated by its readers). */
+  readonly list: DecodedList;
   readonly rt: TableRuntime;
   /** Date.now() after which the entry is not served (option `ttlMs`). */
   readonly expiresAt: number;
@@ -77,13 +94,24 @@ export class NearCache {
 
   /** The local row (null: a cached absence), counted as a near hit; undefined when not held (a near miss) or not served. */
   lookup(rt: TableRuntime, key: string): Row | null | undefined {
+    const entry = this.find(rt, key, 'row');
+    return entry?.kind === 'row' ? entry.row : undefined;
+  }
+
+  /** The local list (its members), counted as a near hit; undefined when not held (a near miss) or not served. */
+  lookupList(rt: TableRuntime, key: string): DecodedList | undefined {
+    const entry = this.find(rt, key, 'list');
+    return entry?.kind === 'list' ? entry.list : undefined;
+  }
+
+  private find(rt: TableRuntime, key: string, kind: NearKind): Entry | undefined {
     if (!this.serves(rt)) return undefined;
     const entry = this.rows.get(key);
-    if (entry !== undefined && (this.options.ttlMs === undefined || Date.now() < entry.expiresAt)) {
+    if (entry !== undefined && entry.kind === kind && (this.options.ttlMs === undefined || Date.now() < entry.expiresAt)) {
       this.core.emit('nearHit', rt.info.display, key);
-      return entry.row;
+      return entry;
     }
-    if (entry !== undefined) this.rows.delete(key); // past `ttlMs`: the backstop
+    if (entry !== undefined) this.rows.delete(key); // past `ttlMs` (the backstop), or not of the kind asked for
     this.core.emit('nearMiss', rt.info.display, key);
     return undefined;
   }
@@ -103,15 +131,22 @@ export class NearCache {
    * The GET answered `value` (or failed: undefined): stores what it decodes to unless an invalidation, a local write
    * or a flush came while it was in flight; ends the ticket either way.
    */
-  settle(ticket: Ticket, rt: TableRuntime, value: string | null | undefined): void {
+  settle(ticket: Ticket, rt: TableRuntime, value: string | null | undefined, kind: NearKind = 'row'): void {
     const { pending } = ticket;
     pending.readers -= 1;
     if (pending.readers === 0 && this.pending.get(ticket.key) === pending) this.pending.delete(ticket.key);
     if (value === null || value === undefined || !this.ready || ticket.flushes !== this.flushes) return;
     if (pending.spoiled && !this.options.unsafeIgnoreRace) return;
+    const expiresAt = this.options.ttlMs === undefined ? 0 : Date.now() + this.options.ttlMs;
+    if (kind === 'list') {
+      // Of an older epoch, corrupt or not a list: not kept (the read path goes on to Redis's own repair of it).
+      const list = decodeListCached(rt, ticket.key, value);
+      if (list !== undefined) this.rows.set(ticket.key, { kind, list, rt, expiresAt });
+      return;
+    }
     const row = decodeStored(rt, value);
     if (row === undefined) return;
-    this.rows.set(ticket.key, { row: row === null ? null : Object.freeze(row), rt, expiresAt: this.options.ttlMs === undefined ? 0 : Date.now() + this.options.ttlMs });
+    this.rows.set(ticket.key, { kind, row: row === null ? null : Object.freeze(row), rt, expiresAt });
   }
 
   /** Keys Redis says changed (an invalidation message): drop them, spoil their reads in flight (each counted once). */
@@ -139,7 +174,7 @@ export class NearCache {
     }
   }
 
-  /** A table's epoch went up (storage/epochs.ts): its rows are of an older epoch now. */
+  /** A table's epoch went up (storage/epochs.ts): its rows and lists are of an older epoch now. */
   dropEpoch(epochKey: string): void {
     for (const [key, entry] of [...this.rows.entries()]) {
       if (`${entry.rt.keyspace.base}:epoch` === epochKey) this.rows.delete(key);

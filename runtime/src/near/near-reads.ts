@@ -1,11 +1,12 @@
-// How the read paths (protocol/read.ts, read-unique.ts, read-many.ts) use the near-cache: a local lookup first, and
+// How the read paths (protocol/read.ts, read-unique.ts, read-many.ts, read-list.ts) use the near-cache: a local lookup first, and
 // the GETs of a table in the near-cache sent on the tracking connection with a ticket taken before each (so that an
 // invalidation arriving while the reply is on its way forbids keeping it). Each returns what the plain GET or MGET
 // would, so the read paths go on exactly as without the near-cache.
 import type { RedisIo } from '../redis/redis-io.js';
 import type { StorageCore } from '../storage/core.js';
 import type { TableRuntime } from '../table/table-runtime.js';
-import type { NearCache, Ticket } from './near-cache.js';
+import type { DecodedList } from '../protocol/list-value.js';
+import type { NearCache, NearKind, Ticket } from './near-cache.js';
 import type { NearTracking } from './tracking.js';
 
 type Row = Record<string, unknown>;
@@ -22,15 +23,23 @@ export function nearLookup(core: StorageCore, rt: TableRuntime, key: string): Ro
   return core.near?.cache.lookup(rt, key);
 }
 
-/** GET of a row key: on the tracking connection (and kept in memory) when the table uses the near-cache, else as before. */
-export function nearValue(core: StorageCore, rt: TableRuntime, key: string): Promise<string | null> {
+/** The list held in memory (its members); undefined when not held or the table does not use the near-cache. */
+export function nearLookupList(core: StorageCore, rt: TableRuntime, key: string): DecodedList | undefined {
+  return core.near?.cache.lookupList(rt, key);
+}
+
+/**
+ * GET of a row key (`kind` 'list': a list key, protocol/read-list.ts): on the tracking connection (and kept in memory)
+ * when the table uses the near-cache, else as before.
+ */
+export function nearValue(core: StorageCore, rt: TableRuntime, key: string, kind: NearKind = 'row'): Promise<string | null> {
   const near = core.near;
   if (near === undefined || !near.cache.serves(rt)) return core.io.value(key);
   const ticket = near.cache.begin(key);
   return near.io.value(key).then(
-    (value) => settle(core, near, rt, ticket, value),
+    (value) => settle(core, near, rt, ticket, value, kind),
     (error: unknown) => {
-      near.cache.settle(ticket, rt, undefined);
+      near.cache.settle(ticket, rt, undefined, kind);
       throw error; // as the plain GET's (its callers take WRONGTYPE as nil)
     },
   );
@@ -54,14 +63,14 @@ export async function nearValues(core: StorageCore, rt: TableRuntime, keys: read
   return values;
 }
 
-function settle(core: StorageCore, near: Near, rt: TableRuntime, ticket: Ticket, value: string | null): string | null | Promise<string | null> {
+function settle(core: StorageCore, near: Near, rt: TableRuntime, ticket: Ticket, value: string | null, kind: NearKind): string | null | Promise<string | null> {
   const hook = core.options.hooks.beforeNearStore;
   if (hook === undefined) {
-    near.cache.settle(ticket, rt, value);
+    near.cache.settle(ticket, rt, value, kind);
     return value;
   }
   return Promise.resolve(hook({ table: rt.info.display, key: ticket.key })).then(() => {
-    near.cache.settle(ticket, rt, value);
+    near.cache.settle(ticket, rt, value, kind);
     return value;
   });
 }

@@ -40,6 +40,16 @@ export async function takeListLeases(core: StorageCore, lists: readonly ListEffe
 /** After the commit (`committed`: delete the lists) or a rollback (only leave the writers in flight). */
 export async function finishListWrites(core: StorageCore, lists: readonly ListEffect[], token: string, committed: boolean, taken: ReadonlySet<string>): Promise<void> {
   if (lists.length === 0) return;
+  try {
+    await finishInRedis(core, lists, token, committed, taken);
+  } finally {
+    // Read-your-writes: the near-cache (near/) drops its copies of these lists before the write returns, and reads of
+    // them in flight may not keep what they read (other processes hear of it from Redis's tracking).
+    if (committed) core.near?.cache.dropWritten(lists.map(({ keys }) => keys.row));
+  }
+}
+
+async function finishInRedis(core: StorageCore, lists: readonly ListEffect[], token: string, committed: boolean, taken: ReadonlySet<string>): Promise<void> {
   const unconfirmed = committed ? lists.filter(({ keys }) => !taken.has(keys.row)) : [];
   const drop = core.options.overrideLease ? '1' : '0';
   let failed: ListEffect[] = [];

@@ -7,8 +7,10 @@
 // of the whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row (the loop is
 // read-through.ts's), so a writer that overrode the lease before its commit (list-writes.ts) refuses the fill of a
 // read that may predate it. A list of more than `maxListLength` members is never cached, nor truncated: each read of
-// it goes to Postgres and is counted.
+// it goes to Postgres and is counted. With the near-cache, a list is first looked for in memory, then read on the
+// tracking connection (nearList below); only what that finds unusable goes on to the paths above.
 import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
+import { nearLookupList, nearValue } from '../near/near-reads.js';
 import { isWrongType } from '../redis/redis-io.js';
 import { fillRow, readList, readRow, releaseReaderLease } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
@@ -64,6 +66,11 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   }
   const { keys } = read;
   if (core.repairs.has(keys.row)) return fromPostgres(core, rt, read, values);
+  // The near-cache (option `nearCache`): the list held in memory, else read on the tracking connection and kept.
+  if (core.near?.cache.serves(rt) === true) {
+    const near = await nearList(state, rt, read);
+    if (near !== undefined) return serveMembers(state, rt, read, values, near.list, undefined, near.held);
+  }
   // Single Redis: the list and its page's rows in one script call, hit or miss.
   if (!core.io.cluster) return readThroughLease(state, rt, read, values, '', LIST_AND_PAGE);
   // Cluster: the rows live in other slots than the list, so a hit is a GET of the list, then the page's rows by identity.
@@ -82,7 +89,31 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
   return readThroughLease(state, rt, read, values, first ?? '', LIST_ALONE);
 }
 
-/** The page of a cached list: its rows by identity, each re-checked to still carry the list's values. */
+/**
+ * The list from the near-cache: held in memory (no round trip; its page's rows come through getManyByIdentity, which
+ * serves the rows held), else a GET of the list key on the tracking connection, a ticket taken before it (near/
+ * near-reads.ts), kept unless its key changed while in flight. Undefined when the GET found nothing usable (no list,
+ * another type, corrupt, another epoch, Redis failing): the read goes on as without the near-cache (lease, fill).
+ */
+async function nearList(state: ContextState, rt: TableRuntime, read: ListRead): Promise<{ list: DecodedList; held: boolean } | undefined> {
+  const { core } = state;
+  const key = read.keys.row;
+  const held = nearLookupList(core, rt, key);
+  if (held !== undefined) return { list: held, held: true };
+  let value: string | null;
+  try {
+    value = await nearValue(core, rt, key, 'list');
+  } catch {
+    return undefined; // WRONGTYPE or Redis failing: the path below meets it again and handles it
+  }
+  const list = value === null ? undefined : decodeListCached(rt, key, value);
+  return list === undefined ? undefined : { list, held: false };
+}
+
+/**
+ * The page of a cached list: its rows by identity, each re-checked to still carry the list's values. `held`: the list
+ * came from the near-cache's memory, counted there (`nearHit`), not as a Redis list hit (as a row held is not a `hit`).
+ */
 function serveMembers(
   state: ContextState,
   rt: TableRuntime,
@@ -90,6 +121,7 @@ function serveMembers(
   values: Values,
   list: DecodedList,
   pageValues: readonly (string | null)[] | undefined,
+  held = false,
 ): Row[] | Promise<Row[]> {
   const { core } = state;
   const { members, keys } = list;
@@ -101,7 +133,7 @@ function serveMembers(
     if (at < 0) return fromPostgres(core, rt, read, values);
     start = at + 1;
   }
-  core.emit('listHit', rt.info.display, read.keys.row);
+  if (!held) core.emit('listHit', rt.info.display, read.keys.row);
   const step = stepSize(read);
   const page = members.slice(start, start + step);
   if (page.length === 0) return [];

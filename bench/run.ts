@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     clusters.push(...opened.clusters);
     const triggers = ['drizzle.updateWithTriggers', 'hitRatio.afterSaves', 'listener.invalidationMs'].some(selected) ? triggersOrReason(world) : 'not selected';
     // The near-cache's storage is opened (and every row read into it) only when one of its cases runs.
-    near = ['hs.getByPk.near', 'lru.get', 'near.invalidationMs', 'listener.invalidationMs', 'near.hitRatio.zipf'].some(selected) ? await openNear(world) : undefined;
+    near = ['hs.getByPk.near', 'hs.listByFk.near', 'lru.get', 'near.invalidationMs', 'listener.invalidationMs', 'near.hitRatio.zipf'].some(selected) ? await openNear(world) : undefined;
     const nearReads = near === undefined ? [] : nearReadCases(world, near);
     const nearValues = near === undefined ? [] : nearValueCases(world, near, triggers);
     const reads = [...readCases(world), ...nearReads, ...clusterCases(clusters, opened.failure)].filter((c) => selected(c.name));

@@ -12,9 +12,9 @@ import { benchRows } from '../db/schema.js';
 import * as hot from '../hot/index.js';
 import { changed, idOf, type Case, type TriggerSql } from './cases.js';
 import { round } from './numbers.js';
-import { ROWS, type World } from './world.js';
+import { ROWS, THREADS, type World } from './world.js';
 
-const { benchRows: rows } = hot;
+const { benchRows: rows, benchPosts: posts } = hot;
 
 /** Writes timed one at a time for each delay figure. */
 const DELAY_SAMPLES = 200;
@@ -38,10 +38,13 @@ export async function openNear(world: World): Promise<NearWorld> {
     waiters.get(event.key)?.();
     waiters.delete(event.key);
   };
-  const hs = await createHotStorage({ db: world.db, redis: world.redis, prefix: world.prefix, nearCache: { maxRows: ROWS * 2, ttlMs: null }, onEvent });
+  // Room for every bench row, every post and every thread's list.
+  const hs = await createHotStorage({ db: world.db, redis: world.redis, prefix: world.prefix, nearCache: { maxRows: ROWS * 3, ttlMs: null }, onEvent });
   for (let from = 1; from <= ROWS; from += 100) {
     await rows.getManyByPk(hs, Array.from({ length: Math.min(100, ROWS - from + 1) }, (_, i) => from + i));
   }
+  // Each thread's list twice: the first read may fill it in Redis, the second holds it (and its posts) in memory.
+  for (let round = 0; round < 2; round++) for (let thread = 1; thread <= THREADS; thread++) await posts.listByThreadId(hs, thread);
   const before = hs.stats().nearHits;
   await rows.getManyByPk(hs, Array.from({ length: 100 }, (_, i) => idOf(i)));
   if (hs.stats().nearHits - before !== 100) throw new Error('hs.getByPk.near: the near-cache did not keep the bench rows (is tracking on?)');
@@ -72,6 +75,8 @@ export function nearReadCases(world: World, near: NearWorld): Case[] {
   };
   return [
     { kind: 'timed', name: 'hs.getByPk.near', op: (n) => rows.getByPk(near.hs, idOf(n)) },
+    // The list case of bench/lib/cases.ts (`hs.listByFk`: a 20-member list, full hit) with the list and its rows held.
+    { kind: 'timed', name: 'hs.listByFk.near', op: (n) => posts.listByThreadId(near.hs, (idOf(n) % THREADS) + 1) },
     {
       kind: 'timed',
       name: 'lru.get',

@@ -78,6 +78,8 @@ export const RATIOS: readonly RatioTarget[] = [
     { metric: 'cpu', a: 'hs.getByPk.near', b: 'redis.get', concurrency, comparison: '<=', limit: 0.05 },
     { metric: 'time', a: 'hs.getByPk.near', b: 'lru.get', concurrency, comparison: '<=', limit: 3 },
   ]),
+  // Issue 15's list target, met by the in-process tier when the list and its rows are held.
+  { metric: 'time', a: 'drizzle.selectWhereFk', b: 'hs.listByFk.near', concurrency: 1, comparison: '>=', limit: 3 },
 ];
 
 /** The value case of a ratio measured in pairs (bench/lib/paired.ts); a CPU target shares its a/b pair's. */

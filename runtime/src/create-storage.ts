@@ -5,7 +5,7 @@ import { definitionOf } from './accessors/define-table.js';
 import { FeedMismatchError, OptionError, RedisUnavailableError, ServiceUnavailableError } from './errors.js';
 import { startListener } from './feed/listener.js';
 import { flushRepairs, stopRepairs } from './protocol/repairs.js';
-import { startNear } from './near/start.js';
+import { startNear } from './storage/start-near.js';
 import { runTransaction } from './protocol/transaction.js';
 import { RedisIo, redisAddress } from './redis/redis-io.js';
 import { bindContext, type ContextState } from './storage/context.js';

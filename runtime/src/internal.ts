@@ -8,7 +8,7 @@ export { RedisUnavailableError } from './errors.js';
 export { entryKeys, fromPkText } from './feed/outbox.js';
 export { bumpEpoch, invalidateRowKeys } from './protocol/invalidate.js';
 export { getManyByIdentity } from './protocol/read-many.js';
-export { decodeList } from './protocol/list-value.js';
+export { decodeList } from './table/list-value.js';
 export { listBy } from './protocol/read-list.js';
 export { checkListBy } from './accessors/arguments.js';
 export { readStoredRow, type StoredRow } from './protocol/stored-row.js';

@@ -5,7 +5,8 @@ import { openStorage } from './create-storage.js';
 import type { TestSeams } from './storage/seams.js';
 import type { HotStorage, HotStorageOptions } from './types.js';
 
-export type { NearSeams, ProtocolHooks, TestSeams } from './storage/seams.js';
+export type { NearSeams } from './near/near-options.js';
+export type { ProtocolHooks, TestSeams } from './storage/seams.js';
 
 /** createHotStorage, also taking the test seams (`hooks`, `rowCodecFor`, `unsafeDisableLeaseGuard`, `unsafeSkipLeaseOverride`). */
 export function createHotStorage<TSchema extends Record<string, unknown>>(input: HotStorageOptions<TSchema> & TestSeams): Promise<HotStorage> {

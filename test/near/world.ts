@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import { contextState } from '@hotstorage/runtime/internal';
 import type { HotStorage, HotStorageEvent } from '@hotstorage/runtime';
-import type { Near } from '../../runtime/src/near/near-reads.js';
+import type { Near } from '../../runtime/src/near/near.js';
 
 export { openWorld, until, user, type Storage, type World } from '../faults/world.js';
 

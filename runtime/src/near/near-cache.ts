@@ -1,4 +1,4 @@
-// The near-cache's state: decoded rows (and cached absences) and decoded lists (their members, protocol/list-value.ts)
+// The near-cache's state: decoded rows (and cached absences) and decoded lists (their members, table/list-value.ts)
 // of this process, by key, bounded together, and the reads in flight whose replies may be stored. An entry says which
 // of the two it is, and each lookup asks for its own kind, so a list value is never served as a row nor the reverse. Only a value read by a GET on the tracking connection (near/tracking.ts) is ever
 // stored: that GET is what makes Redis promise to tell us when the key changes. A row a write or a fill put in Redis is
@@ -10,9 +10,9 @@
 // GET is sent; an invalidation (or a local write's drop) of a key with reads in flight spoils them, and a flush (the
 // tracking lost, FLUSHALL, a gap in the stream) spoils every ticket taken before it.
 import { INVALID, OVERSIZED } from '../codecs/markers.js';
-import type { StorageCore } from '../storage/core.js';
+import type { HotStorageEventType } from '../types.js';
 import type { TableRuntime } from '../table/table-runtime.js';
-import { decodeListCached, type DecodedList } from '../protocol/list-value.js';
+import { decodeListCached, type DecodedList } from '../table/list-value.js';
 import { Lru } from './lru.js';
 import type { ResolvedNearOptions } from './near-options.js';
 
@@ -57,6 +57,9 @@ export interface Ticket {
 
 export type FlushReason = 'connection' | 'flushall' | 'heartbeat' | 'close';
 
+/** How the near-cache counts what it does (the storage's events: stats and onEvent). */
+export type Emit = (type: HotStorageEventType, table?: string, key?: string) => void;
+
 export class NearCache {
   private readonly rows: Lru<Entry>;
   private readonly pending = new Map<string, Pending>();
@@ -66,10 +69,10 @@ export class NearCache {
   private ready = false;
 
   constructor(
-    private readonly core: StorageCore,
+    private readonly emit: Emit,
     readonly options: ResolvedNearOptions,
   ) {
-    this.rows = new Lru<Entry>(options.maxRows, (key, entry) => core.emit('nearEviction', entry.rt.info.display, key));
+    this.rows = new Lru<Entry>(options.maxRows, (key, entry) => emit('nearEviction', entry.rt.info.display, key));
   }
 
   get size(): number {
@@ -108,11 +111,11 @@ export class NearCache {
     if (!this.serves(rt)) return undefined;
     const entry = this.rows.get(key);
     if (entry !== undefined && entry.kind === kind && (this.options.ttlMs === undefined || Date.now() < entry.expiresAt)) {
-      this.core.emit('nearHit', rt.info.display, key);
+      this.emit('nearHit', rt.info.display, key);
       return entry;
     }
     if (entry !== undefined) this.rows.delete(key); // past `ttlMs` (the backstop), or not of the kind asked for
-    this.core.emit('nearMiss', rt.info.display, key);
+    this.emit('nearMiss', rt.info.display, key);
     return undefined;
   }
 
@@ -155,8 +158,8 @@ export class NearCache {
       const pending = this.pending.get(key);
       if (pending !== undefined) pending.spoiled = true;
       const entry = this.rows.delete(key);
-      if (entry !== undefined) this.core.emit('nearInvalidation', entry.rt.info.display, key);
-      else if (pending !== undefined) this.core.emit('nearInvalidation', undefined, key);
+      if (entry !== undefined) this.emit('nearInvalidation', entry.rt.info.display, key);
+      else if (pending !== undefined) this.emit('nearInvalidation', undefined, key);
     }
   }
 
@@ -197,7 +200,7 @@ export class NearCache {
     if (stop && !this.ready && this.rows.size === 0) return;
     if (stop) this.ready = false;
     this.rows.clear();
-    this.core.emit('nearFlush', undefined, reason);
+    this.emit('nearFlush', undefined, reason);
   }
 }
 

@@ -1,7 +1,6 @@
 // The option `nearCache` (types.ts declares it): its checks and defaults.
 import { OptionError } from '../errors.js';
 import type { NearCacheOptions } from '../types.js';
-import type { NearSeams } from '../storage/seams.js';
 
 export interface ResolvedNearOptions {
   readonly maxRows: number;
@@ -18,6 +17,16 @@ export interface ResolvedNearOptions {
 
 const DEFAULT_TTL_MS = 60_000;
 const DEFAULT_HEARTBEAT_MS = 1000;
+
+/** Test-only switches that turn one of the near-cache's guards off, to see its test fail (storage/seams.ts). */
+export interface NearSeams {
+  /** Store a GET's reply even when its key was invalidated while it was in flight. */
+  readonly unsafeIgnoreRace?: boolean;
+  /** Keep the rows when tracking is lost or Redis says everything changed. */
+  readonly unsafeKeepOnLoss?: boolean;
+  /** Keep the local copy of a row this process wrote. */
+  readonly unsafeKeepOnWrite?: boolean;
+}
 
 export function resolveNearOptions(input: NearCacheOptions | undefined, seams: NearSeams = {}): ResolvedNearOptions | undefined {
   if (input === undefined) return undefined;

@@ -9,7 +9,6 @@
 // caught by the heartbeat: the reader reads and writes a key of this process's own every `heartbeatMs`, and its
 // invalidation must be back by the next beat, else the near-cache is emptied and the subscriber reconnected.
 import type { Redis } from 'ioredis';
-import type { StorageCore } from '../storage/core.js';
 import type { NearCache } from './near-cache.js';
 
 const CHANNEL = '__redis__:invalidate';
@@ -33,7 +32,8 @@ export class NearTracking {
   constructor(
     main: Redis,
     private readonly near: NearCache,
-    core: StorageCore,
+    /** A key of this process's own that the heartbeat reads and writes. */
+    heartbeatKey: string,
   ) {
     const own = {
       protocol: 2 as const, // invalidations by redirect to a Pub/Sub connection: RESP2's way, no second client library
@@ -46,7 +46,7 @@ export class NearTracking {
     };
     this.reader = main.duplicate({ ...own, connectionName: 'hotstorage-near-reader' });
     this.subscriber = main.duplicate({ ...own, connectionName: 'hotstorage-near-invalidations', enableAutoPipelining: false });
-    this.heartbeatKey = `${core.options.prefix}near:heartbeat:${core.token('reader')}`;
+    this.heartbeatKey = heartbeatKey;
     for (const client of [this.reader, this.subscriber]) {
       client.on('error', () => {}); // failures are seen as lost connections below; reads go to Redis meanwhile
       const lost = client === this.reader ? this.readerLost : this.subscriberLost;

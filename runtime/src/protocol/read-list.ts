@@ -10,7 +10,7 @@
 // it goes to Postgres and is counted. With the near-cache, a list is first looked for in memory, then read on the
 // tracking connection (nearList below); only what that finds unusable goes on to the paths above.
 import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
-import { nearLookupList, nearValue } from '../near/near-reads.js';
+import { nearLookupList, nearValue } from './near-reads.js';
 import { isWrongType } from '../redis/redis-io.js';
 import { fillRow, readList, readRow, releaseReaderLease } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
@@ -19,7 +19,7 @@ import type { ListKeys, RowKeys } from '../table/keys.js';
 import type { KeyColumns } from '../table/table-info.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
-import { decodeListCached, encodeList, type DecodedList } from './list-value.js';
+import { decodeListCached, encodeList, type DecodedList } from '../table/list-value.js';
 import { CORRUPT } from './fill.js';
 import { getManyByIdentity } from './read-many.js';
 import { readThrough, readUnderLease, type ReadThroughSteps } from './read-through.js';
@@ -91,8 +91,8 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
 
 /**
  * The list from the near-cache: held in memory (no round trip; its page's rows come through getManyByIdentity, which
- * serves the rows held), else a GET of the list key on the tracking connection, a ticket taken before it (near/
- * near-reads.ts), kept unless its key changed while in flight. Undefined when the GET found nothing usable (no list,
+ * serves the rows held), else a GET of the list key on the tracking connection, a ticket taken before it
+ * (near-reads.ts), kept unless its key changed while in flight. Undefined when the GET found nothing usable (no list,
  * another type, corrupt, another epoch, Redis failing): the read goes on as without the near-cache (lease, fill).
  */
 async function nearList(state: ContextState, rt: TableRuntime, read: ListRead): Promise<{ list: DecodedList; held: boolean } | undefined> {

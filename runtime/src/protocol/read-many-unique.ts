@@ -4,7 +4,7 @@
 // values (invariant 3). Everything else (no pointer, a missing or moved row, a value queued for repair) takes the
 // per-value lookup of read-unique.ts, which leases, reads Postgres and fills. A Cluster takes that path for all
 // (pointers and rows live in other slots; auto-pipelining groups the lookups per node). By identity it is getMany.
-import { nearLookup, nearValues } from '../near/near-reads.js';
+import { nearLookup, nearValues } from './near-reads.js';
 import { readPointers } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';

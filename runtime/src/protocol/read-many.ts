@@ -6,7 +6,7 @@ import { cachedValue, CORRUPT, fill, TO_POSTGRES } from './fill.js';
 import type { RowKeys } from '../table/keys.js';
 import { failLease, readRow, type ReadRowReply } from '../redis/scripts.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
-import { nearLookup, nearValues } from '../near/near-reads.js';
+import { nearLookup, nearValues } from './near-reads.js';
 
 type Row = Record<string, unknown>;
 

@@ -8,7 +8,7 @@ import { isWrongType } from '../redis/redis-io.js';
 import { fill, readWithoutFill, selectOne } from './fill.js';
 import { failLease, readPointer, readRow, releaseReaderLease, takeReaderLease, type ReadPointerReply } from '../redis/scripts.js';
 import type { KeyColumns } from '../table/table-info.js';
-import { nearLookup, nearValue } from '../near/near-reads.js';
+import { nearLookup, nearValue } from './near-reads.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 
 type Row = Record<string, unknown>;

@@ -9,7 +9,7 @@ import type { RowKeys } from '../table/keys.js';
 import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
 import { cachedValue, CORRUPT, fill, readWithoutFill, selectOne, TO_POSTGRES } from './fill.js';
 import { getByUnique } from './read-unique.js';
-import { nearLookup, nearValue } from '../near/near-reads.js';
+import { nearLookup, nearValue } from './near-reads.js';
 import { readThrough, readUnderLease, type ReadThroughSteps } from './read-through.js';
 
 type Row = Record<string, unknown>;

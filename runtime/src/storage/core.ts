@@ -16,7 +16,7 @@ import { RedisIo } from '../redis/redis-io.js';
 import { RepairQueue } from './repair-queue.js';
 import { SharedStats, statsKey } from './shared-stats.js';
 import type { StandbyConnection } from './standby-connection.js';
-import type { Near } from '../near/near-reads.js';
+import type { Near } from '../near/near.js';
 import { buildTableRuntime, type TableRuntime } from '../table/table-runtime.js';
 
 /** A table as defineTable received it: the user's Drizzle table and the generated spec. */

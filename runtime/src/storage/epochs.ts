@@ -23,7 +23,7 @@ export function newCell(): EpochCell {
 export class Epochs {
   private readonly cells: EpochCell[] = [];
   private timer: NodeJS.Timeout | undefined;
-  /** Told of every epoch that went up (the near-cache drops that table's rows: near/start.ts). */
+  /** Told of every epoch that went up (the near-cache drops that table's rows: storage/start-near.ts). */
   onRaise: ((key: string) => void) | undefined;
 
   constructor(

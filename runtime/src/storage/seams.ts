@@ -3,6 +3,7 @@
 // the testing entry (`@hotstorage/runtime/testing`) takes them.
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { RowCodec } from '../codecs/row-codec.js';
+import type { NearSeams } from '../near/near-options.js';
 
 /** Hooks between protocol steps. Each may be async; the protocol awaits it. */
 export interface ProtocolHooks {
@@ -23,15 +24,6 @@ export interface ProtocolHooks {
 }
 
 /** Switches that turn one near-cache guard off (near/near-cache.ts), to prove that its test fails without it. */
-export interface NearSeams {
-  /** Store a GET's reply even when its key was invalidated while it was in flight. */
-  readonly unsafeIgnoreRace?: boolean;
-  /** Keep the rows when tracking is lost or Redis says everything changed. */
-  readonly unsafeKeepOnLoss?: boolean;
-  /** Keep the local copy of a row this process wrote. */
-  readonly unsafeKeepOnWrite?: boolean;
-}
-
 export interface TestSeams {
   /** Hooks between protocol steps. */
   readonly hooks?: ProtocolHooks;

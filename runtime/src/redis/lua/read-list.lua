@@ -18,7 +18,7 @@ end
 if list and list ~= ARGV[3] then
   local reply = {'row', list}
   -- The list value: an optional epoch tag `~e<n>~`, then 'K', the member tags separated by spaces (escaped key parts
-  -- never hold one), a newline and the members' identities as JSON (protocol/list-value.ts).
+  -- never hold one), a newline and the members' identities as JSON (table/list-value.ts).
   local _, tagged = string.find(list, '^~e%d+~')
   local marker = (tagged or 0) + 1
   local newline = string.find(list, '\n', marker, true)

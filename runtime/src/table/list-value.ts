@@ -7,8 +7,8 @@
 // rows from Postgres). A value whose tags disagree with its identities is not a list (the script would have read rows
 // other than the members'). The marker was `L` (JSON alone) before the one-round-trip read: such values are refilled.
 import { splitEpoch } from '../codecs/epoch-tag.js';
-import type { RowKeys } from '../table/keys.js';
-import type { TableRuntime, Values } from '../table/table-runtime.js';
+import type { RowKeys } from './keys.js';
+import type { TableRuntime, Values } from './table-runtime.js';
 
 const MARK = 'K';
 

@@ -2,21 +2,13 @@
 // the GETs of a table in the near-cache sent on the tracking connection with a ticket taken before each (so that an
 // invalidation arriving while the reply is on its way forbids keeping it). Each returns what the plain GET or MGET
 // would, so the read paths go on exactly as without the near-cache.
-import type { RedisIo } from '../redis/redis-io.js';
 import type { StorageCore } from '../storage/core.js';
 import type { TableRuntime } from '../table/table-runtime.js';
-import type { DecodedList } from '../protocol/list-value.js';
-import type { NearCache, NearKind, Ticket } from './near-cache.js';
-import type { NearTracking } from './tracking.js';
+import type { DecodedList } from '../table/list-value.js';
+import type { NearCache, NearKind, Ticket } from '../near/near-cache.js';
+import type { Near } from '../near/near.js';
 
 type Row = Record<string, unknown>;
-
-/** A storage's near-cache: its rows, its connections, and the reader's bounded I/O. */
-export interface Near {
-  readonly cache: NearCache;
-  readonly tracking: NearTracking;
-  readonly io: RedisIo;
-}
 
 /** The row held in memory (null: a cached absence); undefined when not held or the table does not use the near-cache. */
 export function nearLookup(core: StorageCore, rt: TableRuntime, key: string): Row | null | undefined {

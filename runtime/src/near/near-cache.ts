@@ -177,10 +177,10 @@ export class NearCache {
     }
   }
 
-  /** A table's epoch went up (storage/epochs.ts): its rows and lists are of an older epoch now. */
-  dropEpoch(epochKey: string): void {
+  /** A table's epoch went up (storage/epochs.ts): the rows and lists of the tables `raised` names are of an older epoch now. */
+  dropEpoch(raised: (rt: TableRuntime) => boolean): void {
     for (const [key, entry] of [...this.rows.entries()]) {
-      if (`${entry.rt.keyspace.base}:epoch` === epochKey) this.rows.delete(key);
+      if (raised(entry.rt)) this.rows.delete(key);
     }
   }
 

@@ -3,6 +3,7 @@
 // invalidation arriving while the reply is on its way forbids keeping it). Each returns what the plain GET or MGET
 // would, so the read paths go on exactly as without the near-cache.
 import type { StorageCore } from '../storage/core.js';
+import type { KeyColumns } from '../table/table-info.js';
 import type { TableRuntime } from '../table/table-runtime.js';
 import type { DecodedList } from '../table/list-value.js';
 import type { NearCache, NearKind, Ticket } from '../near/near-cache.js';
@@ -13,6 +14,15 @@ type Row = Record<string, unknown>;
 /** The row held in memory (null: a cached absence); undefined when not held or the table does not use the near-cache. */
 export function nearLookup(core: StorageCore, rt: TableRuntime, key: string): Row | null | undefined {
   return core.near?.cache.lookup(rt, key);
+}
+
+/**
+ * The row a unique key's hint names, held in memory and still carrying the queried values (invariant 3); undefined
+ * otherwise (not held, a cached absence, moved to other values), so the caller reads Redis.
+ */
+export function nearHinted(core: StorageCore, rt: TableRuntime, rowKey: string, key: KeyColumns, parts: readonly string[]): Row | undefined {
+  const held = nearLookup(core, rt, rowKey);
+  return held !== undefined && held !== null && rt.carries(held, key, parts) ? held : undefined;
 }
 
 /** The list held in memory (its members); undefined when not held or the table does not use the near-cache. */

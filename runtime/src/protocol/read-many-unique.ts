@@ -4,7 +4,7 @@
 // values (invariant 3). Everything else (no pointer, a missing or moved row, a value queued for repair) takes the
 // per-value lookup of read-unique.ts, which leases, reads Postgres and fills. A Cluster takes that path for all
 // (pointers and rows live in other slots; auto-pipelining groups the lookups per node). By identity it is getMany.
-import { nearLookup, nearValues } from './near-reads.js';
+import { nearHinted, nearValues } from './near-reads.js';
 import { readPointers } from '../redis/scripts.js';
 import type { ContextState } from '../storage/context.js';
 import type { StorageCore } from '../storage/core.js';
@@ -59,8 +59,8 @@ async function readHinted(core: StorageCore, rt: TableRuntime, checked: readonly
   // read-unique.ts does); the MGET reads the rest on its tracking connection.
   const toRead = core.near === undefined ? wanted : wanted.filter(({ i, rowKey }) => {
     const one = checked[i];
-    const held = nearLookup(core, rt, rowKey);
-    if (one === undefined || held === undefined || held === null || !rt.carries(held, one.key, one.parts)) return true;
+    const held = one === undefined ? undefined : nearHinted(core, rt, rowKey, one.key, one.parts);
+    if (held === undefined) return true;
     found[i] = held;
     return false;
   });

@@ -8,7 +8,7 @@ import { isWrongType } from '../redis/redis-io.js';
 import { fill, readWithoutFill, selectOne } from './fill.js';
 import { failLease, readPointer, readRow, releaseReaderLease, takeReaderLease, type ReadPointerReply } from '../redis/scripts.js';
 import type { KeyColumns } from '../table/table-info.js';
-import { nearLookup, nearValue } from './near-reads.js';
+import { nearHinted, nearValue } from './near-reads.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 
 type Row = Record<string, unknown>;
@@ -35,8 +35,8 @@ export function getByUnique(core: StorageCore, rt: TableRuntime, key: KeyColumns
     return readByPointer(core, rt, key, parts, values, hints, hint);
   }
   // The near-cache: the hinted row in this process's memory, served when it carries the queried values (invariant 3).
-  const near = core.near === undefined ? undefined : nearLookup(core, rt, rowKey);
-  if (near !== undefined && near !== null && rt.carries(near, key, parts)) return Promise.resolve(near);
+  const near = core.near === undefined ? undefined : nearHinted(core, rt, rowKey, key, parts);
+  if (near !== undefined) return Promise.resolve(near);
   // Inline arrows, as in read.ts: a named closure made per hit is also renamed per hit where the code runs through
   // esbuild with keepNames (tsx does that), an Object.defineProperty on every hit.
   return (core.near === undefined ? core.io.value(rowKey) : nearValue(core, rt, rowKey)).then(

@@ -2,6 +2,7 @@
 // deadline or after a number of operations. Each worker awaits its own operation before starting the next, so
 // concurrency is the number of operations in flight. Operation numbers are shared by all workers (0, 1, 2, …): the
 // case maps them to rows, so operations in flight at the same time touch different rows.
+import { nearestRank } from './numbers.js';
 
 export type Operation = (n: number) => Promise<unknown>;
 
@@ -73,11 +74,10 @@ export async function measure(op: Operation, concurrency: number, phase: Phase, 
 /** Throughput over the phase's wall time; percentiles of the per-operation latencies (nearest rank). */
 export function summarize(latenciesMs: readonly number[], elapsedMs: number): Omit<Measurement, 'cpuUsPerOp'> {
   const sorted = Float64Array.from(latenciesMs).sort();
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
   return {
     ops: sorted.length,
     opsPerSec: (sorted.length / elapsedMs) * 1000,
-    p50us: rank(0.5) * 1000,
-    p99us: rank(0.99) * 1000,
+    p50us: nearestRank(sorted, 0.5) * 1000,
+    p99us: nearestRank(sorted, 0.99) * 1000,
   };
 }

@@ -6,12 +6,12 @@
 // third gives the hit ratio of a small near-cache under a Zipf-distributed workload with writes from another storage.
 import { eq } from 'drizzle-orm';
 import { createHotStorage } from '@hotstorage/runtime/testing';
-import type { HotStorage, HotStorageEvent } from '@hotstorage/runtime';
+import type { HotStorage, HotStorageEvent, HotStorageEventType } from '@hotstorage/runtime';
 import { Lru } from '../../runtime/src/near/lru.js';
 import { benchRows } from '../db/schema.js';
 import * as hot from '../hot/index.js';
 import { changed, idOf, type Case, type TriggerSql } from './cases.js';
-import { round } from './numbers.js';
+import { nearestRank, round } from './numbers.js';
 import { ROWS, THREADS, type World } from './world.js';
 
 const { benchRows: rows, benchPosts: posts } = hot;
@@ -32,12 +32,8 @@ export interface NearWorld {
 // `ttlMs` off: the storage is opened at the start of the run and its rows read minutes later, past the default 60 s
 // backstop, which would turn the hot set into misses (one Redis read per row per minute in a real process).
 export async function openNear(world: World): Promise<NearWorld> {
-  const waiters = new Map<string, () => void>();
-  const onEvent = (event: HotStorageEvent) => {
-    if (event.type !== 'nearInvalidation' || event.key === undefined) return;
-    waiters.get(event.key)?.();
-    waiters.delete(event.key);
-  };
+  const invalidations = keyWaiters('nearInvalidation');
+  const onEvent = invalidations.onEvent;
   // Room for every bench row, every post and every thread's list.
   const hs = await createHotStorage({ db: world.db, redis: world.redis, prefix: world.prefix, nearCache: { maxRows: ROWS * 3, ttlMs: null }, onEvent });
   for (let from = 1; from <= ROWS; from += 100) {
@@ -50,7 +46,7 @@ export async function openNear(world: World): Promise<NearWorld> {
   if (hs.stats().nearHits - before !== 100) throw new Error('hs.getByPk.near: the near-cache did not keep the bench rows (is tracking on?)');
   return {
     hs,
-    invalidated: (key) => new Promise((resolve) => waiters.set(key, resolve)),
+    invalidated: invalidations.next,
     close: () => hs.close(),
   };
 }
@@ -126,20 +122,15 @@ async function nearInvalidationDelay(world: World, near: NearWorld) {
  */
 async function listenerInvalidationDelay(world: World, triggers: TriggerSql) {
   await world.admin.sql.unsafe(triggers.install);
-  const waiters = new Map<string, () => void>();
-  const onEvent = (event: HotStorageEvent) => {
-    if (event.type !== 'outboxInvalidation' || event.key === undefined) return;
-    waiters.get(event.key)?.();
-    waiters.delete(event.key);
-  };
-  const hs = await createHotStorage({ db: world.db, redis: world.redis, prefix: world.prefix, outboxSchema: world.outboxSchema, tables: hot, onEvent });
+  const invalidations = keyWaiters('outboxInvalidation');
+  const hs = await createHotStorage({ db: world.db, redis: world.redis, prefix: world.prefix, outboxSchema: world.outboxSchema, tables: hot, onEvent: invalidations.onEvent });
   try {
     const listener = await hs.listen({ pollIntervalMs: 200 });
     try {
       const delays: number[] = [];
       for (let n = 0; n < DELAY_SAMPLES; n++) {
         const id = idOf(60_000 + n);
-        const done = new Promise<void>((resolve) => waiters.set(world.rt.rowKeys({ id }).row, resolve));
+        const done = invalidations.next(world.rt.rowKeys({ id }).row);
         const started = performance.now();
         await world.db.update(benchRows).set({ name: `Out of band ${n}` }).where(eq(benchRows.id, id));
         await done;
@@ -155,9 +146,22 @@ async function listenerInvalidationDelay(world: World, triggers: TriggerSql) {
   }
 }
 
+/** A storage's `onEvent` that resolves, for each key waited on, the next event of `type` naming that key. */
+function keyWaiters(type: HotStorageEventType): { onEvent: (event: HotStorageEvent) => void; next: (key: string) => Promise<void> } {
+  const waiters = new Map<string, () => void>();
+  return {
+    onEvent: (event) => {
+      if (event.type !== type || event.key === undefined) return;
+      waiters.get(event.key)?.();
+      waiters.delete(event.key);
+    },
+    next: (key) => new Promise((resolve) => waiters.set(key, resolve)),
+  };
+}
+
 function percentiles(delaysMs: readonly number[]) {
-  const sorted = [...delaysMs].sort((a, b) => a - b);
-  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN);
+  const sorted = Float64Array.from(delaysMs).sort();
+  const at = (q: number) => round(nearestRank(sorted, q));
   return { value: at(0.99), detail: { samples: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) } };
 }
 

@@ -1,4 +1,4 @@
-// The bench's two small numeric helpers, one copy each.
+// The bench's small numeric helpers, one copy each.
 
 /** The middle value (upper middle for an even count); NaN for none. */
 export function median(values: readonly number[]): number {
@@ -10,4 +10,9 @@ export function median(values: readonly number[]): number {
 export function round(n: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/** The nearest-rank `p` quantile (0 < p ≤ 1) of ascending `sorted` values; NaN for none. */
+export function nearestRank(sorted: ArrayLike<number>, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
 }

@@ -54,12 +54,18 @@ export async function readCascade(
 
 /**
  * Wraps a save or update of `parent` (`statement`, run in the caller's transaction) that names referenced columns of
- * its ON UPDATE edges (updateEdgesNamed, decided without I/O). The row is locked and read first; only if a referenced
+ * its ON UPDATE edges (`named`: updateEdgesNamed, decided by the caller without I/O). The row is locked and read first; only if a referenced
  * value really changes (as the cache's key text sees it) are the children read and locked, then the statement runs,
  * then the children are read again: the cascade's effects join the statement's own.
  */
-export function cascadingUpdate<T extends Row | null>(core: StorageCore, parent: TableRuntime, identityValues: Values, changes: Values, statement: Statement<T>): Statement<T> {
-  const named = updateEdgesNamed(core, parent, changes);
+export function cascadingUpdate<T extends Row | null>(
+  core: StorageCore,
+  parent: TableRuntime,
+  named: readonly CascadeEdge[],
+  identityValues: Values,
+  changes: Values,
+  statement: Statement<T>,
+): Statement<T> {
   return async (db) => {
     const found: Row[] = await core.query(() => db.select().from(parent.table).where(parent.where(parent.info.identity, identityValues)).for('update').limit(1));
     const old = found[0];

@@ -31,9 +31,10 @@ export async function save(state: ContextState, rt: TableRuntime, input: Values)
     return { result: row, effects: [{ rt, keys: rt.rowKeys(row), row }], changed: true };
   };
   // ON UPDATE cascades: a save of an existing row that names a column referenced by them (protocol/cascades.ts).
-  if (rt.hasIdentity(input) && updateEdgesNamed(state.core, rt, set).length > 0) {
+  const named = rt.hasIdentity(input) ? updateEdgesNamed(state.core, rt, set) : [];
+  if (named.length > 0) {
     const inner = rt.info.lists.length > 0 ? listedSave(state, rt, input, set) : statement;
-    return runWrite(state, rt, undefined, cascadingUpdate(state.core, rt, input, set, inner));
+    return runWrite(state, rt, undefined, cascadingUpdate(state.core, rt, named, input, set, inner));
   }
   // A table with lists: its old list values are read (and locked) in the write's transaction, whose list leases are
   // taken before the commit.
@@ -87,7 +88,8 @@ export async function update(state: ContextState, rt: TableRuntime, identityValu
   const listed = rt.info.lists.some((list) => list.props.some((prop) => prop in changes)) || (moved && rt.info.lists.length > 0);
   const statement = listed ? listedUpdate(state, rt, identityValues, changes, oldKeys) : plainUpdate(state, rt, identityValues, changes, oldKeys);
   // ON UPDATE cascades: only an update naming a column they reference takes this path (protocol/cascades.ts).
-  if (updateEdgesNamed(state.core, rt, changes).length > 0) return runWrite(state, rt, undefined, cascadingUpdate(state.core, rt, identityValues, changes, statement));
+  const named = updateEdgesNamed(state.core, rt, changes);
+  if (named.length > 0) return runWrite(state, rt, undefined, cascadingUpdate(state.core, rt, named, identityValues, changes, statement));
   if (listed) return runWrite(state, rt, undefined, statement);
   const newKeys = moved ? rt.rowKeys({ ...identityValues, ...changes }) : undefined;
   const leaseKeys = newKeys === undefined || newKeys.row === oldKeys.row ? [oldKeys] : [oldKeys, newKeys];

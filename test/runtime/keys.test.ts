@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
 import { escapeKeyPart, shapeHash, tableKeyspace, tableTag, unescapeKeyPart } from '../../runtime/src/table/keys.js';
+import { buildTableRuntime } from '../../runtime/src/table/table-runtime.js';
 
 const TRICKY = ['', ' ', ':', '{', '}', '=', '%', ',', '.', '@', '%_', '%25', '%3A', 'a:b', 'a{b}', 'a=b', '😀', '\uD83D', '\uFFFD', 'é', 'e\u0301', '\u0000', 'A', 'a'];
 
@@ -80,6 +83,31 @@ test('the shape hash changes with the codec signature and with the keys', () => 
   assert.is.not(shapeHash({ ...base, signature: 'v2|id:id:number' }), hash);
   assert.is.not(shapeHash({ ...base, uniqueKeys: [] }), hash);
   assert.is.not(shapeHash({ ...base, uniqueKeys: [['email'], ['slug']] }), hash);
+});
+
+test('checkKey remembers an identity\'s key texts by its value: the same keys as built afresh, bounded, never across types', () => {
+  const users = pgTable('memo_users', { id: integer('id').primaryKey(), email: text('email').notNull().unique() });
+  const notes = pgTable('memo_notes', { code: text('code').primaryKey() });
+  const spec = (identity: string[], uniqueKeys: string[][] = []) => ({ primaryKey: identity, uniqueKeys, identity });
+  const rt = buildTableRuntime({ table: users, spec: spec(['id'], [['email']]), prefix: 'm:', codec: rowCodecFor(users), identityMemo: 4 });
+  const first = rt.checkKey(rt.keyNamed(['id']), { id: 7 });
+  assert.is(first.rowKeys?.row, rt.rowKeys({ id: 7 }).row);
+  assert.equal(first.parts, ['7']);
+  assert.is(rt.checkKey(rt.keyNamed(['id']), { id: 7 }), first, 'remembered');
+  // A unique key is not the identity: no row keys, nothing remembered.
+  const byEmail = rt.checkKey(rt.keyNamed(['email']), { email: 'a@x' });
+  assert.is(byEmail.rowKeys, undefined);
+  assert.is.not(rt.checkKey(rt.keyNamed(['email']), { email: 'a@x' }), byEmail);
+  // Bounded: past its limit the memo starts over, so 7 is built afresh (the same texts, another object).
+  for (let id = 100; id < 110; id++) rt.checkKey(rt.keyNamed(['id']), { id });
+  const again = rt.checkKey(rt.keyNamed(['id']), { id: 7 });
+  assert.is.not(again, first);
+  assert.is(again.rowKeys?.row, first.rowKeys?.row);
+  // A text identity: the string '7' is its own value, never the number 7's (and the number is refused as ever).
+  const notesRt = buildTableRuntime({ table: notes, spec: spec(['code']), prefix: 'm:', codec: rowCodecFor(notes) });
+  assert.is(notesRt.checkKey(notesRt.keyNamed(['code']), { code: '7' }).rowKeys?.row, notesRt.rowKeys({ code: '7' }).row);
+  assert.throws(() => rt.checkKey(rt.keyNamed(['id']), { id: '7' }));
+  assert.throws(() => rt.checkKey(rt.keyNamed(['id']), { id: 7.5 }));
 });
 
 test.run();

@@ -9,10 +9,16 @@ import type { ListFilter, ListRead } from '../protocol/read-list.js';
 import type { KeyColumns } from '../table/table-info.js';
 
 function keyList(rt: TableRuntime, key: unknown): readonly string[] {
-  if (!Array.isArray(key) || key.length === 0 || !key.every((column): column is string => typeof column === 'string')) {
+  if (!Array.isArray(key) || key.length === 0 || !allStrings(key)) {
     throw new KeyUsageError(rt.info.display, [], `the key must be a non-empty array of column names, got ${describe(key)}`);
   }
   return key;
+}
+
+// A loop, not `every` with a closure: every read's key list passes here.
+function allStrings(list: readonly unknown[]): list is string[] {
+  for (const item of list) if (typeof item !== 'string') return false;
+  return true;
 }
 
 function record(rt: TableRuntime, key: readonly string[], what: string, value: unknown): Values {
@@ -31,7 +37,7 @@ function describe(value: unknown): string {
 export function checkGetBy(rt: TableRuntime, key: unknown, values: unknown): CheckedKey {
   const columns = keyList(rt, key);
   const found = rt.keyNamed(columns);
-  return { key: found, parts: rt.keyParts(found, record(rt, found.props, 'the key values', values)) };
+  return rt.checkKey(found, record(rt, found.props, 'the key values', values));
 }
 
 /** The row keys of each identity, in input order. */

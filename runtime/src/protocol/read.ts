@@ -16,14 +16,14 @@ type Row = Record<string, unknown>;
 
 // The hit path is plain functions over one `.then`, not async functions: each async layer costs a promise and a
 // microtask turn on every hit (bench/compare.ts measured the difference; runtime/README.md "Speed").
-export function getBy(state: ContextState, rt: TableRuntime, { key, parts }: CheckedKey, values: Values): Promise<Row | null> {
+export function getBy(state: ContextState, rt: TableRuntime, { key, parts, rowKeys }: CheckedKey, values: Values): Promise<Row | null> {
   const { core, tx } = state;
   // Inside a transaction the cache holds committed rows only: read the transaction's own view.
   if (tx !== undefined) {
     tx.assertOpen();
     return selectOne(core, tx.db, rt, key, values);
   }
-  if (rt.isIdentity(key)) return getByIdentity(core, rt, rt.keyspace.rowKeys(parts), values);
+  if (rt.isIdentity(key)) return getByIdentity(core, rt, rowKeys ?? rt.keyspace.rowKeys(parts), values);
   return getByUnique(core, rt, key, parts, values);
 }
 

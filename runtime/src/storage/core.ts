@@ -17,7 +17,7 @@ import { RepairQueue } from './repair-queue.js';
 import { SharedStats, statsKey } from './shared-stats.js';
 import type { StandbyConnection } from './standby-connection.js';
 import type { Near } from '../near/near.js';
-import { buildTableRuntime, type TableRuntime } from '../table/table-runtime.js';
+import { buildTableRuntime, IDENTITY_MEMO_DEFAULT, type TableRuntime } from '../table/table-runtime.js';
 
 /** A table as defineTable received it: the user's Drizzle table and the generated spec. */
 export interface TableDefinition {
@@ -105,20 +105,25 @@ export class StorageCore {
     return rt;
   }
 
+  /** Identities whose key texts a table remembers: as many as the near-cache may hold, so each of its hits finds them. */
+  private get identityMemo(): number {
+    return Math.max(IDENTITY_MEMO_DEFAULT, this.options.nearCache?.maxRows ?? 0);
+  }
+
   private buildTableRuntime(table: PgTable, spec: TableSpec): TableRuntime {
     const codec = (this.options.rowCodecFor ?? rowCodecFor)(table);
     const forced = this.options.changeFeed;
     const known = this.detected.get(table);
     const status = forced === undefined ? known : { ...(known ?? { triggers: 'unknown' as const }), changeFeed: forced };
     if (status?.changeFeed === false) {
-      const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec });
+      const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec, identityMemo: this.identityMemo });
       this.settled(rt, { status: { ...status, table: rt.info.display }, epoch: undefined, detecting: undefined });
       return rt;
     }
     // Under the feed, or not known yet (a table first used without being in `tables`): rows carry the table's epoch,
     // and nothing cached is trusted until the feed is known and, under it, the epoch was read (tableReady).
     const cell = newCell();
-    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(codec, cell), epoch: cell });
+    const rt = buildTableRuntime({ table, spec, prefix: this.options.prefix, codec: epochCodec(codec, cell), epoch: cell, identityMemo: this.identityMemo });
     if (status === undefined) this.feeds.set(rt, { status: undefined, epoch: cell, detecting: undefined });
     else this.settled(rt, { status: { ...status, table: rt.info.display }, epoch: cell, detecting: undefined });
     return rt;

@@ -154,6 +154,7 @@ export class NearCache {
 
   /** Keys Redis says changed (an invalidation message): drop them, spoil their reads in flight (each counted once). */
   invalidate(keys: readonly string[]): void {
+    if (this.options.unsafeIgnoreInvalidations) return;
     for (const key of keys) {
       const pending = this.pending.get(key);
       if (pending !== undefined) pending.spoiled = true;

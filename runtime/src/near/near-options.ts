@@ -13,6 +13,7 @@ export interface ResolvedNearOptions {
   readonly unsafeIgnoreRace: boolean;
   readonly unsafeKeepOnLoss: boolean;
   readonly unsafeKeepOnWrite: boolean;
+  readonly unsafeIgnoreInvalidations: boolean;
 }
 
 const DEFAULT_TTL_MS = 60_000;
@@ -26,6 +27,11 @@ export interface NearSeams {
   readonly unsafeKeepOnLoss?: boolean;
   /** Keep the local copy of a row this process wrote. */
   readonly unsafeKeepOnWrite?: boolean;
+  /**
+   * Keep the rows Redis says changed: only `ttlMs`, eviction or a write of this process drops them (the heartbeat still
+   * sees its own key come back, so it does not empty the near-cache).
+   */
+  readonly unsafeIgnoreInvalidations?: boolean;
 }
 
 export function resolveNearOptions(input: NearCacheOptions | undefined, seams: NearSeams = {}): ResolvedNearOptions | undefined {
@@ -51,5 +57,6 @@ export function resolveNearOptions(input: NearCacheOptions | undefined, seams: N
     unsafeIgnoreRace: seams.unsafeIgnoreRace === true,
     unsafeKeepOnLoss: seams.unsafeKeepOnLoss === true,
     unsafeKeepOnWrite: seams.unsafeKeepOnWrite === true,
+    unsafeIgnoreInvalidations: seams.unsafeIgnoreInvalidations === true,
   };
 }

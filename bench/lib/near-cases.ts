@@ -56,7 +56,7 @@ export function nearReadCases(world: World, near: NearWorld): Case[] {
   let lru: Lru<Record<string, unknown>> | undefined;
   const filled = async () => {
     if (lru !== undefined) return lru;
-    const made = new Lru<Record<string, unknown>>(ROWS * 2, () => {});
+    const made = new Lru<Record<string, unknown>>(ROWS * 2, Infinity, () => {});
     for (let from = 1; from <= ROWS; from += 1000) {
       const keys = rowKeys.slice(from, Math.min(ROWS + 1, from + 1000));
       const values = await world.redis.mget(keys);

@@ -58,7 +58,7 @@ export async function openStorage(input: HotStorageOptions<Record<string, unknow
   const storage: HotStorage = {
     kind: 'storage',
     transaction: (body) => runTransaction(core, (state) => body(transactionContext(state))),
-    stats: () => ({ ...core.events.counts, repairsPending: core.repairs.size }),
+    stats: () => ({ ...core.events.counts, repairsPending: core.repairs.size, nearBytes: core.near?.cache.bytes ?? 0 }),
     changeFeed: () => core.feedStatuses(),
     flushRepairs: () => flushRepairs(core),
     listen: (listenOptions) => {

@@ -204,8 +204,18 @@ export interface HotStorageOptions<TSchema extends Record<string, unknown> = Rec
  * hotstorage's own). A write of this process drops its rows before it returns.
  */
 export interface NearCacheOptions {
-  /** Rows (and cached absences) kept, at most; beyond it the least recently used go (counted as `nearEvictions`). */
+  /**
+   * Rows, cached absences and lists kept, at most (one entry each); beyond it the least recently used go (counted as
+   * `nearEvictions`).
+   */
   maxRows: number;
+  /**
+   * Bytes kept, at most, as estimated when each entry is stored (2 per character of its key and Redis value, plus 240,
+   * plus 180 per list member: measured within 1–2.1x of the heap it takes, erring high; runtime/README.md,
+   * "Near-cache"). Beyond it the least recently used go (`nearEvictions`), as beyond `maxRows`: both bounds hold when
+   * both are given. An entry estimated above `maxBytes` alone is not kept (counted as `nearOversized`). Default: none.
+   */
+  maxBytes?: number;
   /** The backstop: a row is not served longer than this after it was read from Redis (default 60000 ms; null: none). */
   ttlMs?: number | null;
   /** The tables that use it, by name (`users` or `public.users`); default: every table. */
@@ -314,7 +324,8 @@ export type HotStorageEventType =
   | 'nearHit' // a row (or a cached absence) or a list served from this process's memory (option `nearCache`)
   | 'nearMiss' // a read of a table in the near-cache not served from memory: it went to Redis
   | 'nearInvalidation' // Redis said a row key held in memory changed: the local copy was dropped
-  | 'nearEviction' // the near-cache was full (`nearCache.maxRows`): a row was dropped
+  | 'nearEviction' // the near-cache was full (`nearCache.maxRows` or `maxBytes`): a row was dropped
+  | 'nearOversized' // a row or list estimated above `nearCache.maxBytes` alone: not kept in memory (read from Redis each time)
   | 'nearFlush' // the near-cache was emptied whole; `key` says why: connection (lost), flushall, heartbeat (a gap), close
   | 'changeFeedOn' // a table was found under the change feed (startup, or its first use): see hs.changeFeed()
   | 'changeFeedOff'; // a table was found without the change feed
@@ -358,7 +369,10 @@ export interface HotStorageStats {
   nearMisses: number;
   nearInvalidations: number;
   nearEvictions: number;
+  nearOversized: number;
   nearFlushes: number;
+  /** The near-cache's estimated bytes held now (what `nearCache.maxBytes` bounds); 0 when it is off. */
+  nearBytes: number;
   /** Tables found under the change feed, and without it (hs.changeFeed() lists them). */
   tablesWithFeed: number;
   tablesWithoutFeed: number;

@@ -43,7 +43,7 @@ function shared(hs: HotStorage): SharedStats {
  * tables found with or without the change feed are this process's startup, not shared.
  */
 function tableCounters(stats: HotStorageStats): Record<string, number> {
-  const { redisRoundTrips: _r, dbQueries: _d, repairsPending: _p, tablesWithFeed: _f, tablesWithoutFeed: _n, ...counted } = stats;
+  const { redisRoundTrips: _r, dbQueries: _d, repairsPending: _p, nearBytes: _b, tablesWithFeed: _f, tablesWithoutFeed: _n, ...counted } = stats;
   return Object.fromEntries(Object.entries(counted).filter(([, n]) => n !== 0));
 }
 

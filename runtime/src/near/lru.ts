@@ -3,22 +3,33 @@
 // used entries and evicting the first unused one. Exact LRU over a Map (delete and set again on every hit) cost 2.3x lru-cache's get
 // here; this costs about a plain Map.get, half of lru-cache's (measured: runtime/README.md, "Near-cache"). Our own,
 // not lru-cache, also because the runtime depends on nothing but its peers.
+// Two bounds: the entries, and the sum of their weights (each given when it is stored; the near-cache's estimated
+// bytes). The weights are only touched by set, delete, eviction and clear: a hit reads and writes what it did before.
 interface Slot<V> {
   readonly value: V;
   used: boolean;
+  readonly weight: number;
 }
 
 export class Lru<V> {
   private readonly map = new Map<string, Slot<V>>();
+  private total = 0;
 
   constructor(
-    private readonly max: number,
-    /** Called for each entry pushed out by the bound (not for deletes or clears). */
+    private readonly maxEntries: number,
+    /** The bound on the sum of the weights (Infinity: none). */
+    private readonly maxWeight: number,
+    /** Called for each entry pushed out by either bound (not for deletes, clears, or a value too heavy to store). */
     private readonly onEvict: (key: string, value: V) => void,
   ) {}
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** The sum of the weights of the entries held. */
+  get weight(): number {
+    return this.total;
   }
 
   /** The value, marked used (kept over unused ones at the next eviction); undefined when absent. */
@@ -33,13 +44,23 @@ export class Lru<V> {
     return this.map.has(key);
   }
 
-  set(key: string, value: V): void {
-    const slot = this.map.get(key);
-    if (slot !== undefined) this.map.delete(key);
+  /**
+   * Stores `value` under `key` (replacing what the key held), then evicts until both bounds hold. A value heavier than
+   * the whole weight bound is not stored (it would push out everything and then itself): false, and the key holds
+   * nothing.
+   */
+  set(key: string, value: V, weight = 0): boolean {
+    this.delete(key);
+    if (weight > this.maxWeight) return false;
     // New entries start used: the hand, which walks up to them, passes over them once (else the entry just added,
-    // the youngest, could be the first one found unused).
-    this.map.set(key, { value, used: true });
-    while (this.map.size > this.max) this.evictOne();
+    // the youngest, could be the first one found unused). So the new entry is the last one left to evict, and being
+    // within the weight bound alone, it is never evicted by its own set.
+    this.map.set(key, { value, used: true, weight });
+    this.total += weight;
+    while (this.map.size > this.maxEntries || this.total > this.maxWeight) {
+      if (!this.evictOne()) break;
+    }
+    return true;
   }
 
   /**
@@ -49,7 +70,9 @@ export class Lru<V> {
    */
   private hand: Iterator<[string, Slot<V>]> | undefined;
 
-  private evictOne(): void {
+  /** Evicts one entry; false when there was none to evict. */
+  private evictOne(): boolean {
+    if (this.map.size === 0) return false;
     for (let turns = 0; turns <= this.map.size + 1; turns++) {
       this.hand ??= this.map.entries();
       const next = this.hand.next();
@@ -63,20 +86,24 @@ export class Lru<V> {
         continue;
       }
       this.map.delete(key);
+      this.total -= slot.weight;
       this.onEvict(key, slot.value);
-      return;
+      return true;
     }
+    return false;
   }
 
   delete(key: string): V | undefined {
     const slot = this.map.get(key);
     if (slot === undefined) return undefined;
     this.map.delete(key);
+    this.total -= slot.weight;
     return slot.value;
   }
 
   clear(): void {
     this.map.clear();
+    this.total = 0;
     this.hand = undefined;
   }
 

@@ -13,6 +13,7 @@ import { INVALID, OVERSIZED } from '../codecs/markers.js';
 import type { HotStorageEventType } from '../types.js';
 import type { TableRuntime } from '../table/table-runtime.js';
 import { decodeListCached, type DecodedList } from '../table/list-value.js';
+import { entryWeight, listWeight } from './entry-weight.js';
 import { Lru } from './lru.js';
 import type { ResolvedNearOptions } from './near-options.js';
 
@@ -72,11 +73,16 @@ export class NearCache {
     private readonly emit: Emit,
     readonly options: ResolvedNearOptions,
   ) {
-    this.rows = new Lru<Entry>(options.maxRows, (key, entry) => emit('nearEviction', entry.rt.info.display, key));
+    this.rows = new Lru<Entry>(options.maxRows, options.maxBytes ?? Infinity, (key, entry) => emit('nearEviction', entry.rt.info.display, key));
   }
 
   get size(): number {
     return this.rows.size;
+  }
+
+  /** The estimated bytes held (near/entry-weight.ts), whether or not `maxBytes` bounds them. */
+  get bytes(): number {
+    return this.rows.weight;
   }
 
   get isReady(): boolean {
@@ -144,12 +150,17 @@ export class NearCache {
     if (kind === 'list') {
       // Of an older epoch, corrupt or not a list: not kept (the read path goes on to Redis's own repair of it).
       const list = decodeListCached(rt, ticket.key, value);
-      if (list !== undefined) this.rows.set(ticket.key, { kind, list, rt, expiresAt });
+      if (list !== undefined) this.store(ticket.key, { kind, list, rt, expiresAt }, listWeight(ticket.key, value, list.members.length));
       return;
     }
     const row = decodeStored(rt, value);
     if (row === undefined) return;
-    this.rows.set(ticket.key, { kind, row: row === null ? null : Object.freeze(row), rt, expiresAt });
+    this.store(ticket.key, { kind, row: row === null ? null : Object.freeze(row), rt, expiresAt }, entryWeight(ticket.key, value));
+  }
+
+  /** Keeps the entry, unless it alone is over `maxBytes`: then it is read from Redis each time, counted `nearOversized`. */
+  private store(key: string, entry: Entry, weight: number): void {
+    if (!this.rows.set(key, entry, weight)) this.emit('nearOversized', entry.rt.info.display, key);
   }
 
   /** Keys Redis says changed (an invalidation message): drop them, spoil their reads in flight (each counted once). */

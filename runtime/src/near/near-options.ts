@@ -4,6 +4,8 @@ import type { NearCacheOptions } from '../types.js';
 
 export interface ResolvedNearOptions {
   readonly maxRows: number;
+  /** The bound on the entries' estimated bytes (near/entry-weight.ts); undefined: only `maxRows` bounds them. */
+  readonly maxBytes: number | undefined;
   /** undefined: no backstop (only invalidations drop rows). */
   readonly ttlMs: number | undefined;
   /** Table names (`schema.table` or `table`) that use it; undefined: every table. */
@@ -37,9 +39,12 @@ export interface NearSeams {
 export function resolveNearOptions(input: NearCacheOptions | undefined, seams: NearSeams = {}): ResolvedNearOptions | undefined {
   if (input === undefined) return undefined;
   if (typeof input !== 'object' || input === null) throw new OptionError('nearCache', 'expected an object such as `{ maxRows: 10000 }`');
-  const { maxRows, ttlMs, tables, heartbeatMs } = input;
+  const { maxRows, maxBytes, ttlMs, tables, heartbeatMs } = input;
   if (typeof maxRows !== 'number' || !Number.isSafeInteger(maxRows) || maxRows <= 0) {
     throw new OptionError('nearCache.maxRows', `expected a positive integer (rows kept in this process), got ${String(maxRows)}`);
+  }
+  if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes <= 0)) {
+    throw new OptionError('nearCache.maxBytes', `expected a positive integer (estimated bytes of the rows kept in this process), got ${String(maxBytes)}`);
   }
   const positive = (name: string, value: number | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
@@ -51,6 +56,7 @@ export function resolveNearOptions(input: NearCacheOptions | undefined, seams: N
   }
   return {
     maxRows,
+    maxBytes,
     ttlMs: ttlMs === null ? undefined : positive('ttlMs', ttlMs, DEFAULT_TTL_MS),
     tables: tables === undefined ? undefined : new Set(tables),
     heartbeatMs: positive('heartbeatMs', heartbeatMs, DEFAULT_HEARTBEAT_MS),

@@ -30,6 +30,7 @@ const COUNTER: Record<HotStorageEventType, keyof HotStorageStats> = {
   nearMiss: 'nearMisses',
   nearInvalidation: 'nearInvalidations',
   nearEviction: 'nearEvictions',
+  nearOversized: 'nearOversized',
   nearFlush: 'nearFlushes',
   changeFeedOn: 'tablesWithFeed',
   changeFeedOff: 'tablesWithoutFeed',
@@ -40,7 +41,7 @@ export function emptyStats(): HotStorageStats {
     hits: 0, misses: 0, fills: 0, fillsRefused: 0, leaseWaits: 0, tombstoneHits: 0, invalidReads: 0, corrupt: 0,
     writes: 0, invalidations: 0, repairsQueued: 0, repairs: 0, repairsDropped: 0, oversized: 0, redisErrors: 0,
     outboxInvalidations: 0, outboxSkips: 0, epochBumps: 0, listHits: 0, listMisses: 0, listFills: 0, listFillsRefused: 0,
-    listsOversized: 0, listInvalidations: 0, nearHits: 0, nearMisses: 0, nearInvalidations: 0, nearEvictions: 0, nearFlushes: 0, tablesWithFeed: 0, tablesWithoutFeed: 0,
+    listsOversized: 0, listInvalidations: 0, nearHits: 0, nearMisses: 0, nearInvalidations: 0, nearEvictions: 0, nearOversized: 0, nearFlushes: 0, nearBytes: 0, tablesWithFeed: 0, tablesWithoutFeed: 0,
     redisRoundTrips: 0, dbQueries: 0, repairsPending: 0,
   };
 }

@@ -1,14 +1,14 @@
 // listBy<Columns>: the rows of one list (a foreign key or non-unique index value), in identity order, a page at a time.
-// Hit, single Redis: one round trip. A list this process has read before: GET of the list key and MGET of the rows of
-// the page it had then, sent together, the rows served only if the value read is the one remembered (else its page's
-// rows are read after it). A list not read before: the read-list script reads the list key and the page's rows (their
-// keys built in Lua from the member tags the list value carries, as read-pointer.lua follows a pointer). Hit, Cluster:
-// the rows live in other slots, so a GET of the list key, then the page's rows by identity. Either way the rows are
-// judged here (epoch, corrupt values, still carrying the list's values) and the missing ones read through the batched
-// miss path of read-many.ts. Miss: the list's lease (taken by the same script, or read-row.lua on a Cluster), one
-// Postgres read of the whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row
-// (the loop is read-through.ts's), so a writer that overrode the lease before its commit (list-writes.ts) refuses the
-// fill of a read that may predate it. A list of more than `maxListLength` members is never cached, nor truncated: each read of
+// Hit, single Redis: one round trip. A list this process has read before: one MGET of the list key and the rows of the
+// page it had then, the rows served only if the value read is the one remembered (else its page's rows are read after
+// it). A list not read before: the read-list script reads the list key and the page's rows (their keys built in Lua
+// from the member tags the list value carries, as read-pointer.lua follows a pointer). Hit, Cluster: the rows live in
+// other slots, so a GET of the list key, then the page's rows by identity. Either way the rows are judged here (epoch,
+// corrupt values, still carrying the list's values) and the missing ones read through the batched miss path of
+// read-many.ts. Miss: the list's lease (taken by the same script, or read-row.lua on a Cluster), one Postgres read of
+// the whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row (the loop is
+// read-through.ts's), so a writer that overrode the lease before its commit (list-writes.ts) refuses the fill of a
+// read that may predate it. A list of more than `maxListLength` members is never cached, nor truncated: each read of
 // it goes to Postgres and is counted. With the near-cache, a list is first looked for in memory, then read on the
 // tracking connection (nearList below); only what that finds unusable goes on to the paths above.
 import { and, asc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
@@ -82,19 +82,18 @@ function fromRedis(state: ContextState, rt: TableRuntime, read: ListRead, values
   const { core } = state;
   const { keys } = read;
   if (core.io.cluster) return fromCluster(state, rt, read, values);
-  // Single Redis, a list this process has read before: its value and the rows of the page it had, in one round trip
-  // of plain commands (no script: its Lua cost Redis more time than the GET and the MGET together). Served only if
-  // the value read is the one remembered, so the rows are its page's, read after it as on a Cluster.
+  // Single Redis, a list this process has read before: its value and the rows of the page it had, in one MGET (no
+  // script: its Lua cost Redis more time than the MGET). Served only if the value read is the one remembered, so the
+  // rows are its page's, read with it.
   const remembered = rememberedList(rt, keys.row);
-  const pageKeys = remembered === undefined ? undefined : pageRowKeys(read, remembered);
-  if (remembered === undefined || pageKeys === undefined) {
+  const readKeys = remembered === undefined ? undefined : listAndPageKeys(read, remembered);
+  if (remembered === undefined || readKeys === undefined) {
     // Otherwise the list and its page's rows in one script call, hit or miss.
     return readThroughLease(state, rt, read, values, '', LIST_AND_PAGE);
   }
-  return core.io.valueThenValues(keys.row, pageKeys).then(
-    ([first, rows]) => servePrefetched(state, rt, read, values, first, first === null ? undefined : decodeListCached(rt, keys.row, first), remembered, rows),
+  return core.io.values(readKeys).then(
+    (texts) => servePrefetched(state, rt, read, values, texts, remembered),
     (error: unknown) => {
-      if (isWrongType(error)) return readThroughLease(state, rt, read, values, NOT_A_STRING, LIST_AND_PAGE);
       core.redisError(error, rt.info.display, keys.row);
       return fromPostgres(core, rt, read, values);
     },
@@ -123,8 +122,11 @@ async function fromCluster(state: ContextState, rt: TableRuntime, read: ListRead
 /** What a read takes as the value of a key holding another type: no list's, so the script drops it (read-row.lua). */
 const NOT_A_STRING = '~hotstorage:not-a-string';
 
-/** The row keys of the page `read` asks for in `list`; undefined when the page is empty or its `after` not a member. */
-function pageRowKeys(read: ListRead, list: DecodedList): string[] | undefined {
+/**
+ * The list key, then the row keys of the page `read` asks for in `list`; undefined when the page is empty or its
+ * `after` not a member.
+ */
+function listAndPageKeys(read: ListRead, list: DecodedList): string[] | undefined {
   let start = 0;
   if (read.after !== undefined) {
     const tag = read.after.tag;
@@ -133,28 +135,29 @@ function pageRowKeys(read: ListRead, list: DecodedList): string[] | undefined {
   }
   const end = Math.min(list.keys.length, start + stepSize(read));
   if (end <= start) return undefined;
-  const rowKeys: string[] = [];
-  for (let at = start; at < end; at++) rowKeys.push((list.keys[at] as RowKeys).row);
-  return rowKeys;
+  const keys = [read.keys.row];
+  for (let at = start; at < end; at++) keys.push((list.keys[at] as RowKeys).row);
+  return keys;
 }
 
 /**
- * The list value read with the rows of the page remembered: the rows are its page's when the value decodes to the
- * very list remembered (decodeListCached answers the same object for the same text, of the current epoch). A list
- * changed since: its page's rows are read again (serveMembers). None, corrupt or of an older epoch: the script.
+ * The list value read with the rows of the page remembered (MGET answers nil for a key holding another type, which
+ * the script then finds and drops): the rows are its page's when the value decodes to the very list remembered
+ * (decodeListCached answers the same object for the same text, of the current epoch). A list changed since: its
+ * page's rows are read again (serveMembers). None, corrupt or of an older epoch: the script.
  */
 function servePrefetched(
   state: ContextState,
   rt: TableRuntime,
   read: ListRead,
   values: Values,
-  first: string | null,
-  list: DecodedList | undefined,
+  texts: readonly (string | null)[],
   remembered: DecodedList,
-  rows: readonly (string | null)[],
 ): Row[] | Promise<Row[]> {
+  const first = texts[0] ?? null;
+  const list = first === null ? undefined : decodeListCached(rt, read.keys.row, first);
   if (list === undefined) return readThroughLease(state, rt, read, values, first ?? '', LIST_AND_PAGE);
-  return serveMembers(state, rt, read, values, list, list === remembered ? rows : undefined);
+  return serveMembers(state, rt, read, values, list, list === remembered ? texts.slice(1) : undefined);
 }
 
 /**

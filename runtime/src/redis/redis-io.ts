@@ -71,17 +71,6 @@ export class RedisIo {
     return this.bounded(this.client.get(key));
   }
 
-  /**
-   * One key's plain value (GET, so WRONGTYPE fails it as in `value`) and other keys' values (MGET) in one round trip:
-   * the two commands are sent together (one write with auto-pipelining) and Redis runs them in that order, GET first.
-   * Single Redis only: on a Cluster the keys may live on other nodes, where nothing orders them.
-   */
-  valueThenValues(key: string, keys: readonly string[]): Promise<[string | null, (string | null)[]]> {
-    const down = this.unavailable();
-    if (down !== undefined) return Promise.reject(down);
-    return this.bounded(Promise.all([this.client.get(key), this.client.mget(...keys)]));
-  }
-
   /** Many calls of one script in one round trip; each result is its reply or the error it raised. */
   async runMany<R>(script: Script<R>, calls: readonly ScriptCall[]): Promise<(R | Error)[]> {
     if (calls.length === 0) return [];

@@ -277,7 +277,7 @@ test(
 const unordered = (commands: readonly (readonly string[])[]) => commands.map((c) => c.join(' ')).sort();
 
 test(
-  'a full hit costs what runtime/README.md documents: listBy one script (on a cluster a GET of the list, then one MGET per row, sent together); getManyBy<Unique> one script (on a cluster a GET of each pointer, then of its row)',
+  'a full hit costs what runtime/README.md documents: listBy one script on its first read by a storage (on a cluster a GET of the list, then one MGET per row, sent together); getManyBy<Unique> one script (on a cluster a GET of each pointer, then of its row)',
   timed(20_000, async () => {
     const s = await h.storage();
     const fresh = await h.storage();

@@ -70,16 +70,16 @@ async function rowKeyOf(id: number): Promise<string> {
 }
 
 test(
-  'a full list hit is one round trip on one Redis (the list and its page in one script), a page after a member too',
+  'a full list hit is one round trip on one Redis: the read-list script for a list this storage has not read yet, then one MGET of the list and its page\'s rows (a page after a member too)',
   timed(20_000, async () => {
     const s = await h.storage();
     try {
       const { chatId, id } = chat();
       for (const n of [1, 2, 3, 4]) await messages.save(s.hs, message(id(n), chatId));
       await messages.listByChatId(s.hs, chatId); // fills the list
-      await messages.listByChatId(s.hs, chatId); // and the rows' hints, if any
       const [listKey] = await listKeyOf(chatId);
-      for (const [options, want] of [[{}, [1, 2, 3, 4]], [{ limit: 2, after: id(1) }, [2, 3]]] as const) {
+      const rowKeys = await Promise.all([1, 2, 3, 4].map((n) => rowKeyOf(id(n))));
+      const hit = async (options: { limit?: number; after?: number }, want: readonly number[]) => {
         const trips = s.hs.stats().redisRoundTrips;
         const queries = s.queries.length;
         let rows: { id: number }[] = [];
@@ -88,16 +88,62 @@ test(
         });
         assert.equal(ids(rows), want.map(id));
         assert.is(s.queries.length - queries, 0, 'no SQL');
+        if (h.target.kind === 'single') assert.is(s.hs.stats().redisRoundTrips - trips, 1, 'one round trip');
+        // A Cluster: the list, then its rows (in other slots), in two steps.
+        else assert.is(s.hs.stats().redisRoundTrips - trips, 2, 'two round trips on a cluster');
+        return commands;
+      };
+      const first = await hit({}, [1, 2, 3, 4]);
+      if (h.target.kind === 'single') assert.equal(first.map((c) => [c[0], c[2]]), [['script', listKey]], 'one script, on the list key');
+      for (const [options, want] of [[{}, [1, 2, 3, 4]], [{ limit: 2, after: id(1) }, [2, 3]]] as const) {
+        const commands = await hit(options, want);
         if (h.target.kind === 'single') {
-          assert.is(s.hs.stats().redisRoundTrips - trips, 1, 'one round trip');
-          assert.equal(commands.map((c) => [c[0], c[2]]), [['script', listKey]], 'one script, on the list key');
-        } else {
-          // A Cluster: the list, then its rows (in other slots), in two steps.
-          assert.is(s.hs.stats().redisRoundTrips - trips, 2, 'two round trips on a cluster');
+          const page = want.map((n) => rowKeys[n - 1]);
+          assert.equal(commands, [['mget', listKey, ...page]], 'one MGET: the list and the rows of the page it had');
         }
       }
     } finally {
       await s.close();
+    }
+  }),
+);
+
+test(
+  'a list changed since this storage read it is served as it is now: other members (their rows read after it), the list gone (the lease and a fill), another type under its key (dropped, refilled)',
+  timed(20_000, async () => {
+    const s = await h.storage();
+    const writer = await h.storage();
+    try {
+      const { chatId, id } = chat();
+      for (const n of [1, 2]) await messages.save(s.hs, message(id(n), chatId));
+      await messages.listByChatId(s.hs, chatId);
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [1, 2].map(id), 'read (and remembered)');
+      // As many members as before, not the same: the rows read with the list are not its page's.
+      await messages.save(writer.hs, message(id(1), chatId + 1000));
+      await messages.save(writer.hs, message(id(3), chatId));
+      assert.equal(ids(await messages.listByChatId(writer.hs, chatId)), [2, 3].map(id), 'refilled by another storage');
+      let queries = s.queries.length;
+      const trips = s.hs.stats().redisRoundTrips;
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [2, 3].map(id), 'the members as they are now');
+      assert.is(s.queries.length - queries, 0, 'from Redis');
+      assert.is(s.hs.stats().redisRoundTrips - trips, 2, 'the list, then its page\'s rows');
+      await messages.remove(writer.hs, id(2));
+      queries = s.queries.length;
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(3)], 'the list gone: read and filled');
+      assert.is(s.queries.length - queries, 1, 'one query');
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(3)]);
+      assert.is(s.queries.length - queries, 1, 'then served');
+      // MGET answers nil for a key of another type: the script meets it, drops it and takes the lease.
+      const [listKey] = await listKeyOf(chatId);
+      assert.ok(listKey);
+      await h.redis.del(listKey);
+      await h.redis.sadd(listKey, 'foreign');
+      assert.equal(ids(await messages.listByChatId(s.hs, chatId)), [id(3)], 'another type under the list key');
+      assert.is(s.queries.length - queries, 2, 'read from Postgres');
+      assert.is(await h.redis.type(listKey), 'string', 'and filled');
+    } finally {
+      await s.close();
+      await writer.close();
     }
   }),
 );
@@ -231,7 +277,7 @@ test(
 const unordered = (commands: readonly (readonly string[])[]) => commands.map((c) => c.join(' ')).sort();
 
 test(
-  'a full hit costs what runtime/README.md documents: listBy one script (on a cluster a GET of the list, then one MGET per row, sent together); getManyBy<Unique> one script (on a cluster a GET of each pointer, then of its row)',
+  'a full hit costs what runtime/README.md documents: listBy one script on its first read by a storage (on a cluster a GET of the list, then one MGET per row, sent together); getManyBy<Unique> one script (on a cluster a GET of each pointer, then of its row)',
   timed(20_000, async () => {
     const s = await h.storage();
     const fresh = await h.storage();

@@ -50,11 +50,16 @@ export function defineTable<T extends PgTable>(table: T, spec: TableSpec): HotTa
       if (firstUse !== undefined) await firstUse;
       return (await getManyByUnique(state, rt, checked, values)) as (Row<T> | null)[];
     },
-    async listBy(ctx, key, values, options) {
-      const limits = contextState(ctx).core.options;
-      const { state, rt, checked, firstUse } = prepare(ctx, (rt) => checkListBy(rt, key, values, options, limits));
-      if (firstUse !== undefined) await firstUse;
-      return (await listBy(state, rt, checked, values)) as Row<T>[];
+    // Not async either: a list hit is one round trip too (getBy above).
+    listBy(ctx, key, values, options) {
+      try {
+        const limits = contextState(ctx).core.options;
+        const { state, rt, checked, firstUse } = prepare(ctx, (rt) => checkListBy(rt, key, values, options, limits));
+        const read = firstUse === undefined ? listBy(state, rt, checked, values) : firstUse.then(() => listBy(state, rt, checked, values));
+        return read as Promise<Row<T>[]>;
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     async save(ctx, row: NewRow<T>) {
       const { state, rt, firstUse } = prepare(ctx, (rt) => checkSave(rt, row));

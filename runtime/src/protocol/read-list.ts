@@ -1,10 +1,12 @@
 // listBy<Columns>: the rows of one list (a foreign key or non-unique index value), in identity order, a page at a time.
-// Hit, single Redis: one round trip, the read-list script reads the list key and the page's rows (their keys built in
-// Lua from the member tags the list value carries, as read-pointer.lua follows a pointer). Hit, Cluster: the rows live
-// in other slots, so a GET of the list key, then the page's rows by identity. Either way the rows are judged here
-// (epoch, corrupt values, still carrying the list's values) and the missing ones read through the batched miss path
-// of read-many.ts. Miss: the list's lease (taken by the same script, or read-row.lua on a Cluster), one Postgres read
-// of the whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row (the loop is
+// Hit, single Redis: one round trip. A list this process has read before: one MGET of the list key and the rows of the
+// page it had then, the rows served only if the value read is the one remembered (else its page's rows are read after
+// it). A list not read before: the read-list script reads the list key and the page's rows (their keys built in Lua
+// from the member tags the list value carries, as read-pointer.lua follows a pointer). Hit, Cluster: the rows live in
+// other slots, so a GET of the list key, then the page's rows by identity. Either way the rows are judged here (epoch,
+// corrupt values, still carrying the list's values) and the missing ones read through the batched miss path of
+// read-many.ts. Miss: the list's lease (taken by the same script, or read-row.lua on a Cluster), one Postgres read of
+// the whole list, the fill only while the lease stands (fill-row.lua): the same protocol as a row (the loop is
 // read-through.ts's), so a writer that overrode the lease before its commit (list-writes.ts) refuses the fill of a
 // read that may predate it. A list of more than `maxListLength` members is never cached, nor truncated: each read of
 // it goes to Postgres and is counted. With the near-cache, a list is first looked for in memory, then read on the
@@ -19,7 +21,7 @@ import type { ListKeys, RowKeys } from '../table/keys.js';
 import type { KeyColumns } from '../table/table-info.js';
 import type { TableRuntime, Values } from '../table/table-runtime.js';
 import type { Database } from '../types.js';
-import { decodeListCached, encodeList, type DecodedList } from '../table/list-value.js';
+import { decodeListCached, encodeList, rememberedList, type DecodedList } from '../table/list-value.js';
 import { CORRUPT } from './fill.js';
 import { getManyByIdentity } from './read-many.js';
 import { readThrough, readUnderLease, type ReadThroughSteps } from './read-through.js';
@@ -58,22 +60,50 @@ function belongs(rt: TableRuntime, read: ListRead, row: Row): boolean {
   return rt.carries(row, read.list, read.parts) && (filter === undefined || rt.carries(row, filter.key, filter.parts));
 }
 
-export async function listBy(state: ContextState, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
+// Not async (nor is the accessor above it): a hit continues with one `.then` on the round trip's promise, as getBy's
+// (protocol/read.ts, runtime/README.md "Speed"); whatever throws here becomes the accessor's rejection.
+export function listBy(state: ContextState, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
   const { core, tx } = state;
   if (tx !== undefined) {
     tx.assertOpen();
     return selectPage(core, tx.db, rt, read, values);
   }
-  const { keys } = read;
-  if (core.repairs.has(keys.row)) return fromPostgres(core, rt, read, values);
+  if (core.repairs.has(read.keys.row)) return fromPostgres(core, rt, read, values);
   // The near-cache (option `nearCache`): the list held in memory, else read on the tracking connection and kept.
   if (core.near?.cache.serves(rt) === true) {
-    const near = await nearList(state, rt, read);
-    if (near !== undefined) return serveMembers(state, rt, read, values, near.list, undefined, near.held);
+    return nearList(state, rt, read).then((near) =>
+      near === undefined ? fromRedis(state, rt, read, values) : serveMembers(state, rt, read, values, near.list, undefined, near.held),
+    );
   }
-  // Single Redis: the list and its page's rows in one script call, hit or miss.
-  if (!core.io.cluster) return readThroughLease(state, rt, read, values, '', LIST_AND_PAGE);
-  // Cluster: the rows live in other slots than the list, so a hit is a GET of the list, then the page's rows by identity.
+  return fromRedis(state, rt, read, values);
+}
+
+function fromRedis(state: ContextState, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
+  const { core } = state;
+  const { keys } = read;
+  if (core.io.cluster) return fromCluster(state, rt, read, values);
+  // Single Redis, a list this process has read before: its value and the rows of the page it had, in one MGET (no
+  // script: its Lua cost Redis more time than the MGET). Served only if the value read is the one remembered, so the
+  // rows are its page's, read with it.
+  const remembered = rememberedList(rt, keys.row);
+  const readKeys = remembered === undefined ? undefined : listAndPageKeys(read, remembered);
+  if (remembered === undefined || readKeys === undefined) {
+    // Otherwise the list and its page's rows in one script call, hit or miss.
+    return readThroughLease(state, rt, read, values, '', LIST_AND_PAGE);
+  }
+  return core.io.values(readKeys).then(
+    (texts) => servePrefetched(state, rt, read, values, texts, remembered),
+    (error: unknown) => {
+      core.redisError(error, rt.info.display, keys.row);
+      return fromPostgres(core, rt, read, values);
+    },
+  );
+}
+
+/** Cluster: the rows live in other slots than the list, so a hit is a GET of the list, then the page's rows by identity. */
+async function fromCluster(state: ContextState, rt: TableRuntime, read: ListRead, values: Values): Promise<Row[]> {
+  const { core } = state;
+  const { keys } = read;
   let first: string | null;
   try {
     first = await core.io.value(keys.row);
@@ -82,11 +112,52 @@ export async function listBy(state: ContextState, rt: TableRuntime, read: ListRe
       core.redisError(error, rt.info.display, keys.row);
       return fromPostgres(core, rt, read, values);
     }
-    first = '~hotstorage:not-a-string';
+    first = NOT_A_STRING;
   }
   const members = first === null ? undefined : decodeListCached(rt, keys.row, first);
   if (members !== undefined) return serveMembers(state, rt, read, values, members, undefined);
   return readThroughLease(state, rt, read, values, first ?? '', LIST_ALONE);
+}
+
+/** What a read takes as the value of a key holding another type: no list's, so the script drops it (read-row.lua). */
+const NOT_A_STRING = '~hotstorage:not-a-string';
+
+/**
+ * The list key, then the row keys of the page `read` asks for in `list`; undefined when the page is empty or its
+ * `after` not a member.
+ */
+function listAndPageKeys(read: ListRead, list: DecodedList): string[] | undefined {
+  let start = 0;
+  if (read.after !== undefined) {
+    const tag = read.after.tag;
+    start = list.keys.findIndex((member) => member.tag === tag) + 1;
+    if (start === 0) return undefined;
+  }
+  const end = Math.min(list.keys.length, start + stepSize(read));
+  if (end <= start) return undefined;
+  const keys = [read.keys.row];
+  for (let at = start; at < end; at++) keys.push((list.keys[at] as RowKeys).row);
+  return keys;
+}
+
+/**
+ * The list value read with the rows of the page remembered (MGET answers nil for a key holding another type, which
+ * the script then finds and drops): the rows are its page's when the value decodes to the very list remembered
+ * (decodeListCached answers the same object for the same text, of the current epoch). A list changed since: its
+ * page's rows are read again (serveMembers). None, corrupt or of an older epoch: the script.
+ */
+function servePrefetched(
+  state: ContextState,
+  rt: TableRuntime,
+  read: ListRead,
+  values: Values,
+  texts: readonly (string | null)[],
+  remembered: DecodedList,
+): Row[] | Promise<Row[]> {
+  const first = texts[0] ?? null;
+  const list = first === null ? undefined : decodeListCached(rt, read.keys.row, first);
+  if (list === undefined) return readThroughLease(state, rt, read, values, first ?? '', LIST_AND_PAGE);
+  return serveMembers(state, rt, read, values, list, list === remembered ? texts.slice(1) : undefined);
 }
 
 /**

@@ -57,6 +57,14 @@ export function decodeListCached(rt: TableRuntime, listKey: string, text: string
   return list;
 }
 
+/**
+ * The list as this process last decoded it from the list key (decodeListCached's memo), whatever the key holds now:
+ * only a guess of which rows a read will want, to be confirmed by the value read with them (protocol/read-list.ts).
+ */
+export function rememberedList(rt: TableRuntime, listKey: string): DecodedList | undefined {
+  return memos.get(rt)?.get(listKey)?.list;
+}
+
 function currentEpoch(rt: TableRuntime, text: string): boolean {
   if (rt.epoch === undefined) return true;
   if (!rt.epoch.ready) return false;

@@ -1,6 +1,8 @@
 -- Read a list and the rows of the page asked for in one round trip, or take the list's lease when it is missing (single
 -- Redis only: the row keys are built here from the member tags the list value carries, so they are not declared, as in
 -- read-pointer.lua; on a Cluster the caller runs read-row on the list, then reads the page's rows in a second step).
+-- A list the caller has read before is not read here: one MGET of it and of the rows it had costs Redis less than
+-- this script (protocol/read-list.ts); this is the first read of a list by a process, and the miss.
 -- Only the members' place is read here: whether the list is of the current epoch, whether its tags agree with its
 -- members, and whether each row still belongs to the list are the caller's checks (protocol/read-list.ts).
 -- KEYS[1] list, KEYS[2] list lease

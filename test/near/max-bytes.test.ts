@@ -67,6 +67,38 @@ test('Lru: an entry heavier than the whole bound is not stored, pushes nothing o
   assert.is(lru.weight, 100);
 });
 
+test('Lru: a kept entry (slot) is served by reuse only while it is still the map\'s: delete, eviction, replacement and clear end it', () => {
+  const { lru, evicted } = weighed(2, Number.POSITIVE_INFINITY);
+  lru.set('a', 1);
+  const a = lru.slot('a');
+  assert.ok(a !== undefined);
+  assert.is(lru.reuse(a), 1);
+  lru.set('a', 2); // replaced: the old entry is gone, the new one is found by key
+  assert.is(lru.reuse(a), undefined);
+  const a2 = lru.slot('a');
+  assert.ok(a2 !== undefined);
+  assert.is(lru.reuse(a2), 2);
+  lru.delete('a');
+  assert.is(lru.reuse(a2), undefined);
+  lru.set('b', 3);
+  const b = lru.slot('b');
+  assert.ok(b !== undefined);
+  for (const key of ['c', 'd', 'e', 'f']) lru.set(key, 4); // over two entries: the hand evicts b among others
+  assert.ok(evicted.includes('b'), `evicted ${evicted.join(',')}`);
+  assert.is(lru.reuse(b), undefined);
+  const f = lru.slot('f');
+  assert.ok(f !== undefined);
+  assert.is(lru.reuse(f), 4);
+  lru.clear();
+  assert.is(lru.reuse(f), undefined);
+  // Another map's entry is never this one's.
+  const other = weighed(2, Number.POSITIVE_INFINITY).lru;
+  other.set('x', 9);
+  const x = other.slot('x');
+  assert.ok(x !== undefined);
+  assert.is(lru.reuse(x), undefined);
+});
+
 test('Lru: both bounds hold together; the weight never passes its bound over random sets, gets and deletes', () => {
   const { lru, set, heldWeight } = weighed(3, 1000);
   for (let i = 0; i < 5; i++) set(`small${i}`, 1);

@@ -5,10 +5,13 @@
 // not lru-cache, also because the runtime depends on nothing but its peers.
 // Two bounds: the entries, and the sum of their weights (each given when it is stored; the near-cache's estimated
 // bytes). The weights are only touched by set, delete, eviction and clear: a hit reads and writes what it did before.
-interface Slot<V> {
+/** An entry as the map holds it. `live` turns false when it leaves the map (delete, eviction, clear, replacement). */
+export interface Slot<V> {
   readonly value: V;
   used: boolean;
   readonly weight: number;
+  live: boolean;
+  readonly owner: Lru<V>;
 }
 
 export class Lru<V> {
@@ -40,6 +43,20 @@ export class Lru<V> {
     return slot.value;
   }
 
+  /** As get, answering the entry itself: a caller may keep it and come back with `reuse`, without the key. */
+  slot(key: string): Slot<V> | undefined {
+    const slot = this.map.get(key);
+    if (slot !== undefined) slot.used = true;
+    return slot;
+  }
+
+  /** The value of an entry `slot` answered, marked used, if it is still this map's; undefined once it left. */
+  reuse(slot: Slot<V>): V | undefined {
+    if (!slot.live || slot.owner !== this) return undefined;
+    slot.used = true;
+    return slot.value;
+  }
+
   has(key: string): boolean {
     return this.map.has(key);
   }
@@ -55,7 +72,7 @@ export class Lru<V> {
     // New entries start used: the hand, which walks up to them, passes over them once (else the entry just added,
     // the youngest, could be the first one found unused). So the new entry is the last one left to evict, and being
     // within the weight bound alone, it is never evicted by its own set.
-    this.map.set(key, { value, used: true, weight });
+    this.map.set(key, { value, used: true, weight, live: true, owner: this });
     this.total += weight;
     while (this.map.size > this.maxEntries || this.total > this.maxWeight) {
       if (!this.evictOne()) break;
@@ -86,6 +103,7 @@ export class Lru<V> {
         continue;
       }
       this.map.delete(key);
+      slot.live = false;
       this.total -= slot.weight;
       this.onEvict(key, slot.value);
       return true;
@@ -97,11 +115,13 @@ export class Lru<V> {
     const slot = this.map.get(key);
     if (slot === undefined) return undefined;
     this.map.delete(key);
+    slot.live = false;
     this.total -= slot.weight;
     return slot.value;
   }
 
   clear(): void {
+    for (const slot of this.map.values()) slot.live = false;
     this.map.clear();
     this.total = 0;
     this.hand = undefined;

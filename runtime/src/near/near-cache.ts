@@ -14,7 +14,8 @@ import type { HotStorageEventType } from '../types.js';
 import type { TableRuntime } from '../table/table-runtime.js';
 import { decodeListCached, type DecodedList } from '../table/list-value.js';
 import { entryWeight, listWeight } from './entry-weight.js';
-import { Lru } from './lru.js';
+import type { RowKeys } from '../table/keys.js';
+import { Lru, type Slot } from './lru.js';
 import type { ResolvedNearOptions } from './near-options.js';
 
 type Row = Record<string, unknown>;
@@ -107,6 +108,23 @@ export class NearCache {
     return entry?.kind === 'row' ? entry.row : undefined;
   }
 
+  /**
+   * `lookup` by a row's keys: a remembered identity's keys carry the entry found last (their `nearHint`), so a hot
+   * row's next hit goes to it without the lookup by key text (a quarter of a hit's time in a map of 30,000 rows).
+   */
+  lookupKeys(rt: TableRuntime, keys: RowKeys): Row | null | undefined {
+    if (!this.serves(rt)) return undefined;
+    const hint = keys.nearHint as Slot<Entry> | undefined;
+    let entry = hint === undefined ? undefined : this.rows.reuse(hint);
+    if (entry === undefined) {
+      const slot = this.rows.slot(keys.row);
+      keys.nearHint = slot;
+      entry = slot?.value;
+    }
+    const found = this.counted(rt, keys.row, 'row', entry);
+    return found?.kind === 'row' ? found.row : undefined;
+  }
+
   /** The local list (its members), counted as a near hit; undefined when not held (a near miss) or not served. */
   lookupList(rt: TableRuntime, key: string): DecodedList | undefined {
     const entry = this.find(rt, key, 'list');
@@ -115,7 +133,11 @@ export class NearCache {
 
   private find(rt: TableRuntime, key: string, kind: NearKind): Entry | undefined {
     if (!this.serves(rt)) return undefined;
-    const entry = this.rows.get(key);
+    return this.counted(rt, key, kind, this.rows.get(key));
+  }
+
+  /** The entry found for `key`, if of the kind asked for and within `ttlMs`, counted as a hit; else a miss. */
+  private counted(rt: TableRuntime, key: string, kind: NearKind, entry: Entry | undefined): Entry | undefined {
     if (entry !== undefined && entry.kind === kind && (this.options.ttlMs === undefined || Date.now() < entry.expiresAt)) {
       this.emit('nearHit', rt.info.display, key);
       return entry;

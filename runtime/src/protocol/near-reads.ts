@@ -3,6 +3,7 @@
 // invalidation arriving while the reply is on its way forbids keeping it). Each returns what the plain GET or MGET
 // would, so the read paths go on exactly as without the near-cache.
 import type { StorageCore } from '../storage/core.js';
+import type { RowKeys } from '../table/keys.js';
 import type { KeyColumns } from '../table/table-info.js';
 import type { TableRuntime } from '../table/table-runtime.js';
 import type { DecodedList } from '../table/list-value.js';
@@ -14,6 +15,11 @@ type Row = Record<string, unknown>;
 /** The row held in memory (null: a cached absence); undefined when not held or the table does not use the near-cache. */
 export function nearLookup(core: StorageCore, rt: TableRuntime, key: string): Row | null | undefined {
   return core.near?.cache.lookup(rt, key);
+}
+
+/** nearLookup by the row's keys (NearCache.lookupKeys: a remembered identity's keys lead straight to its entry). */
+export function nearLookupKeys(core: StorageCore, rt: TableRuntime, keys: RowKeys): Row | null | undefined {
+  return core.near?.cache.lookupKeys(rt, keys);
 }
 
 /**

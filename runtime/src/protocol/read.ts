@@ -9,7 +9,7 @@ import type { RowKeys } from '../table/keys.js';
 import type { CheckedKey, TableRuntime, Values } from '../table/table-runtime.js';
 import { cachedValue, CORRUPT, fill, readWithoutFill, selectOne, TO_POSTGRES } from './fill.js';
 import { getByUnique } from './read-unique.js';
-import { nearLookup, nearValue } from './near-reads.js';
+import { nearLookupKeys, nearValue } from './near-reads.js';
 import { readThrough, readUnderLease, type ReadThroughSteps } from './read-through.js';
 
 type Row = Record<string, unknown>;
@@ -31,7 +31,7 @@ function getByIdentity(core: StorageCore, rt: TableRuntime, keys: RowKeys, value
   // A row whose post-commit update failed is not trusted until it is invalidated.
   if (core.repairs.has(keys.row)) return readWithoutFill(core, rt, rt.info.identity, values);
   // The near-cache (option `nearCache`): the row held in this process's memory, kept coherent by Redis's tracking.
-  const near = core.near === undefined ? undefined : nearLookup(core, rt, keys.row);
+  const near = core.near === undefined ? undefined : nearLookupKeys(core, rt, keys);
   if (near !== undefined) return Promise.resolve(near);
   // Hit path: a plain GET of the row, as a hand-written cache sends. Every value the read-row script could return is
   // handled here as the loop below handles it; only a missing key (or one holding another type: GET fails with

@@ -71,6 +71,12 @@ export interface RowKeys {
   readonly contended: string;
   /** Token of the last hotstorage writer applied here (short-lived): the outbox listener skips that writer's entry. */
   readonly applied: string;
+  /**
+   * Where the near-cache last found this row (near/near-cache.ts): a remembered identity's keys (TableRuntime.checkKey)
+   * are the same object at every read, so its next hit skips the lookup by key text. Only a hint: the near-cache
+   * checks it is still its live entry before use.
+   */
+  nearHint?: object | undefined;
 }
 
 /**
@@ -78,6 +84,7 @@ export interface RowKeys {
  * argument check builds them once before), and a hit needs only the row key.
  */
 class KeysOfRow implements RowKeys {
+  nearHint: object | undefined = undefined;
   constructor(
     readonly tag: string,
     readonly row: string,

@@ -84,7 +84,8 @@ export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; pref
   const memo = new Map<unknown, CheckedKey>();
   const memoLimit = input.identityMemo ?? IDENTITY_MEMO_DEFAULT;
   const checkKey = (key: KeyColumns, values: Values): CheckedKey => {
-    if (key !== info.identity) return { key, parts: keyParts(key, values) };
+    // One shape for every checked key (rowKeys undefined but present): the read path's loads of it stay monomorphic.
+    if (key !== info.identity) return { key, parts: keyParts(key, values), rowKeys: undefined };
     const value = single === undefined ? undefined : values[single];
     const known = memo.get(value);
     if (known !== undefined) return known;

@@ -19,6 +19,7 @@ import {
   CHATS, LANES, MESSAGE_IDS, USER_IDS, messageAt, messageVersion, now, ownerOf, seedChatOf, sentinelOf, userAt,
   type FromChild, type Observation, type ReadRecord, type ServedRow, type Table, type ToChild, type WriteRecord,
 } from './multiprocess-plan.js';
+import { prng } from '../helpers/prng.js';
 
 const [schema = '', prefix = '', processArg = '', heartbeatArg = '', seedArg = ''] = process.argv.slice(2);
 const me = Number(processArg);
@@ -44,17 +45,6 @@ const hs = await createHotStorage({
 });
 
 const send = (message: FromChild): void => void process.send?.(message);
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type User = ReturnType<typeof userAt>;
 type Message = { id: number; chatId: number; authorId: number | null; body: string };

@@ -36,22 +36,12 @@ import { rowCodecFor } from '../../runtime/src/codecs/row-codec.js';
 import { KeyValueError } from '../../runtime/src/errors.js';
 import { connectPostgres, connectRedis, deletePrefix, suiteName } from '../helpers/services.js';
 import { timed } from '../helpers/timeout.js';
+import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.HS_SEED ?? Date.now() % 2 ** 31);
 console.log(`codecs round-trip seed=${SEED} (rerun with HS_SEED=${SEED})`);
 const RANDOM_PER_TYPE = 40;
 
-// mulberry32: small, seedable, good enough to pick test values.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 type Rng = () => number;
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
 const intBetween = (rng: Rng, min: number, max: number): number => min + Math.floor(rng() * (max - min + 1));

@@ -8,6 +8,7 @@ import { shapeHash, tableKeyspace } from '../../runtime/src/table/keys.js';
 import * as db from './db/schema.js';
 import { messages, users } from './hot/index.js';
 import type { Harness, Storage } from './harness.js';
+import { prng } from '../helpers/prng.js';
 
 export const WORKERS = 8;
 const OPS_PER_WORKER = 30;
@@ -19,17 +20,6 @@ const MESSAGE_IDS = [1, 2, 3, 4, 5, 6];
 const CHATS = [1, 2, 3];
 
 let h: Harness;
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type User = { id: number; email: string; tenantId: number; slug: string; name: string; version: number };
 

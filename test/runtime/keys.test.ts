@@ -107,6 +107,11 @@ test('checkKey remembers an identity\'s key texts by its value: the same keys as
   const notesRt = buildTableRuntime({ table: notes, spec: spec(['code']), prefix: 'm:', codec: rowCodecFor(notes) });
   assert.is(notesRt.checkKey(notesRt.keyNamed(['code']), { code: '7' }).rowKeys?.row, notesRt.rowKeys({ code: '7' }).row);
   assert.throws(() => rt.checkKey(rt.keyNamed(['id']), { id: '7' }));
+  // Without the near-cache (no identityMemo) nothing is remembered: the same texts, built afresh each time.
+  const plain = buildTableRuntime({ table: users, spec: spec(['id'], [['email']]), prefix: 'm:', codec: rowCodecFor(users) });
+  const once = plain.checkKey(plain.keyNamed(['id']), { id: 7 });
+  assert.is.not(plain.checkKey(plain.keyNamed(['id']), { id: 7 }), once);
+  assert.is(once.rowKeys?.row, first.rowKeys?.row);
   assert.throws(() => rt.checkKey(rt.keyNamed(['id']), { id: 7.5 }));
 });
 

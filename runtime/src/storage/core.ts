@@ -17,7 +17,7 @@ import { RepairQueue } from './repair-queue.js';
 import { SharedStats, statsKey } from './shared-stats.js';
 import type { StandbyConnection } from './standby-connection.js';
 import type { Near } from '../near/near.js';
-import { buildTableRuntime, IDENTITY_MEMO_DEFAULT, type TableRuntime } from '../table/table-runtime.js';
+import { buildTableRuntime, type TableRuntime } from '../table/table-runtime.js';
 
 /** A table as defineTable received it: the user's Drizzle table and the generated spec. */
 export interface TableDefinition {
@@ -105,9 +105,9 @@ export class StorageCore {
     return rt;
   }
 
-  /** Identities whose key texts a table remembers: as many as the near-cache may hold, so each of its hits finds them. */
+  /** Identities whose key texts a table remembers: as many as the near-cache may hold (none without it). */
   private get identityMemo(): number {
-    return Math.max(IDENTITY_MEMO_DEFAULT, this.options.nearCache?.maxRows ?? 0);
+    return this.options.nearCache?.maxRows ?? 0;
   }
 
   private buildTableRuntime(table: PgTable, spec: TableSpec): TableRuntime {

@@ -6,18 +6,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineTable } from '@hotstorage/runtime';
 import { contextState, epochKey } from '@hotstorage/runtime/internal';
-import type { NearSeams, TestStorageOptions } from '@hotstorage/runtime/testing';
+import type { TestStorageOptions } from '@hotstorage/runtime/testing';
 import { timed } from '../helpers/timeout.js';
 import { startRelay } from '../helpers/relay.js';
-import { Events, nearOf, openWorld, user, type Storage, type World } from './world.js';
+import { Events, nearStorage as nearStorageOf, openWorld, unsafeNearFromEnv, user, type Storage, type World } from './world.js';
 
 let world: World;
 let writer: Storage; // another storage (own connections, no near-cache): "another process" in one
 let users: ReturnType<typeof usersWithList>;
 let nextId = 1;
 let nextTenant = 1;
-/** Set UNSAFE_NEAR=ignoreRace|keepOnWrite to run the suite with that guard off (to see its test fail). */
-const unsafe: NearSeams = process.env.UNSAFE_NEAR ? { [`unsafe${process.env.UNSAFE_NEAR[0]?.toUpperCase()}${process.env.UNSAFE_NEAR.slice(1)}`]: true } : {};
 
 /** The world's users with a list by tenant (the world's own handle has none, for the fault suites). */
 function usersWithList(w: World) {
@@ -33,11 +31,9 @@ test.after(async () => {
   await world.close();
 });
 
-async function nearStorage(options: Partial<TestStorageOptions> = {}, port?: number): Promise<{ s: Storage; events: Events }> {
-  const events = new Events();
-  const s = await world.storage({ nearCache: { maxRows: 1000 }, unsafeNear: unsafe, onEvent: events.listener, ...options }, port === undefined ? {} : { port });
-  assert.ok(nearOf(s.hs)?.cache.isReady, 'tracking is on once createHotStorage resolves');
-  return { s, events };
+/** A storage with the near-cache on (world.ts nearStorage), under the guard UNSAFE_NEAR may switch off. */
+function nearStorage(options: Partial<TestStorageOptions> = {}, port?: number): Promise<{ s: Storage; events: Events }> {
+  return nearStorageOf(world, options, port);
 }
 
 const idsOf = async (s: Storage, tenantId: number) => (await users.listBy(s.hs, ['tenantId'], { tenantId })).map((row) => row.id);
@@ -151,7 +147,7 @@ test('a list GET in flight when the list changes is not kept: the invalidation t
   const events = new Events();
   const s = await world.storage({
     nearCache: { maxRows: 100 },
-    unsafeNear: unsafe,
+    unsafeNear: unsafeNearFromEnv(),
     onEvent: events.listener,
     hooks: {
       // Between the list GET's reply (the old members) and its store: another storage adds a member, and this one

@@ -8,7 +8,7 @@ import { createHotStorage, type TestStorageOptions } from '@hotstorage/runtime/t
 import { Lru } from '../../runtime/src/near/lru.js';
 import { entryWeight } from '../../runtime/src/near/entry-weight.js';
 import { timed } from '../helpers/timeout.js';
-import { Events, nearOf, openWorld, user, type Storage, type World } from './world.js';
+import { Events, nearOf, nearStorage as nearStorageOf, openWorld, user, type Storage, type World } from './world.js';
 
 // ---- the Lru's weights, no services ----
 
@@ -138,11 +138,8 @@ test.after(async () => {
 });
 
 /** A storage with the near-cache; no heartbeat during the test (a late one on a loaded machine would empty it). */
-async function nearStorage(nearCache: { maxRows: number; maxBytes?: number }): Promise<{ s: Storage; events: Events }> {
-  const events = new Events();
-  const s = await world.storage({ nearCache: { heartbeatMs: 60_000, ...nearCache }, onEvent: events.listener });
-  assert.ok(nearOf(s.hs)?.cache.isReady);
-  return { s, events };
+function nearStorage(nearCache: { maxRows: number; maxBytes?: number }): Promise<{ s: Storage; events: Events }> {
+  return nearStorageOf(world, { nearCache: { heartbeatMs: 60_000, ...nearCache } });
 }
 
 /** A new row whose name is `chars` long: its stored value, and so its entry's weight, grows with it. */

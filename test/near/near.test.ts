@@ -8,16 +8,14 @@ import * as assert from 'uvu/assert';
 import { Cluster } from 'ioredis';
 import { createHotStorage } from '@hotstorage/runtime/testing';
 import { epochKey, contextState } from '@hotstorage/runtime/internal';
-import type { NearSeams, TestStorageOptions } from '@hotstorage/runtime/testing';
+import type { TestStorageOptions } from '@hotstorage/runtime/testing';
 import { timed } from '../helpers/timeout.js';
 import { startRelay } from '../helpers/relay.js';
-import { Events, nearOf, openWorld, rearmed, trackingClients, until, user, type Storage, type World } from './world.js';
+import { Events, nearOf, nearStorage as nearStorageOf, openWorld, unsafeNearFromEnv, rearmed, trackingClients, until, user, type Storage, type World } from './world.js';
 
 let world: World;
 let writer: Storage; // another storage (own connections, no near-cache): "another process" in one
 let nextId = 1;
-/** Set UNSAFE_NEAR=ignoreRace|keepOnLoss|keepOnWrite to run the suite with that guard off (to see its test fail). */
-const unsafe: NearSeams = process.env.UNSAFE_NEAR ? { [`unsafe${process.env.UNSAFE_NEAR[0]?.toUpperCase()}${process.env.UNSAFE_NEAR.slice(1)}`]: true } : {};
 
 test.before(async () => {
   world = await openWorld('near');
@@ -27,11 +25,9 @@ test.after(async () => {
   await world.close();
 });
 
-async function nearStorage(options: Partial<TestStorageOptions> = {}, port?: number): Promise<{ s: Storage; events: Events }> {
-  const events = new Events();
-  const s = await world.storage({ nearCache: { maxRows: 1000 }, unsafeNear: unsafe, onEvent: events.listener, ...options }, port === undefined ? {} : { port });
-  assert.ok(nearOf(s.hs)?.cache.isReady, 'tracking is on once createHotStorage resolves');
-  return { s, events };
+/** A storage with the near-cache on (world.ts nearStorage), under the guard UNSAFE_NEAR may switch off. */
+function nearStorage(options: Partial<TestStorageOptions> = {}, port?: number): Promise<{ s: Storage; events: Events }> {
+  return nearStorageOf(world, options, port);
 }
 
 /**
@@ -105,7 +101,7 @@ test('a GET in flight when its key changes is not kept: the invalidation that ov
   const events = new Events();
   const s = await world.storage({
     nearCache: { maxRows: 100 },
-    unsafeNear: unsafe,
+    unsafeNear: unsafeNearFromEnv(),
     onEvent: events.listener,
     hooks: {
       // Between the GET's reply (the old row) and its store: another storage writes the row, and this one receives

@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { HotStorageEvent } from '@hotstorage/runtime';
-import { createHotStorage, type NearSeams } from '@hotstorage/runtime/testing';
+import { createHotStorage } from '@hotstorage/runtime/testing';
 import { openDatabase } from '../helpers/drivers.js';
 import { REDIS_URL } from '../helpers/services.js';
 import * as hot from '../runtime/hot/index.js';
@@ -20,12 +20,13 @@ import {
   type FromChild, type Observation, type ReadRecord, type ServedRow, type Table, type ToChild, type WriteRecord,
 } from './multiprocess-plan.js';
 import { prng } from '../helpers/prng.js';
+import { unsafeNearFromEnv } from './world.js';
 
 const [schema = '', prefix = '', processArg = '', heartbeatArg = '', seedArg = ''] = process.argv.slice(2);
 const me = Number(processArg);
 const heartbeatMs = Number(heartbeatArg);
-/** Set UNSAFE_NEAR=ignoreInvalidations (or another seam of NearSeams) to run with that guard off and see the test fail. */
-const unsafe: NearSeams = process.env.UNSAFE_NEAR ? { [`unsafe${process.env.UNSAFE_NEAR[0]?.toUpperCase()}${process.env.UNSAFE_NEAR.slice(1)}`]: true } : {};
+/** UNSAFE_NEAR=ignoreInvalidations (or another seam: world.ts unsafeNearFromEnv) runs with that guard off, to see the test fail. */
+const unsafe = unsafeNearFromEnv();
 
 /** The read in progress in this async context: near hits and misses are counted on it (onEvent runs synchronously). */
 const current = new AsyncLocalStorage<{ hits: number; misses: number }>();

@@ -2,11 +2,31 @@
 // or restarted; a users table with unique keys), plus what the near-cache tests look at: a storage's near-cache
 // (through the internal entry), its events, and its tracking connections as Redis lists them.
 import type { Redis } from 'ioredis';
+import * as assert from 'uvu/assert';
 import { contextState } from '@hotstorage/runtime/internal';
 import type { HotStorage, HotStorageEvent } from '@hotstorage/runtime';
+import type { NearSeams, TestStorageOptions } from '@hotstorage/runtime/testing';
 import type { Near } from '../../runtime/src/near/near.js';
+import type { Storage, World } from '../faults/world.js';
 
 export { openWorld, until, user, type Storage, type World } from '../faults/world.js';
+
+/**
+ * The guard UNSAFE_NEAR names switched off (ignoreRace, keepOnLoss, keepOnWrite, ignoreInvalidations: the seams of
+ * NearSeams without their `unsafe` prefix), to run a suite with it off and see its test fail; none when unset.
+ */
+export function unsafeNearFromEnv(): NearSeams {
+  const name = process.env.UNSAFE_NEAR;
+  return name ? { [`unsafe${name[0]?.toUpperCase()}${name.slice(1)}`]: true } : {};
+}
+
+/** A storage of the world with the near-cache on (tracking armed once it resolves, asserted) and its events. */
+export async function nearStorage(world: World, options: Partial<TestStorageOptions> = {}, port?: number): Promise<{ s: Storage; events: Events }> {
+  const events = new Events();
+  const s = await world.storage({ nearCache: { maxRows: 1000 }, unsafeNear: unsafeNearFromEnv(), onEvent: events.listener, ...options }, port === undefined ? {} : { port });
+  assert.ok(nearOf(s.hs)?.cache.isReady, 'tracking is on once createHotStorage resolves');
+  return { s, events };
+}
 
 /** The storage's near-cache (undefined: off). */
 export function nearOf(hs: HotStorage): Near | undefined {

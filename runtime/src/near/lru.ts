@@ -37,10 +37,7 @@ export class Lru<V> {
 
   /** The value, marked used (kept over unused ones at the next eviction); undefined when absent. */
   get(key: string): V | undefined {
-    const slot = this.map.get(key);
-    if (slot === undefined) return undefined;
-    slot.used = true;
-    return slot.value;
+    return this.slot(key)?.value;
   }
 
   /** As get, answering the entry itself: a caller may keep it and come back with `reuse`, without the key. */

@@ -122,17 +122,21 @@ async function fromCluster(state: ContextState, rt: TableRuntime, read: ListRead
 /** What a read takes as the value of a key holding another type: no list's, so the script drops it (read-row.lua). */
 const NOT_A_STRING = '~hotstorage:not-a-string';
 
+/** Where the page `read` asks for starts among the list's members: after its `after`; undefined when that is no member. */
+function pageStart(read: ListRead, list: DecodedList): number | undefined {
+  if (read.after === undefined) return 0;
+  const tag = read.after.tag;
+  const at = list.keys.findIndex((member) => member.tag === tag);
+  return at < 0 ? undefined : at + 1;
+}
+
 /**
  * The list key, then the row keys of the page `read` asks for in `list`; undefined when the page is empty or its
  * `after` not a member.
  */
 function listAndPageKeys(read: ListRead, list: DecodedList): string[] | undefined {
-  let start = 0;
-  if (read.after !== undefined) {
-    const tag = read.after.tag;
-    start = list.keys.findIndex((member) => member.tag === tag) + 1;
-    if (start === 0) return undefined;
-  }
+  const start = pageStart(read, list);
+  if (start === undefined) return undefined;
   const end = Math.min(list.keys.length, start + stepSize(read));
   if (end <= start) return undefined;
   const keys = [read.keys.row];
@@ -196,14 +200,9 @@ function serveMembers(
 ): Row[] | Promise<Row[]> {
   const { core } = state;
   const { members, keys } = list;
-  let start = 0;
-  if (read.after !== undefined) {
-    const tag = read.after.tag;
-    const at = keys.findIndex((member) => member.tag === tag);
-    // An `after` that is not a member (removed since): its place in identity order is Postgres's to say.
-    if (at < 0) return fromPostgres(core, rt, read, values);
-    start = at + 1;
-  }
+  const start = pageStart(read, list);
+  // An `after` that is not a member (removed since): its place in identity order is Postgres's to say.
+  if (start === undefined) return fromPostgres(core, rt, read, values);
   if (!held) core.emit('listHit', rt.info.display, read.keys.row);
   const step = stepSize(read);
   const page = members.slice(start, start + step);

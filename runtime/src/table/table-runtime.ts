@@ -85,16 +85,13 @@ export function buildTableRuntime(input: { table: PgTable; spec: TableSpec; pref
   const checkKey = (key: KeyColumns, values: Values): CheckedKey => {
     // One shape for every checked key (rowKeys undefined but present): the read path's loads of it stay monomorphic.
     if (key !== info.identity) return { key, parts: keyParts(key, values), rowKeys: undefined };
-    if (memoLimit === 0) {
-      const parts = keyParts(key, values);
-      return { key, parts, rowKeys: keyspace.rowKeys(parts) };
-    }
     const value = single === undefined ? undefined : values[single];
-    const known = memo.get(value);
+    const remembered = memoLimit > 0 && (typeof value === 'number' || typeof value === 'string' || typeof value === 'bigint');
+    const known = remembered ? memo.get(value) : undefined;
     if (known !== undefined) return known;
-    const parts = Object.freeze(keyParts(key, values));
-    const checked: CheckedKey = { key, parts, rowKeys: keyspace.rowKeys(parts) };
-    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'bigint') {
+    const parts = keyParts(key, values);
+    const checked: CheckedKey = { key, parts: remembered ? Object.freeze(parts) : parts, rowKeys: keyspace.rowKeys(parts) };
+    if (remembered) {
       if (memo.size >= memoLimit) memo.clear();
       memo.set(value, checked);
     }
